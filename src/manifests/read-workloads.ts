@@ -1,0 +1,192 @@
+// Turns the documents of one manifest file into Cloud Run workloads, skipped documents and
+// problems. Knows the three shapes users hold: the v1 Service (serving.knative.dev/v1, as
+// `gcloud run services describe --format export` prints it), the v1 Job (run.googleapis.com/v1)
+// and the Cloud Run Admin API v2 resource (template.containers, binaryAuthorization).
+import { parseYamlSource, type Path, type YamlDocument } from '../yaml/yaml-source.ts';
+import { asRecord, describeValue, getPath } from '../yaml/values.ts';
+import type {
+  ContainerSpec,
+  EnforcementSetting,
+  ManifestSet,
+  SkippedDocument,
+  Workload,
+  WorkloadKind,
+} from './workload.ts';
+
+export const BINAUTHZ_ANNOTATION = 'run.googleapis.com/binary-authorization';
+export const BREAKGLASS_ANNOTATION = 'run.googleapis.com/binary-authorization-breakglass';
+
+type Shape = { readonly kind: WorkloadKind; readonly api: 'v1' | 'v2'; readonly podPath: Path };
+
+const SHAPES = {
+  v1Service: { kind: 'Service', api: 'v1', podPath: ['spec', 'template', 'spec'] },
+  v1Job: { kind: 'Job', api: 'v1', podPath: ['spec', 'template', 'spec', 'template', 'spec'] },
+  v2Service: { kind: 'Service', api: 'v2', podPath: ['template'] },
+  v2Job: { kind: 'Job', api: 'v2', podPath: ['template', 'template'] },
+} as const satisfies Record<string, Shape>;
+
+export function readWorkloads(file: string, text: string): ManifestSet {
+  const source = parseYamlSource(text);
+  if (!source.ok) {
+    return { workloads: [], skipped: [], problems: source.problems.map((p) => ({ file, ...p })) };
+  }
+  const workloads: Workload[] = [];
+  const skipped: SkippedDocument[] = [];
+  for (const doc of source.documents) {
+    const shape = shapeOf(doc.value);
+    if ('skip' in shape) skipped.push({ file, line: doc.line, kind: shape.skip, why: shape.why });
+    else workloads.push(readWorkload(file, doc, shape));
+  }
+  return { workloads, skipped, problems: [] };
+}
+
+function shapeOf(value: unknown): Shape | { skip: string; why: string } {
+  const doc = asRecord(value);
+  if (!doc) return { skip: describeValue(value), why: 'not a mapping, so not a Cloud Run resource' };
+  const apiVersion = typeof doc['apiVersion'] === 'string' ? doc['apiVersion'] : null;
+  const kind = typeof doc['kind'] === 'string' ? doc['kind'] : null;
+  if (apiVersion === null && kind === null) return v2ShapeOf(doc);
+  const label = `${apiVersion ?? '(no apiVersion)'} ${kind ?? '(no kind)'}`;
+  if (apiVersion && /^serving\.knative\.dev\/v1(alpha1|beta1)?$/.test(apiVersion) && kind === 'Service') {
+    return SHAPES.v1Service;
+  }
+  if (apiVersion && /^run\.googleapis\.com\/v1(alpha1|beta1)?$/.test(apiVersion)) {
+    if (kind === 'Job') return SHAPES.v1Job;
+    return { skip: label, why: `a Cloud Run ${kind ?? 'resource'}: binauthz-gate evaluates Services and Jobs only` };
+  }
+  return { skip: label, why: 'not a Cloud Run Service or Job' };
+}
+
+function v2ShapeOf(doc: Record<string, unknown>): Shape | { skip: string; why: string } {
+  const template = asRecord(doc['template']);
+  if (template && Array.isArray(template['containers'])) return SHAPES.v2Service;
+  if (template && Array.isArray(asRecord(template['template'])?.['containers'])) return SHAPES.v2Job;
+  return { skip: '(no apiVersion or kind)', why: 'neither a Kubernetes-style resource nor a Cloud Run v2 resource' };
+}
+
+function readWorkload(file: string, doc: YamlDocument, shape: Shape): Workload {
+  const value = doc.value as Record<string, unknown>;
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const enforcement =
+    shape.api === 'v1'
+      ? v1Enforcement(doc, shape, problems, notes)
+      : v2Enforcement(asRecord(value['binaryAuthorization']), problems);
+  return {
+    kind: shape.kind,
+    api: shape.api,
+    name: workloadName(value, shape, file),
+    file,
+    line: doc.line,
+    enforcement,
+    containers: readContainers(doc, shape, problems),
+    notes,
+    problems,
+  };
+}
+
+function workloadName(value: Record<string, unknown>, shape: Shape, file: string): string {
+  const name = shape.api === 'v1' ? asRecord(value['metadata'])?.['name'] : value['name'];
+  if (typeof name === 'string' && name.trim() !== '') return name.split('/').pop() ?? name;
+  return `(unnamed ${shape.kind.toLowerCase()} in ${file})`;
+}
+
+function readContainers(doc: YamlDocument, shape: Shape, problems: string[]): ContainerSpec[] {
+  const pod = asRecord(getPath(doc.value, shape.podPath));
+  const containers: ContainerSpec[] = [];
+  for (const key of ['initContainers', 'containers'] as const) {
+    const list = pod?.[key];
+    if (list === undefined || list === null) continue;
+    const path = [...shape.podPath, key];
+    if (!Array.isArray(list)) {
+      problems.push(`${path.join('.')} (line ${doc.lineOf(path)}) is not a list of containers`);
+      continue;
+    }
+    list.forEach((item, index) => {
+      const container = readContainer(doc, [...path, index], item, containers.length + 1);
+      if (container) containers.push(container);
+      else problems.push(`${path.join('.')}[${index}] (line ${doc.lineOf([...path, index])}) is not a container mapping`);
+    });
+  }
+  if (containers.length === 0) {
+    const path = [...shape.podPath, 'containers'];
+    problems.push(`no containers at ${path.join('.')} (line ${doc.lineOf(path)}): nothing to evaluate`);
+  }
+  return containers;
+}
+
+function readContainer(doc: YamlDocument, path: Path, item: unknown, position: number): ContainerSpec | null {
+  const container = asRecord(item);
+  if (!container) return null;
+  const name = typeof container['name'] === 'string' && container['name'] !== '' ? container['name'] : `#${position}`;
+  const image = typeof container['image'] === 'string' && container['image'].trim() !== '' ? container['image'] : null;
+  return { name, image, line: doc.lineOf(image === null ? path : [...path, 'image']) };
+}
+
+function v1Enforcement(doc: YamlDocument, shape: Shape, problems: string[], notes: string[]): EnforcementSetting {
+  const own = asRecord(getPath(doc.value, ['metadata', 'annotations'])) ?? {};
+  noteMisplacedAnnotations(doc, shape, notes);
+  const breakglass = stringAnnotation(own, BREAKGLASS_ANNOTATION, problems);
+  const policy = stringAnnotation(own, BINAUTHZ_ANNOTATION, problems);
+  if (breakglass !== null) {
+    if (breakglass.trim() === '') {
+      notes.push(`${BREAKGLASS_ANNOTATION} is empty: gcloud treats an empty justification as set; Cloud Run's handling is undocumented`);
+    }
+    notes.push(`a breakglass annotation kept in YAML is sent again by every \`gcloud run ${shape.kind === 'Job' ? 'jobs' : 'services'} replace\`: remove it once the incident is over`);
+  }
+  if (policy === null) return { mode: 'not-enforced', why: `no ${BINAUTHZ_ANNOTATION} annotation on the ${shape.kind}'s own metadata` };
+  return enforcementFromPolicyValue(policy, breakglass, problems);
+}
+
+function enforcementFromPolicyValue(value: string, breakglass: string | null, problems: string[]): EnforcementSetting {
+  const policy = value.trim();
+  if (policy === '') return { mode: 'not-enforced', why: `${BINAUTHZ_ANNOTATION} is empty` };
+  if (policy === 'default') return { mode: 'default', breakglass };
+  if (!/^projects\/[^/\s]+\/platforms\/cloudRun\/(policies\/)?[^/\s]+$/.test(policy)) {
+    problems.push(
+      `${BINAUTHZ_ANNOTATION}: "${policy}" is neither "default" nor a Cloud Run platform policy (projects/PROJECT/platforms/cloudRun/policies/NAME); Cloud Run will reject it`,
+    );
+  }
+  return { mode: 'named-policy', policy, breakglass };
+}
+
+function noteMisplacedAnnotations(doc: YamlDocument, shape: Shape, notes: string[]): void {
+  const templatePath = ['spec', 'template', 'metadata', 'annotations'];
+  const onTemplate = asRecord(getPath(doc.value, templatePath)) ?? {};
+  for (const key of [BINAUTHZ_ANNOTATION, BREAKGLASS_ANNOTATION]) {
+    if (key in onTemplate) {
+      notes.push(
+        `${key} on spec.template.metadata.annotations (line ${doc.lineOf([...templatePath, key])}) does nothing there: Cloud Run reads it only from the ${shape.kind}'s own metadata.annotations`,
+      );
+    }
+  }
+}
+
+function stringAnnotation(annotations: Record<string, unknown>, key: string, problems: string[]): string | null {
+  const value = annotations[key];
+  if (value === undefined || value === null) return value === null ? '' : null;
+  if (typeof value === 'string') return value;
+  problems.push(`${key} must be a string, not ${describeValue(value)}: quote it`);
+  return String(value);
+}
+
+const V2_BINAUTHZ_FIELDS = new Set(['useDefault', 'policy', 'breakglassJustification']);
+
+function v2Enforcement(setting: Record<string, unknown> | null, problems: string[]): EnforcementSetting {
+  if (!setting) return { mode: 'not-enforced', why: 'no binaryAuthorization field' };
+  for (const key of Object.keys(setting)) {
+    if (!V2_BINAUTHZ_FIELDS.has(key)) problems.push(`binaryAuthorization.${key} is not a field of Cloud Run's BinaryAuthorization`);
+  }
+  const { useDefault, policy, breakglassJustification: justification } = setting;
+  const breakglass = typeof justification === 'string' && justification !== '' ? justification : null;
+  if (typeof policy === 'string' && policy !== '') {
+    if (useDefault === true) problems.push('binaryAuthorization sets both useDefault and policy, which are one of a kind (oneof)');
+    return enforcementFromPolicyValue(policy, breakglass, problems);
+  }
+  if (useDefault === true) return { mode: 'default', breakglass };
+  if (breakglass !== null) {
+    problems.push('binaryAuthorization.breakglassJustification must be empty when useDefault is false or unset');
+  }
+  if (useDefault !== undefined && typeof useDefault !== 'boolean') problems.push('binaryAuthorization.useDefault must be true or false');
+  return { mode: 'not-enforced', why: 'binaryAuthorization.useDefault is false or unset' };
+}

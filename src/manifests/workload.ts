@@ -1,0 +1,51 @@
+// What a manifest says, reduced to what Binary Authorization on Cloud Run looks at.
+
+export type WorkloadKind = 'Service' | 'Job';
+
+/** How the workload asks Cloud Run to enforce Binary Authorization (v1 annotation or v2 field). */
+export type EnforcementSetting =
+  | { readonly mode: 'not-enforced'; readonly why: string }
+  | { readonly mode: 'default'; readonly breakglass: string | null }
+  | { readonly mode: 'named-policy'; readonly policy: string; readonly breakglass: string | null };
+
+export interface ContainerSpec {
+  /** `name` as written, or `#N` (1-based position) when the container has none. */
+  readonly name: string;
+  /** The image as written, or null when the container has none (or a non-string one). */
+  readonly image: string | null;
+  readonly line: number;
+}
+
+export interface Workload {
+  readonly kind: WorkloadKind;
+  readonly api: 'v1' | 'v2';
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  readonly enforcement: EnforcementSetting;
+  readonly containers: readonly ContainerSpec[];
+  /** Things the user should know that do not change the verdict (misplaced annotations, empty breakglass). */
+  readonly notes: readonly string[];
+  /** Things that make the workload impossible to decide (no containers, contradictory settings). */
+  readonly problems: readonly string[];
+}
+
+/** A document that is not a Cloud Run Service or Job: listed, never silently passed. */
+export interface SkippedDocument {
+  readonly file: string;
+  readonly line: number;
+  readonly kind: string;
+  readonly why: string;
+}
+
+export interface FileProblem {
+  readonly file: string;
+  readonly line: number | null;
+  readonly message: string;
+}
+
+export interface ManifestSet {
+  readonly workloads: readonly Workload[];
+  readonly skipped: readonly SkippedDocument[];
+  readonly problems: readonly FileProblem[];
+}

@@ -1,0 +1,33 @@
+// The engine's answers: per container, per workload, per run. Each decision carries only the
+// reasons that can go with it, so "allow because always-deny" cannot be written down.
+
+export type ContainerDecision =
+  | { readonly decision: 'allow'; readonly reason: 'exempt' | 'always-allow' | 'attested' }
+  | { readonly decision: 'deny' | 'dryrun-deny'; readonly reason: 'always-deny' | 'missing-attestation' }
+  | {
+      readonly decision: 'error';
+      readonly reason: 'unresolved-tag' | 'invalid-image' | 'ambiguous-name' | 'named-policy' | 'attestation-unavailable';
+    };
+
+export type ContainerResult = ContainerDecision & {
+  readonly name: string;
+  readonly image: string;
+  readonly line: number;
+  /** `sha256:…` when the manifest pins it (or live mode resolved it), else null. */
+  readonly digest: string | null;
+  /** One or two sentences: what decided, and how to fix it. */
+  readonly detail: string;
+};
+
+export type Enforcement = 'enforced' | 'not-enforced' | 'breakglass' | 'named-policy';
+export type WorkloadVerdict = 'pass' | 'warn' | 'fail' | 'error';
+export type RunVerdict = 'pass' | 'fail' | 'error';
+
+/** What one required attestor said about one image digest. */
+export type AttestorResult =
+  | { readonly attestor: string; readonly outcome: 'verified'; readonly detail: string }
+  | { readonly attestor: string; readonly outcome: 'not-verified'; readonly detail: string }
+  | { readonly attestor: string; readonly outcome: 'undecidable'; readonly detail: string };
+
+/** Answers "did this attestor attest this digest (under one of these names)?"; built before evaluation. */
+export type AttestationLookup = (attestor: string, names: readonly string[], digest: string) => AttestorResult;

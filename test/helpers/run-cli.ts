@@ -1,0 +1,55 @@
+// Runs the built CLI (dist/cli.js) as a separate process, as users and CI run it.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: options.cwd, timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(error);
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs `check --format json` and parses the report; fails loudly when the output is not JSON. */
+export async function runCheckJson(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}) {
+  const run = await runCli(['check', '--format', 'json', ...args], options);
+  let report: CheckReport;
+  try {
+    report = JSON.parse(run.stdout) as CheckReport;
+  } catch {
+    throw new Error(`the CLI did not print JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  }
+  return { ...run, report };
+}
+
+export interface CheckReport {
+  verdict: string;
+  policy: { source: string; etag: string | null; notes: { field: string; message: string }[] };
+  workloads: {
+    kind: string;
+    name: string;
+    file: string;
+    line: number;
+    enforcement: string;
+    verdict: string;
+    containers: { name: string; image: string; line: number; digest: string | null; decision: string; reason: string; detail: string }[];
+    notes: string[];
+    problems: string[];
+  }[];
+  skipped: { file: string; line: number; kind: string; why: string }[];
+  errors: { file: string | null; line: number | null; message: string }[];
+}
