@@ -87,8 +87,9 @@ function readWorkload(file: string, doc: YamlDocument, shape: Shape): Workload {
 
 function workloadName(value: Record<string, unknown>, shape: Shape, file: string): string {
   const name = shape.api === 'v1' ? asRecord(value['metadata'])?.['name'] : value['name'];
-  if (typeof name === 'string' && name.trim() !== '') return name.split('/').pop() ?? name;
-  return `(unnamed ${shape.kind.toLowerCase()} in ${file})`;
+  if (typeof name !== 'string' || name.trim() === '') return `(unnamed ${shape.kind.toLowerCase()} in ${file})`;
+  // v2 resources carry their full name: projects/P/locations/L/services/NAME.
+  return shape.api === 'v2' ? (name.split('/').pop() ?? name) : name;
 }
 
 function readContainers(doc: YamlDocument, shape: Shape, problems: string[]): ContainerSpec[] {

@@ -160,16 +160,18 @@ function requireAttestation(attestors: readonly string[], image: ImageReference,
 function missingDetail(image: ImageReference, results: readonly AttestorResult[], missing: readonly AttestorResult[]): string {
   const name = enforcerName(image);
   const attested = results.filter((r) => r.outcome === 'verified').map((r) => r.attestor);
-  const denials = missing.map((r) => `Image ${name} denied by attestor ${r.attestor}: ${r.detail}`);
-  const fixes = missing.map((r) => `binauthz-gate attest --attestor ${r.attestor} ${name}`);
   return [
     `Container image '${name}' is not authorized by policy.`,
-    ...denials.map((d) => `${d}.`),
+    ...missing.map((r) => `Denied by attestor ${r.attestor}: ${r.detail.replace(/\.$/, '')}.`),
     attested.length > 0 ? `Attested by ${attested.join(', ')}.` : '',
-    `Fix: ${fixes.join('; ')}`,
+    `Fix: attest the digest, e.g. ${missing.map((r) => attestCommand(name, r.attestor)).join('; ')}`,
   ]
     .filter(Boolean)
     .join(' ');
+}
+
+function attestCommand(image: string, attestor: string): string {
+  return `\`gcloud container binauthz attestations sign-and-create --artifact-url=${image} --attestor=${attestor} --keyversion=KEY_VERSION\``;
 }
 
 function withEnforcementMode(outcome: Outcome, rule: AdmissionRule): Outcome {

@@ -65,13 +65,10 @@ class PolicyReader {
 
 export function parsePolicyText(source: string, text: string): ParsedPolicy {
   const parsed = parseYamlSource(text);
-  if (!parsed.ok) {
-    const looksLikeHcl = /^\s*(resource|data|variable|module)\s+"/m.test(text);
-    const hint = looksLikeHcl
-      ? ' It looks like Terraform (HCL): export the policy with `gcloud container binauthz policy export` instead.'
-      : '';
-    return { ok: false, errors: parsed.problems.map((p) => ({ field: '(file)', line: p.line, message: p.message + hint })) };
+  if (looksLikeTerraform(text)) {
+    return fail('(file)', null, 'not a policy file: it looks like Terraform (HCL). Export the project policy with `gcloud container binauthz policy export` instead');
   }
+  if (!parsed.ok) return { ok: false, errors: parsed.problems.map((p) => ({ field: '(file)', line: p.line, message: p.message })) };
   if (parsed.documents.length !== 1) {
     const count = parsed.documents.length;
     return fail('(file)', null, count === 0 ? 'the file is empty' : `the file holds ${count} YAML documents; a policy file holds one`);
@@ -80,6 +77,10 @@ export function parsePolicyText(source: string, text: string): ParsedPolicy {
   const body = policyBody(doc);
   if ('error' in body) return fail('(file)', doc.line, body.error);
   return readPolicy(source, new PolicyReader(doc, body.base), body.value, body.kcc);
+}
+
+function looksLikeTerraform(text: string): boolean {
+  return /^\s*(resource|data|variable|module|provider)\s+"[^"]+"(\s+"[^"]+")?\s*\{/m.test(text);
 }
 
 function fail(field: string, line: number | null, message: string): ParsedPolicy {
@@ -194,7 +195,8 @@ function readRule(reader: PolicyReader, path: Path, value: unknown, kcc: boolean
   const evaluationMode = oneOf(reader, [...path, 'evaluationMode'], rule['evaluationMode'], EVALUATION_MODES);
   const enforcementMode = oneOf(reader, [...path, 'enforcementMode'], rule['enforcementMode'], ENFORCEMENT_MODES);
   const attestors = readAttestorNames(reader, [...path, 'requireAttestationsBy'], rule['requireAttestationsBy'], kcc);
-  if (evaluationMode === 'REQUIRE_ATTESTATION' && attestors.length === 0) {
+  const listed = Array.isArray(rule['requireAttestationsBy']) ? rule['requireAttestationsBy'].length : 0;
+  if (evaluationMode === 'REQUIRE_ATTESTATION' && listed === 0) {
     reader.error([...path, 'requireAttestationsBy'], 'must name at least one attestor when evaluationMode is REQUIRE_ATTESTATION');
   }
   if (evaluationMode !== null && evaluationMode !== 'REQUIRE_ATTESTATION' && attestors.length > 0) {
@@ -225,11 +227,14 @@ function readAttestorNames(reader: PolicyReader, path: Path, value: unknown, kcc
   const names: string[] = [];
   value.forEach((item, index) => {
     const name = kcc ? kccAttestorName(item) : item;
-    if (typeof name === 'string' && ATTESTOR_NAME.test(name)) names.push(name);
-    else if (kcc && typeof name === 'string') names.push(name);
-    else reader.error([...path, index], `${describeValue(item)} is not an attestor name (projects/PROJECT/attestors/ATTESTOR)`);
+    if (typeof name === 'string' && (ATTESTOR_NAME.test(name) || kcc)) names.push(name);
+    else reader.error([...path, index], `${describeValue(item)} is not an attestor name (projects/PROJECT/attestors/ATTESTOR)${placeholderHint(name)}`);
   });
   return names;
+}
+
+function placeholderHint(name: unknown): string {
+  return typeof name === 'string' && /[${}<>]|[A-Z]{3,}_[A-Z]/.test(name) ? ': it looks like a template placeholder that was never filled in' : '';
 }
 
 /** Config Connector refers to attestors as `{name: k8s-name}` or `{external: projects/P/attestors/A}`. */

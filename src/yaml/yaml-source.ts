@@ -44,7 +44,17 @@ export function parseYamlSource(text: string): ParsedSource {
     if ('problems' in parsed) problems.push(...parsed.problems);
     else if (parsed.document) documents.push(parsed.document);
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, documents };
+  return problems.length > 0 ? { ok: false, problems: firstProblems(problems) } : { ok: true, documents };
+}
+
+/** After the first syntax error a YAML parser reports a cascade; the first few say it all. */
+const MAX_PROBLEMS = 3;
+
+function firstProblems(problems: SourceProblem[]): SourceProblem[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  const rest = problems.length - MAX_PROBLEMS;
+  const last = problems[MAX_PROBLEMS - 1] as SourceProblem;
+  return [...problems.slice(0, MAX_PROBLEMS - 1), { line: last.line, message: `${last.message} (and ${rest} more YAML error(s) that follow from these)` }];
 }
 
 function toDocument(

@@ -38,7 +38,7 @@ export async function runCheckJson(args: readonly string[], options: { cwd?: str
 
 export interface CheckReport {
   verdict: string;
-  policy: { source: string; etag: string | null; notes: { field: string; message: string }[] };
+  policy: { source: string; etag: string | null; defaultRule: string | null; notes: { field: string; message: string }[] };
   workloads: {
     kind: string;
     name: string;
