@@ -105,7 +105,7 @@ function describeKey(key: KeyObject): string {
     case 'rsa-pss':
       return `a ${details.modulusLength ?? '?'}-bit ${key.asymmetricKeyType === 'rsa' ? 'RSA' : 'RSA-PSS'} key`;
     default:
-      return `a ${key.asymmetricKeyType ?? 'unknown'} key`;
+      return `a key of type ${key.asymmetricKeyType ?? 'unknown'}`;
   }
 }
 

@@ -2,13 +2,13 @@
 
 import { constants, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Attestor, AttestorKey } from '../../src/attestations/index.ts';
+import type { Attestor, AttestorKey, ImageToCheck } from '../../src/attestations/index.ts';
 
 export const NAME = 'us-docker.pkg.dev/p1/r/web';
 export const DIGEST = `sha256:${'7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed'}`;
 export const OTHER_DIGEST = `sha256:${'3fc4ccfe745870e2c0d99f71f30ff0656c8dedd41cc1d7d3d376b0dbe685e2f3'}`;
 export const NOTE = 'projects/p1/notes/n1';
-export const IMAGE = { names: [NAME], digest: DIGEST } as const;
+export const IMAGE: ImageToCheck = { names: [NAME], digest: DIGEST };
 
 export function fixturePath(relative: string): string {
   return new URL(`../fixtures/${relative}`, import.meta.url).pathname;
