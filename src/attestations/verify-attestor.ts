@@ -65,7 +65,8 @@ export async function verifyAttestor(
   const onNote = occurrences.filter((occurrence) => occurrence.noteName === attestor.noteReference);
   let verified: Verified | undefined;
   let best: Failure | undefined;
-  for (const occurrence of onNote.filter((candidate) => subjectName(candidate, image) !== undefined)) {
+  const subjects = new Set(image.names.map((name) => `${name}@${image.digest}`));
+  for (const occurrence of onNote.filter((candidate) => subjects.has(withoutScheme(candidate.resourceUri)))) {
     const outcome = await checkOccurrence(attestor, occurrence, image);
     if (outcome.kind === 'failed') best = moreSpecific(best, outcome.failure);
     // A clean verification (no notes) cannot be bettered; otherwise keep looking for one.
@@ -73,12 +74,6 @@ export async function verifyAttestor(
     else verified ??= outcome.check;
   }
   return verified ?? notVerified(best ?? missingFailure(attestor, onNote, image));
-}
-
-/** The image name an occurrence's resourceUri names with this digest, or undefined. */
-function subjectName(occurrence: AttestationOccurrence, image: ImageToCheck): string | undefined {
-  const uri = withoutScheme(occurrence.resourceUri);
-  return image.names.find((name) => uri === `${name}@${image.digest}`);
 }
 
 function withoutScheme(uri: string): string {
