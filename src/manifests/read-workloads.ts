@@ -104,7 +104,7 @@ function readContainers(doc: YamlDocument, shape: Shape, problems: string[]): Co
       continue;
     }
     list.forEach((item, index) => {
-      const container = readContainer(doc, [...path, index], item, containers.length + 1);
+      const container = readContainer(doc, [...path, index], item, index + 1);
       if (container) containers.push(container);
       else problems.push(`${path.join('.')}[${index}] (line ${doc.lineOf([...path, index])}) is not a container mapping`);
     });

@@ -29,7 +29,7 @@ const KCC_EXTRA_FIELDS = new Set(['projectRef']);
 const EVALUATION_MODES = ['ALWAYS_ALLOW', 'ALWAYS_DENY', 'REQUIRE_ATTESTATION'] as const;
 const ENFORCEMENT_MODES = ['ENFORCED_BLOCK_AND_AUDIT_LOG', 'DRYRUN_AUDIT_LOG_ONLY'] as const;
 const GLOBAL_MODES = ['GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED', 'ENABLE', 'DISABLE'];
-const ATTESTOR_NAME = /^projects\/[a-z0-9][a-z0-9.:-]*[a-z0-9]\/attestors\/[A-Za-z0-9_-]+$/;
+const ATTESTOR_NAME = /^projects\/[a-z0-9](?:[a-z0-9.:-]*[a-z0-9])?\/attestors\/[A-Za-z0-9_-]+$/;
 
 /** Collects errors and notes while walking one policy body; `at` turns a body path into a field name and line. */
 class PolicyReader {
@@ -199,7 +199,7 @@ function readRule(reader: PolicyReader, path: Path, value: unknown, kcc: boolean
   if (evaluationMode === 'REQUIRE_ATTESTATION' && listed === 0) {
     reader.error([...path, 'requireAttestationsBy'], 'must name at least one attestor when evaluationMode is REQUIRE_ATTESTATION');
   }
-  if (evaluationMode !== null && evaluationMode !== 'REQUIRE_ATTESTATION' && attestors.length > 0) {
+  if (evaluationMode !== null && evaluationMode !== 'REQUIRE_ATTESTATION' && listed > 0) {
     reader.error([...path, 'requireAttestationsBy'], `must be empty when evaluationMode is ${evaluationMode}`);
   }
   if (reader.errors.length > before || evaluationMode === null || enforcementMode === null) return null;

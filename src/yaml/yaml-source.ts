@@ -2,7 +2,7 @@
 // document, a way to ask on which line a value sits. Hostile input is bounded here: alias
 // bombs, deep nesting, binary bytes and duplicate keys become problems with a line, never
 // a crash or a silent pass.
-import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
 
 export type Path = readonly (string | number)[];
 
@@ -72,6 +72,7 @@ function toDocument(
   } catch (error) {
     return { problems: [{ line: lineAt(doc.contents.range[0]), message: conversionMessage(error) }] };
   }
+  if (value === null || value === undefined) return { document: null };
   const line = lineAt(doc.contents.range[0]);
   return {
     document: {
@@ -82,12 +83,25 @@ function toDocument(
   };
 }
 
+/** Walks the node tree; a mapping entry answers with its key's line, where a reader looks. */
 function lineOfPath(doc: Document.Parsed, path: Path, lineAt: (offset: number) => number): number | null {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return lineAt(node.range[0]);
+  let node: unknown = doc.contents;
+  let line = isNode(node) && node.range ? lineAt(node.range[0]) : null;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
+      if (!pair) break;
+      if (isNode(pair.key) && pair.key.range) line = lineAt(pair.key.range[0]);
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+      if (!isNode(node) || !node.range) break;
+      line = lineAt(node.range[0]);
+    } else {
+      break;
+    }
   }
-  return null;
+  return line;
 }
 
 function yamlMessage(code: string, message: string): string {

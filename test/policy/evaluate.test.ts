@@ -1,0 +1,151 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluateWorkload } from '../../src/policy/evaluate.ts';
+import { parsePolicyText } from '../../src/policy/parse-policy.ts';
+import type { AttestationLookup } from '../../src/policy/decision.ts';
+import type { Policy } from '../../src/policy/policy.ts';
+import type { EnforcementSetting, Workload } from '../../src/manifests/workload.ts';
+
+const D1 = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
+const D2 = 'sha256:3fc4ccfe745870e2c0d99f71f30ff0656c8dedd41cc1d7d3d376b0dbe685e2f3';
+const ENFORCED = { mode: 'default', breakglass: null } as const;
+const STRICT = { requireEnforcement: true };
+
+function policy(rule: string, patterns: string[] = []): Policy {
+  const text = `defaultAdmissionRule: ${rule}\nadmissionWhitelistPatterns: [${patterns.map((p) => `{namePattern: "${p}"}`).join(', ')}]\n`;
+  const parsed = parsePolicyText('file:test', text);
+  assert.ok(parsed.ok, JSON.stringify(parsed));
+  return parsed.policy;
+}
+
+const DENY = '{evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}';
+const DENY_DRY = '{evaluationMode: ALWAYS_DENY, enforcementMode: DRYRUN_AUDIT_LOG_ONLY}';
+const ALLOW = '{evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}';
+const ATTEST = '{evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [projects/p/attestors/a, projects/p/attestors/b]}';
+
+function workload(images: (string | null)[], enforcement: EnforcementSetting = ENFORCED, kind: 'Service' | 'Job' = 'Service'): Workload {
+  return {
+    kind,
+    api: 'v1',
+    name: 'w',
+    file: 'w.yaml',
+    line: 1,
+    enforcement,
+    containers: images.map((image, i) => ({ name: `c${i}`, image, line: 10 + i })),
+    notes: [],
+    problems: [],
+  };
+}
+
+const noLookups: AttestationLookup = () => assert.fail('no attestation should be looked up');
+
+describe('evaluateWorkload', () => {
+  it('denies with the enforcer\'s message and a fix', () => {
+    const result = evaluateWorkload(workload([`gcr.io/p/app:1@${D1}`]), policy(DENY), noLookups, STRICT);
+    assert.equal(result.verdict, 'fail');
+    const [container] = result.containers;
+    assert.equal(container?.digest, D1);
+    assert.match(container?.detail ?? '', new RegExp(`Container image 'gcr.io/p/app@${D1}' is not authorized by policy. Denied by an ALWAYS_DENY admission rule`));
+    assert.match(container?.detail ?? '', /gcr\.io\/p\/app@\*/);
+    assert.match(result.summary, /revision fails to deploy/);
+  });
+
+  it('says a denied Job still updates but every execution fails', () => {
+    const result = evaluateWorkload(workload([`gcr.io/p/app@${D1}`], ENFORCED, 'Job'), policy(DENY), noLookups, STRICT);
+    assert.match(result.summary, /the Job updates, but every execution fails/);
+  });
+
+  it('a tagged image is decided without a digest when no pattern depends on it', () => {
+    const result = evaluateWorkload(workload(['gcr.io/p/app:1']), policy(DENY, ['gcr.io/other/**']), noLookups, STRICT);
+    assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['deny', 'always-deny']);
+  });
+
+  it('a tagged image whose exemption depends on its digest is unresolved-tag', () => {
+    const result = evaluateWorkload(workload(['gcr.io/p/app:1']), policy(DENY, [`gcr.io/p/app@${D1}`]), noLookups, STRICT);
+    assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['error', 'unresolved-tag']);
+    assert.equal(result.verdict, 'error');
+    assert.match(result.containers[0]?.detail ?? '', /Pin the image by digest/);
+  });
+
+  it('an unknown digest does not matter when the rule allows anyway', () => {
+    const result = evaluateWorkload(workload(['gcr.io/p/app:1']), policy(ALLOW, [`gcr.io/p/app@${D1}`]), noLookups, STRICT);
+    assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['allow', 'always-allow']);
+  });
+
+  it('a Docker Hub short name is undecidable when only one spelling is exempt', () => {
+    const result = evaluateWorkload(workload([`nginx@${D1}`]), policy(DENY, ['docker.io/library/nginx@*']), noLookups, STRICT);
+    assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['error', 'ambiguous-name']);
+    const fully = evaluateWorkload(workload([`nginx@${D1}`]), policy(DENY, ['docker.io/library/nginx@*', 'index.docker.io/library/nginx@*', 'docker.io/library/nginx@*']), noLookups, STRICT);
+    assert.equal(fully.containers[0]?.decision, 'error', 'the written spelling nginx@... still is not covered: patterns need a registry');
+  });
+
+  it('dry run turns a denial into a warning', () => {
+    const result = evaluateWorkload(workload([`gcr.io/p/app@${D1}`]), policy(DENY_DRY), noLookups, STRICT);
+    assert.equal(result.containers[0]?.decision, 'dryrun-deny');
+    assert.equal(result.verdict, 'warn');
+  });
+
+  it('breakglass warns when the policy would deny, passes when it would not', () => {
+    const breakglass = { mode: 'default', breakglass: 'INC-1' } as const;
+    assert.equal(evaluateWorkload(workload([`gcr.io/p/app@${D1}`], breakglass), policy(DENY), noLookups, STRICT).verdict, 'warn');
+    const allowed = evaluateWorkload(workload([`gcr.io/p/app@${D1}`], breakglass), policy(ALLOW), noLookups, STRICT);
+    assert.equal(allowed.verdict, 'pass');
+    assert.equal(allowed.enforcement, 'breakglass');
+  });
+
+  it('a workload Cloud Run will not check fails, unless enforcement is not required', () => {
+    const off = { mode: 'not-enforced', why: 'no annotation' } as const;
+    assert.equal(evaluateWorkload(workload([`gcr.io/p/app@${D1}`], off), policy(ALLOW), noLookups, STRICT).verdict, 'fail');
+    const relaxed = evaluateWorkload(workload([`gcr.io/p/app@${D1}`], off), policy(ALLOW), noLookups, { requireEnforcement: false });
+    assert.equal(relaxed.verdict, 'pass');
+    assert.equal(evaluateWorkload(workload([`gcr.io/p/app@${D1}`], off), policy(DENY), noLookups, { requireEnforcement: false }).verdict, 'fail');
+  });
+
+  it('a named platform policy is never evaluated against the project policy', () => {
+    const named = { mode: 'named-policy', policy: 'projects/p/platforms/cloudRun/policies/x', breakglass: null } as const;
+    const result = evaluateWorkload(workload([`gcr.io/p/app@${D1}`]), policy(ALLOW), noLookups, STRICT);
+    assert.equal(result.verdict, 'pass');
+    const undecided = evaluateWorkload(workload([`gcr.io/p/app@${D1}`], named), policy(ALLOW), noLookups, STRICT);
+    assert.equal(undecided.verdict, 'error');
+    assert.deepEqual(undecided.containers.map((c) => c.reason), ['named-policy']);
+  });
+
+  it('requires every attestor, and names the ones that did not attest', () => {
+    const asked: string[] = [];
+    const lookup: AttestationLookup = (attestor, names, digest) => {
+      asked.push(`${attestor} ${names.join(',')} ${digest}`);
+      return attestor.endsWith('/a')
+        ? { attestor, outcome: 'verified', detail: 'ok' }
+        : { attestor, outcome: 'not-verified', detail: 'no attestation for this digest.' };
+    };
+    const result = evaluateWorkload(workload([`gcr.io/p/app@${D2}`]), policy(ATTEST), lookup, STRICT);
+    assert.deepEqual(asked, [`projects/p/attestors/a gcr.io/p/app ${D2}`, `projects/p/attestors/b gcr.io/p/app ${D2}`]);
+    const [container] = result.containers;
+    assert.deepEqual([container?.decision, container?.reason], ['deny', 'missing-attestation']);
+    assert.match(container?.detail ?? '', /Denied by attestor projects\/p\/attestors\/b: no attestation for this digest\. Attested by projects\/p\/attestors\/a\./);
+    assert.match(container?.detail ?? '', /--attestor=projects\/p\/attestors\/b/);
+  });
+
+  it('an attestation check that could not run is an error, never a pass', () => {
+    const lookup: AttestationLookup = (attestor) => ({ attestor, outcome: 'undecidable', detail: 'attestor unknown' });
+    const result = evaluateWorkload(workload([`gcr.io/p/app@${D1}`]), policy(ATTEST), lookup, STRICT);
+    assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['error', 'attestation-unavailable']);
+  });
+
+  it('REQUIRE_ATTESTATION on a tag is unresolved-tag offline', () => {
+    const result = evaluateWorkload(workload(['gcr.io/p/app:v1']), policy(ATTEST), noLookups, STRICT);
+    assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['error', 'unresolved-tag']);
+  });
+
+  it('missing and malformed images are errors, one per container', () => {
+    const result = evaluateWorkload(workload([null, '${IMAGE}', 'gcr.io/P/App:1', `gcr.io/p/ok@${D1}`]), policy(ALLOW), noLookups, STRICT);
+    assert.deepEqual(result.containers.map((c) => c.reason), ['invalid-image', 'invalid-image', 'invalid-image', 'always-allow']);
+    assert.match(result.containers[1]?.detail ?? '', /placeholder/);
+    assert.equal(result.verdict, 'error');
+  });
+
+  it('a workload problem makes it an error even when every image passes', () => {
+    const broken = { ...workload([`gcr.io/p/app@${D1}`]), problems: ['contradictory settings'] };
+    assert.equal(evaluateWorkload(broken, policy(ALLOW), noLookups, STRICT).verdict, 'error');
+  });
+});
