@@ -27,7 +27,7 @@ export async function loadAttestationLookup(files: EvidenceFiles, workloads: rea
   const requests = attestationRequests(workloads, policy);
   if (requests.length === 0) return { lookup: unexpected, errors: [] };
   if (files.attestorsFile === null && files.attestationsFile === null) {
-    return { lookup: (attestor) => ({ attestor, outcome: 'not-verified', detail: NOTHING_GIVEN }), errors: [] };
+    return { lookup: (attestor) => ({ attestor, outcome: 'not-verified', cause: 'no-evidence', detail: NOTHING_GIVEN }), errors: [] };
   }
   const errors: ReportError[] = [];
   const attestors = files.attestorsFile === null ? null : readAttestors(files.attestorsFile, files.maxFileBytes, errors);
@@ -62,7 +62,7 @@ function toResult(check: Awaited<ReturnType<typeof verifyAttestor>>): AttestorRe
     const notes = check.notes.length > 0 ? ` (${check.notes.join('; ')})` : '';
     return { attestor: check.attestor, outcome: 'verified', detail: `occurrence ${check.occurrence}, key ${check.keyId}${notes}` };
   }
-  return { attestor: check.attestor, outcome: 'not-verified', detail: check.detail };
+  return { attestor: check.attestor, outcome: 'not-verified', cause: check.cause, detail: check.detail };
 }
 
 /** Reads a JSON (or YAML) data file as gcloud --format=json writes it; problems go to `errors`. */

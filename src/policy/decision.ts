@@ -17,6 +17,8 @@ export type ContainerResult = ContainerDecision & {
   readonly digest: string | null;
   /** One or two sentences: what decided, and how to fix it. */
   readonly detail: string;
+  /** Under REQUIRE_ATTESTATION, what each required attestor said; empty otherwise. */
+  readonly attestors: readonly AttestorResult[];
 };
 
 export type Enforcement = 'enforced' | 'not-enforced' | 'breakglass' | 'named-policy';
@@ -26,8 +28,20 @@ export type RunVerdict = 'pass' | 'fail' | 'error';
 /** What one required attestor said about one image digest. */
 export type AttestorResult =
   | { readonly attestor: string; readonly outcome: 'verified'; readonly detail: string }
-  | { readonly attestor: string; readonly outcome: 'not-verified'; readonly detail: string }
+  | { readonly attestor: string; readonly outcome: 'not-verified'; readonly cause: AttestationFailureCause; readonly detail: string }
   | { readonly attestor: string; readonly outcome: 'undecidable'; readonly detail: string };
+
+/** Why an attestor did not verify: the verifier's causes, or no evidence given at all (offline without files). */
+export type AttestationFailureCause =
+  | 'no-evidence'
+  | 'no-keys'
+  | 'no-occurrence'
+  | 'other-digest'
+  | 'payload-digest-mismatch'
+  | 'bad-signature'
+  | 'unknown-key'
+  | 'bad-key'
+  | 'bad-payload';
 
 /** Answers "did this attestor attest this digest (under one of these names)?"; built before evaluation. */
 export type AttestationLookup = (attestor: string, names: readonly string[], digest: string) => AttestorResult;

@@ -32,7 +32,7 @@ export interface WorkloadResult {
   readonly problems: readonly string[];
 }
 
-type Outcome = ContainerDecision & { readonly detail: string };
+type Outcome = ContainerDecision & { readonly detail: string; readonly attestors?: readonly AttestorResult[] };
 
 export function evaluateWorkload(
   workload: Workload,
@@ -47,7 +47,7 @@ export function evaluateWorkload(
       workload.enforcement.mode === 'named-policy'
         ? namedPolicyOutcome(workload.enforcement.policy)
         : evaluateImage(spec.image, policy, attestations);
-    return { ...outcome, name: spec.name, image, line: spec.line, digest: digestOf(spec.image) };
+    return { attestors: [], ...outcome, name: spec.name, image, line: spec.line, digest: digestOf(spec.image) };
   });
   const verdict = workloadVerdict(enforcement, containers, workload.problems.length > 0, options);
   return {
@@ -148,13 +148,13 @@ function requireAttestation(attestors: readonly string[], image: ImageReference,
   const results = attestors.map((attestor) => attestations(attestor, candidateNames(image), image.digest as string));
   const undecidable = results.filter((r) => r.outcome === 'undecidable');
   if (undecidable.length > 0) {
-    return { decision: 'error', reason: 'attestation-unavailable', detail: undecidable.map((r) => r.detail).join('; ') };
+    return { decision: 'error', reason: 'attestation-unavailable', detail: undecidable.map((r) => r.detail).join('; '), attestors: results };
   }
   const missing = results.filter((r) => r.outcome === 'not-verified');
   if (missing.length === 0) {
-    return { decision: 'allow', reason: 'attested', detail: `attested by ${results.map((r) => r.attestor).join(' and ')}` };
+    return { decision: 'allow', reason: 'attested', detail: `attested by ${results.map((r) => r.attestor).join(' and ')}`, attestors: results };
   }
-  return { decision: 'deny', reason: 'missing-attestation', detail: missingDetail(image, results, missing) };
+  return { decision: 'deny', reason: 'missing-attestation', detail: missingDetail(image, results, missing), attestors: results };
 }
 
 function missingDetail(image: ImageReference, results: readonly AttestorResult[], missing: readonly AttestorResult[]): string {
@@ -177,6 +177,7 @@ function attestCommand(image: string, attestor: string): string {
 function withEnforcementMode(outcome: Outcome, rule: AdmissionRule): Outcome {
   if (outcome.decision !== 'deny' || rule.enforcementMode !== 'DRYRUN_AUDIT_LOG_ONLY') return outcome;
   return {
+    ...outcome,
     decision: 'dryrun-deny',
     reason: outcome.reason,
     detail: `would be denied, but the rule is in dry run (DRYRUN_AUDIT_LOG_ONLY): the deploy is allowed and the denial is written to the audit log. ${outcome.detail}`,

@@ -116,7 +116,7 @@ describe('evaluateWorkload', () => {
       asked.push(`${attestor} ${names.join(',')} ${digest}`);
       return attestor.endsWith('/a')
         ? { attestor, outcome: 'verified', detail: 'ok' }
-        : { attestor, outcome: 'not-verified', detail: 'no attestation for this digest.' };
+        : { attestor, outcome: 'not-verified', cause: 'no-occurrence', detail: 'no attestation for this digest.' };
     };
     const result = evaluateWorkload(workload([`gcr.io/p/app@${D2}`]), policy(ATTEST), lookup, STRICT);
     assert.deepEqual(asked, [`projects/p/attestors/a gcr.io/p/app ${D2}`, `projects/p/attestors/b gcr.io/p/app ${D2}`]);
@@ -124,6 +124,7 @@ describe('evaluateWorkload', () => {
     assert.deepEqual([container?.decision, container?.reason], ['deny', 'missing-attestation']);
     assert.match(container?.detail ?? '', /Denied by attestor projects\/p\/attestors\/b: no attestation for this digest\. Attested by projects\/p\/attestors\/a\./);
     assert.match(container?.detail ?? '', /--attestor=projects\/p\/attestors\/b/);
+    assert.deepEqual(container?.attestors.map((a) => [a.attestor, a.outcome]), [['projects/p/attestors/a', 'verified'], ['projects/p/attestors/b', 'not-verified']]);
   });
 
   it('an attestation check that could not run is an error, never a pass', () => {
