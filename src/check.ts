@@ -1,46 +1,114 @@
-// The check, wired: read the policy and manifests, gather attestation evidence, evaluate every
-// workload, build the report. Front ends (CLI, action) parse their inputs into CheckSettings.
+// The check, wired: read the policy (file or live) and manifests, resolve the tags whose digest
+// decides a verdict, gather attestation evidence (files or live), evaluate every workload and
+// build the report. Front ends (CLI, action) parse their inputs into CheckSettings.
 import { findManifestFiles, readTextFile, displayPath } from './files/manifest-files.ts';
 import { readWorkloads } from './manifests/read-workloads.ts';
 import type { SkippedDocument, Workload } from './manifests/workload.ts';
 import { parsePolicyText } from './policy/parse-policy.ts';
 import { evaluateWorkload } from './policy/evaluate.ts';
-import type { AttestationLookup } from './policy/decision.ts';
-import { buildReport, summarizePolicy, type Report, type ReportError } from './report/report.ts';
-import { loadAttestationLookup } from './evidence/attestation-files.ts';
+import type { AttestationLookup, TagDigest, TagLookup } from './policy/decision.ts';
+import { attestationRequests, tagKey, tagRequests, type TagRequest } from './policy/evidence-requests.ts';
+import type { ParsedPolicy, Policy } from './policy/policy.ts';
+import { buildReport, summarizePolicy, type PolicySummary, type Report, type ReportError } from './report/report.ts';
+import { noAttestations, verifyFromFiles } from './evidence/attestation-files.ts';
+import { verifyLive } from './evidence/live-attestations.ts';
+import type { GoogleApis } from './gcp/google-apis.ts';
+
+export type PolicySource = { readonly from: 'file'; readonly path: string } | { readonly from: 'live'; readonly project: string };
+
+export type AttestationSource =
+  | { readonly from: 'none' }
+  | { readonly from: 'files'; readonly attestorsFile: string | null; readonly attestationsFile: string | null }
+  | { readonly from: 'live' };
 
 export interface CheckSettings {
-  readonly policyFile: string;
-  readonly attestorsFile: string | null;
-  readonly attestationsFile: string | null;
+  readonly policy: PolicySource;
+  readonly attestations: AttestationSource;
   readonly paths: readonly string[];
   readonly requireEnforcement: boolean;
   readonly maxFileBytes: number;
 }
 
-export async function runCheck(settings: CheckSettings): Promise<Report> {
+/** The remote services of live mode; null offline. */
+export interface LiveServices {
+  readonly apis: GoogleApis;
+  /** null when tags are not to be resolved (--no-resolve-tags). */
+  readonly resolveTag: ((request: TagRequest) => Promise<TagDigest>) | null;
+}
+
+export async function runCheck(settings: CheckSettings, live: LiveServices | null): Promise<Report> {
   const manifests = readManifests(settings.paths, settings.maxFileBytes);
-  const policyFile = displayPath(settings.policyFile);
-  const policyText = readTextFile(settings.policyFile, settings.maxFileBytes);
-  const parsed = policyText.ok ? parsePolicyText(`file:${policyFile}`, policyText.text) : null;
-  if (parsed === null || !parsed.ok) {
-    const errors: ReportError[] = parsed
-      ? parsed.errors.map((e) => ({ file: policyFile, line: e.line, message: `policy: ${e.message}` }))
-      : [{ file: policyFile, line: null, message: `policy: ${policyText.ok ? '' : policyText.problem}` }];
-    const summary = { source: `file:${policyFile}`, etag: null, name: null, defaultRule: null, notes: [] };
-    return buildReport(summary, [], manifests.skipped, [...errors, ...manifests.errors]);
-  }
-  const policy = parsed.policy;
-  const evidence = await loadAttestationLookup(settings, manifests.workloads, policy);
+  const loaded = await loadPolicy(settings.policy, settings.maxFileBytes, live);
+  if (!loaded.ok) return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors, ...manifests.errors]);
+  const policy = loaded.policy;
+  const tags = await resolveTags(tagRequests(manifests.workloads, policy), live);
+  const evidence = await gatherEvidence(settings, manifests.workloads, policy, tags, live);
   const errors = [...manifests.errors, ...evidence.errors];
-  const lookup: AttestationLookup = evidence.lookup;
   const results = manifests.workloads.map((workload) =>
-    evaluateWorkload(workload, policy, lookup, { requireEnforcement: settings.requireEnforcement }),
+    evaluateWorkload(workload, policy, { attestations: evidence.lookup, tags }, { requireEnforcement: settings.requireEnforcement }),
   );
   for (const result of results) {
     for (const problem of result.problems) errors.push({ file: result.file, line: result.line, message: `${result.kind} ${result.name}: ${problem}` });
   }
   return buildReport(summarizePolicy(policy), results, manifests.skipped, errors);
+}
+
+type LoadedPolicy = { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly summary: PolicySummary; readonly errors: ReportError[] };
+
+async function loadPolicy(source: PolicySource, maxFileBytes: number, live: LiveServices | null): Promise<LoadedPolicy> {
+  if (source.from === 'file') {
+    const file = displayPath(source.path);
+    const read = readTextFile(source.path, maxFileBytes);
+    const parsed: ParsedPolicy = read.ok
+      ? parsePolicyText(`file:${file}`, read.text)
+      : { ok: false, errors: [{ field: '(file)', line: null, message: read.problem }] };
+    return fromParsed(parsed, `file:${file}`, file);
+  }
+  const name = `projects/${source.project}/policy`;
+  if (!live) return policyFailure(name, null, 'live mode is not available in this run');
+  try {
+    const json = await live.apis.getPolicy(source.project);
+    return fromParsed(parsePolicyText(name, `${JSON.stringify(json, null, 2)}\n`), name, null);
+  } catch (error) {
+    return policyFailure(name, null, error instanceof Error ? error.message : String(error));
+  }
+}
+
+function fromParsed(parsed: ParsedPolicy, source: string, file: string | null): LoadedPolicy {
+  if (parsed.ok) return parsed;
+  return {
+    ok: false,
+    summary: { source, etag: null, name: null, defaultRule: null, notes: [] },
+    errors: parsed.errors.map((e) => ({ file, line: file === null ? null : e.line, message: `policy: ${e.message}` })),
+  };
+}
+
+function policyFailure(source: string, file: string | null, message: string): LoadedPolicy {
+  return { ok: false, summary: { source, etag: null, name: null, defaultRule: null, notes: [] }, errors: [{ file, line: null, message: `policy: ${message}` }] };
+}
+
+/** Resolves each needed tag once, concurrently (the live services bound the concurrency). */
+async function resolveTags(requests: readonly TagRequest[], live: LiveServices | null): Promise<TagLookup> {
+  const resolve = live?.resolveTag;
+  if (!resolve) return () => null;
+  const answers = new Map<string, TagDigest>();
+  await Promise.all(requests.map(async (request) => answers.set(tagKey(request), await resolve(request))));
+  return (image) => answers.get(tagKey(image)) ?? null;
+}
+
+async function gatherEvidence(
+  settings: CheckSettings,
+  workloads: readonly Workload[],
+  policy: Policy,
+  tags: TagLookup,
+  live: LiveServices | null,
+): Promise<{ readonly lookup: AttestationLookup; readonly errors: readonly ReportError[] }> {
+  const source = settings.attestations;
+  if (source.from === 'none') return { lookup: noAttestations, errors: [] };
+  const requests = attestationRequests(workloads, policy, tags);
+  if (source.from === 'files') return verifyFromFiles({ ...source, maxFileBytes: settings.maxFileBytes }, requests);
+  if (!live) return { lookup: noAttestations, errors: [{ file: null, line: null, message: 'live attestations requested, but live mode is not available' }] };
+  return { lookup: await verifyLive(live.apis, requests), errors: [] };
 }
 
 interface Manifests {

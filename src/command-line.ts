@@ -1,38 +1,69 @@
-// The binauthz-gate command line: parses arguments into settings, runs the check, prints the
-// report and returns the exit status: 0 (pass), 1 (fail) or 2 (could not decide, or bad usage).
+// The binauthz-gate command line: parses arguments and environment into settings, runs the
+// check, prints the report and returns the exit status: 0 (pass), 1 (fail) or 2 (could not
+// decide, or bad usage).
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runCheck, type CheckSettings } from './check.ts';
+import { runCheck, type AttestationSource, type CheckSettings, type PolicySource } from './check.ts';
 import { DEFAULT_MAX_FILE_BYTES } from './files/manifest-files.ts';
+import { createLiveServices, type LiveSettings } from './live-services.ts';
 import { exitCode, type FailOn } from './report/report.ts';
 import { formatText } from './report/format-text.ts';
+import { endpointsFromEnvironment } from './gcp/endpoints.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
-const USAGE = `Usage: binauthz-gate check --policy-file POLICY [options] PATH...
+export const VERSION: string = packageJson.version;
+
+const USAGE = `Usage: binauthz-gate check [--policy-file POLICY | --project PROJECT] [options] PATH...
 
 Decides, for every Cloud Run Service and Job in PATH (files, or folders scanned for
 *.yaml, *.yml and *.json), what Binary Authorization will do with each container image.
 
-Options:
+Policy and evidence:
   --policy-file FILE         the project policy: \`gcloud container binauthz policy export\` (YAML),
                              the REST API's JSON, or a Config Connector BinaryAuthorizationPolicy
+  --project ID               check against the policy live on this project (default when no
+                             --policy-file: CLOUDSDK_CORE_PROJECT, GOOGLE_CLOUD_PROJECT, or the ADC file)
   --attestors FILE           attestors, as \`gcloud container binauthz attestors describe --format=json\`
-  --attestations FILE        ATTESTATION occurrences, as \`gcloud container binauthz attestations list --format=json\`
+  --attestations FILE|live   ATTESTATION occurrences, as \`gcloud container binauthz attestations list
+                             --format=json\`; \`live\` fetches attestors and attestations from Google
+                             (the default with a live policy)
+  --[no-]resolve-tags        resolve image tags to digests through the registry, as Cloud Run does at
+                             deploy time (default: on in live mode, off offline)
+  --registry-mirror HOST=URL send HOST's registry requests to URL (repeatable)
+
+Output and limits:
   --format text|json         report format (default text)
   --fail-on LEVEL            never | error | fail | warn: the lowest verdict that fails the run
                              (default fail: exit 1 on fail, 2 when something could not be decided)
   --no-require-enforcement   judge a workload without run.googleapis.com/binary-authorization by its
                              images instead of failing it (by default it fails: Cloud Run would not check it)
+  --concurrency N            Google and registry requests in flight at once (default 8)
+  --timeout SECONDS          deadline for all remote calls, retries included (default 60)
   --max-file-size SIZE       refuse files larger than this (default 4MB; accepts KB, MB)
   -h, --help                 show this help
   --version                  print the version
+
+Credentials (live mode): CLOUDSDK_AUTH_ACCESS_TOKEN, else Application Default Credentials.
+Endpoints: CLOUDSDK_API_ENDPOINT_OVERRIDES_{BINARYAUTHORIZATION,CONTAINERANALYSIS,CLOUDKMS}.
 
 Exit status: 0 pass, 1 fail, 2 could not decide (or bad usage).`;
 
 class UsageError extends Error {}
 
-type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'check'; settings: CheckSettings; format: 'text' | 'json'; failOn: FailOn };
+type Env = Readonly<Record<string, string | undefined>>;
 
-export function parseCommandLine(argv: readonly string[]): Command {
+export type Command =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | {
+      readonly kind: 'check';
+      readonly settings: CheckSettings;
+      readonly live: LiveSettings | null;
+      readonly format: 'text' | 'json';
+      readonly failOn: FailOn;
+    };
+
+export function parseCommandLine(argv: readonly string[], env: Env): Command {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -40,11 +71,16 @@ export function parseCommandLine(argv: readonly string[]): Command {
     allowNegative: true,
     options: {
       'policy-file': { type: 'string' },
+      project: { type: 'string' },
       attestors: { type: 'string' },
       attestations: { type: 'string' },
+      'resolve-tags': { type: 'boolean' },
+      'registry-mirror': { type: 'string', multiple: true },
       format: { type: 'string', default: 'text' },
       'fail-on': { type: 'string', default: 'fail' },
       'require-enforcement': { type: 'boolean', default: true },
+      concurrency: { type: 'string', default: '8' },
+      timeout: { type: 'string', default: '60' },
       'max-file-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
@@ -55,25 +91,93 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const [command, ...paths] = positionals;
   if (command !== 'check') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
   if (paths.length === 0) throw new UsageError('check needs at least one PATH (a manifest file or a folder)');
-  if (!values['policy-file']) throw new UsageError('check needs --policy-file (live policies come with --project in a later release)');
+  const policy = policySource(values['policy-file'], values.project ?? defaultProject(env));
+  const attestations = attestationSource(values.attestors, values.attestations, policy);
+  const live = policy.from === 'live' || attestations.from === 'live' || values['resolve-tags'] === true;
   return {
     kind: 'check',
     format: oneOf('--format', values.format, ['text', 'json'] as const),
     failOn: oneOf('--fail-on', values['fail-on'], ['never', 'error', 'fail', 'warn'] as const),
     settings: {
-      policyFile: values['policy-file'],
-      attestorsFile: values.attestors ?? null,
-      attestationsFile: values.attestations ?? null,
+      policy,
+      attestations,
       paths,
       requireEnforcement: values['require-enforcement'],
       maxFileBytes: values['max-file-size'] ? parseSize(values['max-file-size']) : DEFAULT_MAX_FILE_BYTES,
     },
+    live: live
+      ? {
+          accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null,
+          endpoints: parseEndpoints(env),
+          concurrency: parseWholeNumber('--concurrency', values.concurrency, 1, 64),
+          timeoutMs: parseWholeNumber('--timeout', values.timeout, 1, 3600) * 1000,
+          resolveTags: values['resolve-tags'] ?? true,
+          mirrors: parseMirrors(values['registry-mirror'] ?? []),
+          version: VERSION,
+        }
+      : null,
   };
+}
+
+function policySource(file: string | undefined, project: string | null): PolicySource {
+  if (file) return { from: 'file', path: file };
+  if (project) return { from: 'live', project };
+  throw new UsageError('check needs --policy-file, or a project to read the live policy from (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
+}
+
+function attestationSource(attestors: string | undefined, attestations: string | undefined, policy: PolicySource): AttestationSource {
+  if (attestations === 'live') {
+    if (attestors) throw new UsageError('--attestors FILE cannot be combined with --attestations live (live mode fetches the attestors too)');
+    return { from: 'live' };
+  }
+  if (attestors || attestations) return { from: 'files', attestorsFile: attestors ?? null, attestationsFile: attestations ?? null };
+  return policy.from === 'live' ? { from: 'live' } : { from: 'none' };
+}
+
+/** gcloud's own order: its configured project, then the client libraries' variable, then the ADC file. */
+function defaultProject(env: Env): string | null {
+  const named = env['CLOUDSDK_CORE_PROJECT'] || env['GOOGLE_CLOUD_PROJECT'];
+  if (named) return named;
+  const adc = env['GOOGLE_APPLICATION_CREDENTIALS'];
+  if (!adc) return null;
+  try {
+    const json = JSON.parse(readFileSync(adc, 'utf8')) as { project_id?: unknown; quota_project_id?: unknown };
+    const project = json.project_id ?? json.quota_project_id;
+    return typeof project === 'string' && project !== '' ? project : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseEndpoints(env: Env) {
+  try {
+    return endpointsFromEnvironment(env);
+  } catch (error) {
+    throw new UsageError(`an endpoint override is not a URL: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function parseMirrors(values: readonly string[]): Map<string, string> {
+  const mirrors = new Map<string, string>();
+  for (const value of values) {
+    const at = value.indexOf('=');
+    const host = value.slice(0, at).trim();
+    const url = value.slice(at + 1).trim();
+    if (at < 1 || !/^https?:\/\/[^\s]+$/.test(url)) throw new UsageError(`--registry-mirror must be HOST=URL (e.g. gcr.io=https://mirror.example), not "${value}"`);
+    mirrors.set(host, url.replace(/\/+$/, ''));
+  }
+  return mirrors;
 }
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {
   if (allowed.includes(value as T)) return value as T;
   throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
+}
+
+function parseWholeNumber(flag: string, text: string | undefined, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
+  return value;
 }
 
 function parseSize(text: string): number {
@@ -84,17 +188,18 @@ function parseSize(text: string): number {
   return Number(match[1]) * factor;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], env: Env): Promise<number> {
   let command: Command;
   try {
-    command = parseCommandLine(argv);
+    command = parseCommandLine(argv, env);
   } catch (error) {
     process.stderr.write(`binauthz-gate: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
     return 2;
   }
   if (command.kind === 'help') return print(`${USAGE}\n`, 0);
-  if (command.kind === 'version') return print(`${packageJson.version}\n`, 0);
-  const report = await runCheck(command.settings);
+  if (command.kind === 'version') return print(`${VERSION}\n`, 0);
+  const live = command.live ? createLiveServices(command.live) : null;
+  const report = await runCheck(command.settings, live?.services ?? null);
   const output = command.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report);
   return print(output, exitCode(report, command.failOn));
 }

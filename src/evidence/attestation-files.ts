@@ -2,10 +2,9 @@
 // before evaluation so that the pure engine only looks answers up.
 import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor, type AttestationOccurrence } from '../attestations/index.ts';
 import { displayPath, readTextFile } from '../files/manifest-files.ts';
-import type { Workload } from '../manifests/workload.ts';
-import { attestationRequests, requestKey } from '../policy/attestation-requests.ts';
-import type { AttestationLookup, AttestorResult } from '../policy/decision.ts';
-import type { Policy } from '../policy/policy.ts';
+import type { AttestationRequest } from '../policy/evidence-requests.ts';
+import type { AttestationLookup } from '../policy/decision.ts';
+import { gatherAttestations, toResult } from './lookup.ts';
 import type { ReportError } from '../report/report.ts';
 import { parseYamlSource } from '../yaml/yaml-source.ts';
 
@@ -15,7 +14,7 @@ export interface EvidenceFiles {
   readonly maxFileBytes: number;
 }
 
-export interface Evidence {
+export interface FileEvidence {
   readonly lookup: AttestationLookup;
   readonly errors: readonly ReportError[];
 }
@@ -23,32 +22,21 @@ export interface Evidence {
 const NOTHING_GIVEN =
   'no attestation was given to check: pass --attestors and --attestations (gcloud container binauthz attestors describe / attestations list --format=json), or run live with --project';
 
-export async function loadAttestationLookup(files: EvidenceFiles, workloads: readonly Workload[], policy: Policy): Promise<Evidence> {
-  const requests = attestationRequests(workloads, policy);
-  if (requests.length === 0) return { lookup: unexpected, errors: [] };
-  if (files.attestorsFile === null && files.attestationsFile === null) {
-    return { lookup: (attestor) => ({ attestor, outcome: 'not-verified', cause: 'no-evidence', detail: NOTHING_GIVEN }), errors: [] };
-  }
+/** Without files, every required attestor is simply unattested (the offline default). */
+export const noAttestations: AttestationLookup = (attestor) => ({ attestor, outcome: 'not-verified', cause: 'no-evidence', detail: NOTHING_GIVEN });
+
+/** Verifies the requested pairs against attestors and occurrences exported with gcloud. */
+export async function verifyFromFiles(files: EvidenceFiles, requests: readonly AttestationRequest[]): Promise<FileEvidence> {
   const errors: ReportError[] = [];
   const attestors = files.attestorsFile === null ? null : readAttestors(files.attestorsFile, files.maxFileBytes, errors);
   const occurrences = files.attestationsFile === null ? [] : readOccurrences(files.attestationsFile, files.maxFileBytes, errors);
-  const answers = new Map<string, AttestorResult>();
-  await Promise.all(
-    requests.map(async (request) => {
-      const attestor = attestors?.find((a) => a.name === request.attestor);
-      const result: AttestorResult = attestor
-        ? toResult(await verifyAttestor(attestor, occurrences, request))
-        : { attestor: request.attestor, outcome: 'undecidable', detail: missingAttestor(request.attestor, files.attestorsFile) };
-      answers.set(requestKey(request.attestor, request.names, request.digest), result);
-    }),
-  );
-  const lookup: AttestationLookup = (attestor, names, digest) => answers.get(requestKey(attestor, names, digest)) ?? unexpected(attestor);
+  const lookup = await gatherAttestations(requests, async (request) => {
+    const attestor = attestors?.find((a) => a.name === request.attestor);
+    return attestor
+      ? toResult(await verifyAttestor(attestor, occurrences, request))
+      : { attestor: request.attestor, outcome: 'undecidable', detail: missingAttestor(request.attestor, files.attestorsFile) };
+  });
   return { lookup, errors };
-}
-
-/** The engine asked about a pair attestationRequests() did not list: a bug, and never a pass. */
-function unexpected(attestor: string): AttestorResult {
-  return { attestor, outcome: 'undecidable', detail: 'internal error: attestation evidence was not gathered for this image' };
 }
 
 function missingAttestor(name: string, file: string | null): string {
@@ -57,13 +45,6 @@ function missingAttestor(name: string, file: string | null): string {
     : `${name} is not in ${displayPath(file)}: add it (gcloud container binauthz attestors describe ${name} --format=json)`;
 }
 
-function toResult(check: Awaited<ReturnType<typeof verifyAttestor>>): AttestorResult {
-  if (check.outcome === 'verified') {
-    const notes = check.notes.length > 0 ? ` (${check.notes.join('; ')})` : '';
-    return { attestor: check.attestor, outcome: 'verified', detail: `occurrence ${check.occurrence}, key ${check.keyId}${notes}` };
-  }
-  return { attestor: check.attestor, outcome: 'not-verified', cause: check.cause, detail: check.detail };
-}
 
 /** Reads a JSON (or YAML) data file as gcloud --format=json writes it; problems go to `errors`. */
 function readDataFile(path: string, maxBytes: number, errors: ReportError[]): unknown {

@@ -45,3 +45,15 @@ export type AttestationFailureCause =
 
 /** Answers "did this attestor attest this digest (under one of these names)?"; built before evaluation. */
 export type AttestationLookup = (attestor: string, names: readonly string[], digest: string) => AttestorResult;
+
+/** A tag resolved through the registry (live mode), or why it could not be. */
+export type TagDigest = { readonly ok: true; readonly digest: string } | { readonly ok: false; readonly problem: string };
+
+/** Answers "which digest does this tag point to now?"; null when tags are not resolved (offline). */
+export type TagLookup = (image: { readonly registry: string; readonly repository: string; readonly tag: string }) => TagDigest | null;
+
+/** Everything the engine may look up, gathered before evaluation. */
+export interface Evidence {
+  readonly attestations: AttestationLookup;
+  readonly tags: TagLookup;
+}

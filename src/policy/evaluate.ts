@@ -6,6 +6,7 @@ import { matchesAllowlistPattern, type AllowlistPattern } from './allowlist.ts';
 import type {
   AttestationLookup,
   AttestorResult,
+  Evidence,
   ContainerDecision,
   ContainerResult,
   Enforcement,
@@ -32,12 +33,16 @@ export interface WorkloadResult {
   readonly problems: readonly string[];
 }
 
-type Outcome = ContainerDecision & { readonly detail: string; readonly attestors?: readonly AttestorResult[] };
+type Outcome = ContainerDecision & {
+  readonly detail: string;
+  readonly attestors?: readonly AttestorResult[];
+  readonly digest?: string | null;
+};
 
 export function evaluateWorkload(
   workload: Workload,
   policy: Policy,
-  attestations: AttestationLookup,
+  evidence: Evidence,
   options: EvaluationOptions,
 ): WorkloadResult {
   const enforcement = enforcementOf(workload);
@@ -46,8 +51,8 @@ export function evaluateWorkload(
     const outcome =
       workload.enforcement.mode === 'named-policy'
         ? namedPolicyOutcome(workload.enforcement.policy)
-        : evaluateImage(spec.image, policy, attestations);
-    return { attestors: [], ...outcome, name: spec.name, image, line: spec.line, digest: digestOf(spec.image) };
+        : evaluateImage(spec.image, policy, evidence);
+    return { attestors: [], digest: null, ...outcome, name: spec.name, image, line: spec.line };
   });
   const verdict = workloadVerdict(enforcement, containers, workload.problems.length > 0, options);
   return {
@@ -72,24 +77,52 @@ function enforcementOf(workload: Workload): Enforcement {
 }
 
 /** Every image a Service or Job deploys is checked; one denied image fails the revision or execution. */
-export function evaluateImage(written: string | null, policy: Policy, attestations: AttestationLookup): Outcome {
+export function evaluateImage(written: string | null, policy: Policy, evidence: Evidence): Outcome {
   if (written === null) {
     return { decision: 'error', reason: 'invalid-image', detail: 'the container has no image: there is nothing to evaluate' };
   }
   const parsed = parseImageReference(written);
   if (!parsed.ok) return { decision: 'error', reason: 'invalid-image', detail: parsed.problem };
-  const image = parsed.image;
+  const resolved = withResolvedTag(parsed.image, evidence);
+  const outcome = decideImage(resolved.image, policy, evidence.attestations, resolved.problem);
+  const detail = resolved.note ? `${outcome.detail}. ${resolved.note}` : outcome.detail;
+  return { ...outcome, detail, digest: resolved.image.digest };
+}
+
+interface Resolved {
+  readonly image: ImageReference;
+  /** Why the tag could not be resolved, when live resolution failed. */
+  readonly problem: string | null;
+  readonly note: string | null;
+}
+
+/** Cloud Run deploys the digest a tag points to at deploy time; live mode looks it up now. */
+function withResolvedTag(image: ImageReference, evidence: Evidence): Resolved {
+  if (image.digest !== null) return { image, problem: null, note: null };
+  const tag = image.tag ?? 'latest';
+  const answer = evidence.tags({ registry: image.registry, repository: image.repository, tag });
+  if (answer === null) return { image, problem: null, note: null };
+  if (!answer.ok) return { image, problem: answer.problem, note: null };
+  return {
+    image: { ...image, digest: answer.digest },
+    problem: null,
+    note: `Tag ${tag} resolved to ${answer.digest} at check time; a later push can move it before Cloud Run resolves it at deploy time: pin the digest to deploy exactly what was checked`,
+  };
+}
+
+function decideImage(image: ImageReference, policy: Policy, attestations: AttestationLookup, tagProblem: string | null): Outcome {
   const exemption = exemptionOf(policy.allowlist, image);
   if (exemption.state === 'exempt') {
     return { decision: 'allow', reason: 'exempt', detail: `exempt by admissionWhitelistPatterns \`${exemption.pattern}\`` };
   }
-  const ruled = withEnforcementMode(applyRule(policy.defaultRule, image, attestations), policy.defaultRule);
+  const unresolved = tagProblem ? `the tag could not be resolved: ${tagProblem}` : PIN_FIX;
+  const ruled = withEnforcementMode(applyRule(policy.defaultRule, image, attestations, unresolved), policy.defaultRule);
   if (exemption.state === 'not-exempt' || ruled.decision === 'allow') return ruled;
   return exemption.state === 'needs-digest'
     ? {
         decision: 'error',
         reason: 'unresolved-tag',
-        detail: `whether \`${exemption.pattern}\` exempts this image depends on the digest that tag ${image.tag ?? 'latest'} points to. ${PIN_FIX}`,
+        detail: `whether \`${exemption.pattern}\` exempts this image depends on the digest that tag ${image.tag ?? 'latest'} points to. ${unresolved}`,
       }
     : {
         decision: 'error',
@@ -122,7 +155,7 @@ export function exemptionOf(allowlist: readonly AllowlistPattern[], image: Image
   return undecided;
 }
 
-function applyRule(rule: AdmissionRule, image: ImageReference, attestations: AttestationLookup): Outcome {
+function applyRule(rule: AdmissionRule, image: ImageReference, attestations: AttestationLookup, unresolved: string): Outcome {
   switch (rule.evaluationMode) {
     case 'ALWAYS_ALLOW':
       return { decision: 'allow', reason: 'always-allow', detail: 'allowed by the default rule (ALWAYS_ALLOW)' };
@@ -133,16 +166,16 @@ function applyRule(rule: AdmissionRule, image: ImageReference, attestations: Att
         detail: `Container image '${enforcerName(image)}' is not authorized by policy. Denied by an ALWAYS_DENY admission rule. Fix: exempt it in admissionWhitelistPatterns (for example \`${image.writtenName}@*\`) or change the default rule`,
       };
     case 'REQUIRE_ATTESTATION':
-      return requireAttestation(rule.requireAttestationsBy, image, attestations);
+      return requireAttestation(rule.requireAttestationsBy, image, attestations, unresolved);
   }
 }
 
-function requireAttestation(attestors: readonly string[], image: ImageReference, attestations: AttestationLookup): Outcome {
+function requireAttestation(attestors: readonly string[], image: ImageReference, attestations: AttestationLookup, unresolved: string): Outcome {
   if (image.digest === null) {
     return {
       decision: 'error',
       reason: 'unresolved-tag',
-      detail: `attestations bind digests, and tag ${image.tag ?? 'latest'} is not resolved offline. ${PIN_FIX}`,
+      detail: `attestations bind digests, and the digest of tag ${image.tag ?? 'latest'} is not known. ${unresolved}`,
     };
   }
   const results = attestors.map((attestor) => attestations(attestor, candidateNames(image), image.digest as string));
@@ -197,11 +230,6 @@ function enforcerName(image: ImageReference): string {
   return image.digest ? `${image.writtenName}@${image.digest}` : image.written;
 }
 
-function digestOf(written: string | null): string | null {
-  if (written === null) return null;
-  const parsed = parseImageReference(written);
-  return parsed.ok ? parsed.image.digest : null;
-}
 
 function workloadVerdict(
   enforcement: Enforcement,

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateWorkload } from '../../src/policy/evaluate.ts';
 import { parsePolicyText } from '../../src/policy/parse-policy.ts';
-import type { AttestationLookup } from '../../src/policy/decision.ts';
+import type { AttestationLookup, Evidence } from '../../src/policy/decision.ts';
 import type { Policy } from '../../src/policy/policy.ts';
 import type { EnforcementSetting, Workload } from '../../src/manifests/workload.ts';
 
@@ -37,7 +37,8 @@ function workload(images: (string | null)[], enforcement: EnforcementSetting = E
   };
 }
 
-const noLookups: AttestationLookup = () => assert.fail('no attestation should be looked up');
+const noLookups: Evidence = { attestations: () => assert.fail('no attestation should be looked up'), tags: () => null };
+const withAttestations = (attestations: AttestationLookup): Evidence => ({ attestations, tags: () => null });
 
 describe('evaluateWorkload', () => {
   it('denies with the enforcer\'s message and a fix', () => {
@@ -118,7 +119,7 @@ describe('evaluateWorkload', () => {
         ? { attestor, outcome: 'verified', detail: 'ok' }
         : { attestor, outcome: 'not-verified', cause: 'no-occurrence', detail: 'no attestation for this digest.' };
     };
-    const result = evaluateWorkload(workload([`gcr.io/p/app@${D2}`]), policy(ATTEST), lookup, STRICT);
+    const result = evaluateWorkload(workload([`gcr.io/p/app@${D2}`]), policy(ATTEST), withAttestations(lookup), STRICT);
     assert.deepEqual(asked, [`projects/p/attestors/a gcr.io/p/app ${D2}`, `projects/p/attestors/b gcr.io/p/app ${D2}`]);
     const [container] = result.containers;
     assert.deepEqual([container?.decision, container?.reason], ['deny', 'missing-attestation']);
@@ -129,7 +130,7 @@ describe('evaluateWorkload', () => {
 
   it('an attestation check that could not run is an error, never a pass', () => {
     const lookup: AttestationLookup = (attestor) => ({ attestor, outcome: 'undecidable', detail: 'attestor unknown' });
-    const result = evaluateWorkload(workload([`gcr.io/p/app@${D1}`]), policy(ATTEST), lookup, STRICT);
+    const result = evaluateWorkload(workload([`gcr.io/p/app@${D1}`]), policy(ATTEST), withAttestations(lookup), STRICT);
     assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['error', 'attestation-unavailable']);
   });
 
@@ -148,5 +149,33 @@ describe('evaluateWorkload', () => {
   it('a workload problem makes it an error even when every image passes', () => {
     const broken = { ...workload([`gcr.io/p/app@${D1}`]), problems: ['contradictory settings'] };
     assert.equal(evaluateWorkload(broken, policy(ALLOW), noLookups, STRICT).verdict, 'error');
+  });
+});
+
+describe('evaluateWorkload with tags resolved live', () => {
+  const resolvedTo = (digest: string): Evidence => ({
+    attestations: (attestor, names, asked) => {
+      assert.equal(asked, digest, 'the attestation is looked up for the resolved digest');
+      return { attestor, outcome: 'verified', detail: `ok ${names.join()}` };
+    },
+    tags: (image) => (image.tag === 'v1' ? { ok: true, digest } : { ok: false, problem: `tag ${image.tag} does not exist` }),
+  });
+
+  it('evaluates the digest the tag points to, and says a push can move it', () => {
+    const result = evaluateWorkload(workload(['gcr.io/p/app:v1']), policy(ATTEST), resolvedTo(D2), STRICT);
+    const [container] = result.containers;
+    assert.deepEqual([container?.decision, container?.reason, container?.digest], ['allow', 'attested', D2]);
+    assert.match(container?.detail ?? '', new RegExp(`Tag v1 resolved to ${D2} at check time; a later push can move it`));
+  });
+
+  it('a digest-dependent exemption is decided with the resolved digest', () => {
+    assert.equal(evaluateWorkload(workload(['gcr.io/p/app:v1']), policy(DENY, [`gcr.io/p/app@${D1}`]), resolvedTo(D1), STRICT).containers[0]?.reason, 'exempt');
+    assert.equal(evaluateWorkload(workload(['gcr.io/p/app:v1']), policy(DENY, [`gcr.io/p/app@${D1}`]), resolvedTo(D2), STRICT).containers[0]?.reason, 'always-deny');
+  });
+
+  it('a tag the registry could not resolve is unresolved-tag with the registry\'s reason', () => {
+    const result = evaluateWorkload(workload(['gcr.io/p/app:v9']), policy(ATTEST), resolvedTo(D2), STRICT);
+    assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['error', 'unresolved-tag']);
+    assert.match(result.containers[0]?.detail ?? '', /could not be resolved: tag v9 does not exist/);
   });
 });

@@ -1,0 +1,79 @@
+// Turns a failed Google API call into a message a user can act on: which call, on which
+// object, what Google said, and the role that is missing. Never includes request headers,
+// so tokens cannot leak through it.
+import { classifyHttpFailure, type AttemptFailure } from '../net/retry.ts';
+
+export type GoogleApi = 'Binary Authorization' | 'Container Analysis' | 'Cloud KMS';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number | null;
+  constructor(message: string, status: number | null, cause: unknown) {
+    super(message, { cause });
+    this.status = status;
+  }
+}
+
+interface HttpErrorLike {
+  status?: number;
+  code?: string | number;
+  message?: string;
+  response?: { status?: number; headers?: { get?: (name: string) => string | null } | Record<string, string>; data?: unknown };
+}
+
+export function statusOf(error: unknown): number | null {
+  const e = error as HttpErrorLike | null;
+  const status = e?.status ?? e?.response?.status;
+  return typeof status === 'number' ? status : null;
+}
+
+function headerOf(error: unknown, name: string): string | null {
+  const headers = (error as HttpErrorLike | null)?.response?.headers;
+  if (!headers) return null;
+  if (typeof headers.get === 'function') return headers.get(name);
+  const value = (headers as Record<string, unknown>)[name.toLowerCase()];
+  return typeof value === 'string' ? value : null;
+}
+
+function codeOf(error: unknown): string | null {
+  const code = (error as HttpErrorLike | null)?.code;
+  const causeCode = ((error as { cause?: { code?: unknown } } | null)?.cause)?.code;
+  if (typeof code === 'string') return code;
+  return typeof causeCode === 'string' ? causeCode : null;
+}
+
+/** For withRetry(): 429, 5xx, dropped connections and timeouts are worth another try. */
+export function classifyApiFailure(error: unknown): AttemptFailure {
+  if (error instanceof ApiError) return { retryable: false };
+  return classifyHttpFailure(statusOf(error), codeOf(error), headerOf(error, 'retry-after'), Date.now());
+}
+
+/** Google's error body: {"error": {"code", "message", "status"}}. */
+function googleMessage(error: unknown): string | null {
+  const data = (error as HttpErrorLike | null)?.response?.data as { error?: { message?: unknown; status?: unknown } } | undefined;
+  const message = data?.error?.message;
+  const status = data?.error?.status;
+  if (typeof message !== 'string') return null;
+  return typeof status === 'string' ? `${status}: ${message}` : message;
+}
+
+export interface CallDescription {
+  readonly api: GoogleApi;
+  /** e.g. "get policy projects/p/policy" */
+  readonly action: string;
+  /** The role that grants this call, named in 401/403 messages. */
+  readonly role: string;
+}
+
+export function describeFailure(call: CallDescription, error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const status = statusOf(error);
+  const said = googleMessage(error);
+  const prefix = `${call.api}: failed to ${call.action}`;
+  if (status === 401) return new ApiError(`${prefix}: HTTP 401, the credentials were not accepted (expired or missing token?)${said ? ` (${said})` : ''}`, status, error);
+  if (status === 403) return new ApiError(`${prefix}: HTTP 403, permission denied: the caller needs ${call.role}${said ? ` (${said})` : ''}`, status, error);
+  if (status === 404) return new ApiError(`${prefix}: HTTP 404, it does not exist (or the caller cannot see it)${said ? ` (${said})` : ''}`, status, error);
+  if (status !== null) return new ApiError(`${prefix}: HTTP ${status}${said ? ` (${said})` : ''}`, status, error);
+  const code = codeOf(error);
+  return new ApiError(`${prefix}: no answer (${code ?? (error instanceof Error ? error.message : String(error))})`, null, error);
+}

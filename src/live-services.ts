@@ -1,0 +1,52 @@
+// Live mode's remote services, built from settings: credentials, one call policy for the run
+// (asked once, bounded concurrency, retries inside the deadline), the Google APIs and the
+// registry's tag resolver.
+import { bearerToken, createCredentials } from './gcp/credentials.ts';
+import { createGoogleApis, type GoogleEndpoints } from './gcp/google-apis.ts';
+import { createCallRunner, type CallRunner } from './net/call-runner.ts';
+import { classifyHttpFailure, type AttemptFailure } from './net/retry.ts';
+import { createTagResolver } from './registry/index.ts';
+import { RegistryRequestError } from './registry/http-request.ts';
+import type { LiveServices } from './check.ts';
+
+export interface LiveSettings {
+  /** CLOUDSDK_AUTH_ACCESS_TOKEN, when set. */
+  readonly accessToken: string | null;
+  readonly endpoints: GoogleEndpoints;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly resolveTags: boolean;
+  readonly mirrors: ReadonlyMap<string, string>;
+  readonly version: string;
+}
+
+export function createLiveServices(settings: LiveSettings): { readonly services: LiveServices; readonly runner: CallRunner } {
+  const runner = createCallRunner({ concurrency: settings.concurrency, deadline: Date.now() + settings.timeoutMs });
+  const credentials = createCredentials(settings.accessToken);
+  const apis = createGoogleApis({ auth: credentials, endpoints: settings.endpoints, userAgent: { product: 'binauthz-gate', version: settings.version }, runner });
+  let registryCalls = 0;
+  let googleToken: Promise<string | null> | null = null;
+  const resolver = createTagResolver({
+    mirrors: settings.mirrors,
+    googleToken: () => (googleToken ??= bearerToken(credentials)),
+    userAgent: `binauthz-gate/${settings.version}`,
+    // The resolver remembers its answers; each request here is a new question for the runner.
+    send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, () => attempt(), classifyRegistryFailure),
+  });
+  const resolveTag = settings.resolveTags
+    ? async (request: { registry: string; repository: string; tag: string }) => {
+        const answer = await resolver(request);
+        return answer.ok ? { ok: true as const, digest: answer.digest } : { ok: false as const, problem: answer.problem };
+      }
+    : null;
+  return { services: { apis, resolveTag }, runner };
+}
+
+function classifyRegistryFailure(error: unknown): AttemptFailure {
+  if (error instanceof RegistryRequestError) {
+    if (error.status === null) return { retryable: true, retryAfterMs: null };
+    return error.retryAfterMs !== null ? { retryable: true, retryAfterMs: error.retryAfterMs } : classifyHttpFailure(error.status, null, null, Date.now());
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return classifyHttpFailure(null, typeof code === 'string' ? code : null, null, Date.now());
+}

@@ -1,0 +1,93 @@
+// Retries transient failures (429, 5xx, dropped connections, per-attempt timeouts) with
+// exponential backoff and full jitter, honouring Retry-After, inside one total deadline.
+
+export interface RetryPolicy {
+  /** Epoch milliseconds by which everything must be done. */
+  readonly deadline: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly maxAttempts: number;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+/** What one failed attempt tells the retry loop. */
+export type AttemptFailure =
+  | { readonly retryable: true; readonly retryAfterMs: number | null }
+  | { readonly retryable: false };
+
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+  readonly label: string;
+  constructor(label: string, cause: unknown) {
+    super(`${label}: no answer within the time limit (--timeout)`, { cause });
+    this.label = label;
+  }
+}
+
+export function defaultRetryPolicy(deadline: number): RetryPolicy {
+  return {
+    deadline,
+    baseDelayMs: 250,
+    maxDelayMs: 8_000,
+    maxAttempts: 6,
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+  };
+}
+
+/**
+ * Calls `attempt(remainingMs)` until it succeeds, fails for good, or the deadline leaves no
+ * room for another try. The last error is rethrown (a DeadlineError when time ran out).
+ */
+export async function withRetry<T>(
+  label: string,
+  attempt: (remainingMs: number) => Promise<T>,
+  classify: (error: unknown) => AttemptFailure,
+  policy: RetryPolicy,
+): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    const remaining = policy.deadline - policy.now();
+    if (remaining <= 0) throw new DeadlineError(label, null);
+    try {
+      return await attempt(remaining);
+    } catch (error) {
+      const failure = classify(error);
+      if (!failure.retryable || tries >= policy.maxAttempts) {
+        if (failure.retryable && policy.deadline - policy.now() <= 0) throw new DeadlineError(label, error);
+        throw error;
+      }
+      const wait = backoff(tries, failure.retryAfterMs, policy);
+      if (policy.now() + wait >= policy.deadline) throw new DeadlineError(label, error);
+      await policy.sleep(wait);
+    }
+  }
+}
+
+/** Full jitter (AWS architecture blog): random in [0, min(max, base·2^n)]; Retry-After wins when longer. */
+function backoff(tries: number, retryAfterMs: number | null, policy: RetryPolicy): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (tries - 1));
+  const jittered = Math.floor(policy.random() * ceiling);
+  return retryAfterMs !== null ? Math.max(retryAfterMs, jittered) : jittered;
+}
+
+/** Retry-After is either delay-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | null {
+  if (!value) return null;
+  const seconds = Number(value.trim());
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Classifies an HTTP outcome: a status (null when no response came) and the error's code. */
+export function classifyHttpFailure(status: number | null, code: string | null, retryAfter: string | null, now: number): AttemptFailure {
+  if (status !== null) return RETRYABLE_STATUS.has(status) ? { retryable: true, retryAfterMs: parseRetryAfter(retryAfter, now) } : { retryable: false };
+  if (code === null || RETRYABLE_CODES.has(code) || code === 'AbortError' || code === 'TimeoutError') return { retryable: true, retryAfterMs: null };
+  return { retryable: false };
+}
