@@ -1,7 +1,7 @@
 // Turns a failed Google API call into a message a user can act on: which call, on which
 // object, what Google said, and the role that is missing. Never includes request headers,
 // so tokens cannot leak through it.
-import { classifyHttpFailure, type AttemptFailure } from '../net/retry.ts';
+import { classifyHttpFailure, DeadlineError, type AttemptFailure } from '../net/retry.ts';
 
 export type GoogleApi = 'Binary Authorization' | 'Container Analysis' | 'Cloud KMS';
 
@@ -67,6 +67,11 @@ export interface CallDescription {
 
 export function describeFailure(call: CallDescription, error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof DeadlineError) {
+    const last = error.cause ? statusOf(error.cause) : null;
+    const lastAnswer = last !== null ? `; the last answer was HTTP ${last}` : error.cause ? `; the last attempt: ${codeOf(error.cause) ?? 'no answer'}` : '';
+    return new ApiError(`${call.api}: failed to ${call.action}: no answer within the time limit (--timeout)${lastAnswer}`, last, error);
+  }
   const status = statusOf(error);
   const said = googleMessage(error);
   const prefix = `${call.api}: failed to ${call.action}`;

@@ -1,0 +1,99 @@
+// Every Google request, checked with nock against what gcloud sends
+// (test/fixtures/gcloud/requests.json): path, query, headers; and the failure messages.
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import nock from 'nock';
+import { createCredentials } from '../../src/gcp/credentials.ts';
+import { createGoogleApis, type GoogleApis } from '../../src/gcp/google-apis.ts';
+import { createCallRunner } from '../../src/net/call-runner.ts';
+
+const ROOT = 'https://binauthz.test.invalid';
+const TOKEN = 'ya29.secret-test-token';
+const DIGEST = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
+const gcloud = JSON.parse(readFileSync(new URL('../fixtures/gcloud/requests.json', import.meta.url), 'utf8')) as { method: string; path: string; query: Record<string, string> }[];
+
+function apis(deadlineMs = 5000): GoogleApis {
+  return createGoogleApis({
+    auth: createCredentials(TOKEN),
+    endpoints: { binaryauthorization: `${ROOT}/`, containeranalysis: `${ROOT}/`, cloudkms: `${ROOT}/` },
+    userAgent: { product: 'binauthz-gate', version: '9.9.9' },
+    runner: createCallRunner({ concurrency: 4, deadline: Date.now() + deadlineMs, retry: { baseDelayMs: 1, maxDelayMs: 5 } }),
+  });
+}
+
+describe('Google API requests', () => {
+  before(() => nock.disableNetConnect());
+  beforeEach(() => nock.cleanAll());
+  after(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it('gets the policy as gcloud does, with the token and our user agent', async () => {
+    const expected = gcloud.find((r) => r.path.endsWith('/policy'));
+    assert.equal(expected?.path, '/v1/projects/p1/policy');
+    const scope = nock(ROOT, { reqheaders: { authorization: `Bearer ${TOKEN}`, 'user-agent': /binauthz-gate\/9\.9\.9/ } })
+      .get('/v1/projects/p1/policy')
+      .reply(200, { name: 'projects/p1/policy' });
+    assert.deepEqual(await apis().getPolicy('p1'), { name: 'projects/p1/policy' });
+    scope.done();
+  });
+
+  it('gets an attestor at its v1 path', async () => {
+    assert.ok(gcloud.some((r) => r.method === 'GET' && r.path === '/v1/projects/p1/attestors/a1'));
+    const scope = nock(ROOT).get('/v1/projects/p1/attestors/a1').reply(200, { name: 'projects/p1/attestors/a1' });
+    await apis().getAttestor('projects/p1/attestors/a1');
+    scope.done();
+  });
+
+  it('lists occurrences with gcloud\'s filter and page size, following every page', async () => {
+    const expected = gcloud.find((r) => r.path === '/v1/projects/p1/notes/n1/occurrences');
+    assert.deepEqual({ filter: expected?.query['filter'], pageSize: expected?.query['pageSize'] }, { filter: `has_suffix(resourceUrl, "${DIGEST}")`, pageSize: '100' });
+    const scope = nock(ROOT)
+      .get('/v1/projects/p1/notes/n1/occurrences')
+      .query({ filter: expected?.query['filter'], pageSize: '100' })
+      .reply(200, { occurrences: [{ name: 'o1' }, { name: 'o2' }], nextPageToken: 'page-2' })
+      .get('/v1/projects/p1/notes/n1/occurrences')
+      .query({ filter: expected?.query['filter'], pageSize: '100', pageToken: 'page-2' })
+      .reply(200, { occurrences: [{ name: 'o3' }] });
+    const list = await apis().listAttestationOccurrences('projects/p1/notes/n1', DIGEST);
+    assert.deepEqual(list, [{ name: 'o1' }, { name: 'o2' }, { name: 'o3' }]);
+    scope.done();
+  });
+
+  it('never asks twice for the same answer', async () => {
+    const scope = nock(ROOT).get('/v1/projects/p1/attestors/a1').once().reply(200, { name: 'projects/p1/attestors/a1' });
+    const client = apis();
+    await Promise.all([client.getAttestor('projects/p1/attestors/a1'), client.getAttestor('projects/p1/attestors/a1')]);
+    await client.getAttestor('projects/p1/attestors/a1');
+    scope.done();
+  });
+
+  it('retries 429 and 503, honouring Retry-After, then succeeds', async () => {
+    const scope = nock(ROOT)
+      .get('/v1/projects/p1/policy').reply(429, { error: { code: 429, message: 'slow down', status: 'RESOURCE_EXHAUSTED' } }, { 'Retry-After': '0' })
+      .get('/v1/projects/p1/policy').reply(503, { error: { code: 503, message: 'unavailable', status: 'UNAVAILABLE' } })
+      .get('/v1/projects/p1/policy').reply(200, { name: 'projects/p1/policy' });
+    assert.deepEqual(await apis().getPolicy('p1'), { name: 'projects/p1/policy' });
+    scope.done();
+  });
+
+  it('names the missing role on 403, the object on 404, and never the token', async () => {
+    nock(ROOT).get('/v1/projects/p1/policy').reply(403, { error: { code: 403, message: 'denied', status: 'PERMISSION_DENIED' } });
+    await assert.rejects(apis().getPolicy('p1'), (error: Error) => {
+      assert.match(error.message, /Binary Authorization: failed to get policy projects\/p1\/policy: HTTP 403.*roles\/binaryauthorization\.policyViewer/);
+      assert.ok(!error.message.includes(TOKEN));
+      return true;
+    });
+    nock(ROOT).get('/v1/projects/p1/attestors/gone').reply(404, { error: { code: 404, message: 'not found', status: 'NOT_FOUND' } });
+    await assert.rejects(apis().getAttestor('projects/p1/attestors/gone'), /get attestor projects\/p1\/attestors\/gone: HTTP 404/);
+    nock(ROOT).get('/v1/projects/p1/notes/n1/occurrences').query(true).reply(403, { error: { code: 403, message: 'denied', status: 'PERMISSION_DENIED' } });
+    await assert.rejects(apis().listAttestationOccurrences('projects/p1/notes/n1', DIGEST), /Container Analysis: .*roles\/containeranalysis\.occurrences\.viewer/);
+  });
+
+  it('gives up at the deadline with a message naming the API', async () => {
+    nock(ROOT).get('/v1/projects/p1/policy').times(1000).reply(503, { error: { code: 503, message: 'down', status: 'UNAVAILABLE' } });
+    await assert.rejects(apis(300).getPolicy('p1'), /Binary Authorization: failed to get policy projects\/p1\/policy: no answer within the time limit \(--timeout\); the last answer was HTTP 503/);
+  });
+});
