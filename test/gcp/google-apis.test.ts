@@ -13,12 +13,12 @@ const TOKEN = 'ya29.secret-test-token';
 const DIGEST = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
 const gcloud = JSON.parse(readFileSync(new URL('../fixtures/gcloud/requests.json', import.meta.url), 'utf8')) as { method: string; path: string; query: Record<string, string> }[];
 
-function apis(deadlineMs = 5000): GoogleApis {
+function apis(deadlineMs = 5000, maxAttempts = 6): GoogleApis {
   return createGoogleApis({
     auth: createCredentials(TOKEN),
     endpoints: { binaryauthorization: `${ROOT}/`, containeranalysis: `${ROOT}/`, cloudkms: `${ROOT}/` },
     userAgent: { product: 'binauthz-gate', version: '9.9.9' },
-    runner: createCallRunner({ concurrency: 4, deadline: Date.now() + deadlineMs, retry: { baseDelayMs: 1, maxDelayMs: 5 } }),
+    runner: createCallRunner({ concurrency: 4, deadline: Date.now() + deadlineMs, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts } }),
   });
 }
 
@@ -94,6 +94,6 @@ describe('Google API requests', () => {
 
   it('gives up at the deadline with a message naming the API', async () => {
     nock(ROOT).get('/v1/projects/p1/policy').times(1000).reply(503, { error: { code: 503, message: 'down', status: 'UNAVAILABLE' } });
-    await assert.rejects(apis(300).getPolicy('p1'), /Binary Authorization: failed to get policy projects\/p1\/policy: no answer within the time limit \(--timeout\); the last answer was HTTP 503/);
+    await assert.rejects(apis(300, 10_000).getPolicy('p1'), /Binary Authorization: failed to get policy projects\/p1\/policy: no answer within the time limit \(--timeout\); the last answer was HTTP 503/);
   });
 });
