@@ -68,8 +68,10 @@ export interface CallDescription {
 export function describeFailure(call: CallDescription, error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof DeadlineError) {
-    const last = error.cause ? statusOf(error.cause) : null;
-    const lastAnswer = last !== null ? `; the last answer was HTTP ${last}` : error.cause ? `; the last attempt: ${codeOf(error.cause) ?? 'no answer'}` : '';
+    const answered = error.failures.filter((failure) => statusOf(failure) !== null);
+    const last = answered.length > 0 ? statusOf(answered.at(-1)) : null;
+    const tries = error.failures.length;
+    const lastAnswer = last !== null ? `; ${tries} attempt(s), the last answer was HTTP ${last}` : tries > 0 ? `; ${tries} attempt(s), none answered` : '';
     return new ApiError(`${call.api}: failed to ${call.action}: no answer within the time limit (--timeout)${lastAnswer}`, last, error);
   }
   const status = statusOf(error);

@@ -20,9 +20,12 @@ export type AttemptFailure =
 export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
   readonly label: string;
-  constructor(label: string, cause: unknown) {
-    super(`${label}: no answer within the time limit (--timeout)`, { cause });
+  /** Every failed attempt, oldest first; the last one is also the cause. */
+  readonly failures: readonly unknown[];
+  constructor(label: string, failures: readonly unknown[]) {
+    super(`${label}: no answer within the time limit (--timeout)`, { cause: failures.at(-1) });
     this.label = label;
+    this.failures = failures;
   }
 }
 
@@ -48,19 +51,21 @@ export async function withRetry<T>(
   classify: (error: unknown) => AttemptFailure,
   policy: RetryPolicy,
 ): Promise<T> {
+  const failures: unknown[] = [];
   for (let tries = 1; ; tries++) {
     const remaining = policy.deadline - policy.now();
-    if (remaining <= 0) throw new DeadlineError(label, null);
+    if (remaining <= 0) throw new DeadlineError(label, failures);
     try {
       return await attempt(remaining);
     } catch (error) {
+      failures.push(error);
       const failure = classify(error);
       if (!failure.retryable || tries >= policy.maxAttempts) {
-        if (failure.retryable && policy.deadline - policy.now() <= 0) throw new DeadlineError(label, error);
+        if (failure.retryable && policy.deadline - policy.now() <= 0) throw new DeadlineError(label, failures);
         throw error;
       }
       const wait = backoff(tries, failure.retryAfterMs, policy);
-      if (policy.now() + wait >= policy.deadline) throw new DeadlineError(label, error);
+      if (policy.now() + wait >= policy.deadline) throw new DeadlineError(label, failures);
       await policy.sleep(wait);
     }
   }
