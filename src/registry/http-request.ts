@@ -1,0 +1,108 @@
+// One HTTP exchange with a registry, run inside the caller's `send` policy. Answers that are worth
+// retrying (network failures, 429, 5xx) are thrown as RegistryRequestError so that the policy sees
+// them; every other status is an answer, returned for the resolver to interpret.
+
+import type { RequestTarget } from './mirrors.ts';
+import type { RegistrySettings } from './settings.ts';
+
+export interface RegistryRequest {
+  readonly method: 'GET' | 'HEAD';
+  readonly target: RequestTarget;
+  readonly headers: Readonly<Record<string, string>>;
+  /** read the body only when it is used (a manifest to hash, a token); others are discarded */
+  readonly readBody: boolean;
+}
+
+export interface RegistryResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array | null;
+}
+
+export type RequestOutcome =
+  | { readonly ok: true; readonly response: RegistryResponse }
+  | { readonly ok: false; readonly error: unknown };
+
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+
+/** Thrown from inside `send` for a failure worth retrying; `status` is null when no answer came. */
+export class RegistryRequestError extends Error {
+  readonly status: number | null;
+  /** from Retry-After, when the registry said how long to wait */
+  readonly retryAfterMs: number | null;
+  readonly host: string;
+  readonly via: string | null;
+
+  constructor(message: string, details: { status: number | null; retryAfterMs: number | null; target: RequestTarget }, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RegistryRequestError';
+    this.status = details.status;
+    this.retryAfterMs = details.retryAfterMs;
+    this.host = details.target.host;
+    this.via = details.target.via;
+  }
+}
+
+/** Runs the request through `send`; whatever `send` finally throws becomes a failed outcome, not an exception. */
+export async function sendRequest(send: RegistrySettings['send'], label: string, request: RegistryRequest): Promise<RequestOutcome> {
+  try {
+    return { ok: true, response: await send(label, () => exchange(request)) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+async function exchange(request: RegistryRequest): Promise<RegistryResponse> {
+  const { method, target } = request;
+  const where = target.via === null ? target.host : `${target.host} (through ${target.via})`;
+  let response: Response;
+  try {
+    // Registries redirect GETs to storage; fetch drops Authorization when the origin changes.
+    response = await fetch(target.url, { method, headers: request.headers, redirect: 'follow' });
+  } catch (cause) {
+    throw new RegistryRequestError(`could not reach ${where}: ${networkReason(cause)}`, { status: null, retryAfterMs: null, target }, { cause });
+  }
+  if (RETRYABLE_STATUSES.has(response.status)) {
+    await discard(response);
+    const details = { status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')), target };
+    throw new RegistryRequestError(`${where} answered HTTP ${response.status}`, details);
+  }
+  if (!request.readBody) {
+    await discard(response);
+    return { status: response.status, headers: response.headers, body: null };
+  }
+  return { status: response.status, headers: response.headers, body: await readBody(response, target, where) };
+}
+
+async function readBody(response: Response, target: RequestTarget, where: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (cause) {
+    const message = `the answer from ${where} broke off: ${networkReason(cause)}`;
+    throw new RegistryRequestError(message, { status: null, retryAfterMs: null, target }, { cause });
+  }
+}
+
+// An unread body holds its connection open; cancelling hands the socket back to the pool.
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
+
+/** fetch says only "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND, a TLS error) is in its cause. */
+export function networkReason(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (!(cause instanceof Error)) return String(cause);
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === 'string' && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+}
+
+/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+export function retryAfterMs(value: string | null, now: number = Date.now()): number | null {
+  if (value === null || value.trim() === '') return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Date.parse takes bare numbers ('-5') as years; an HTTP-date always names its weekday and month.
+  if (!/[A-Za-z]/.test(trimmed)) return null;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
