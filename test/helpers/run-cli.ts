@@ -10,12 +10,24 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+/**
+ * The child's environment: this process's, minus anything that could point it at a real Google
+ * project or credentials, plus `extra`. The metadata server is never probed.
+ */
+function hermeticEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', METADATA_SERVER_DETECTION: 'none' };
+  for (const name of Object.keys(env)) {
+    if (/^(CLOUDSDK_|GOOGLE_|GCLOUD_|GCE_)/.test(name)) delete env[name];
+  }
+  return { ...env, ...extra };
+}
+
+export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
+      { cwd: options.cwd, timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, env: hermeticEnv(options.env ?? {}) },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') return reject(error);
         resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
