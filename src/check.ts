@@ -53,9 +53,9 @@ export async function runCheck(settings: CheckSettings, live: LiveServices | nul
   return buildReport(summarizePolicy(policy), results, manifests.skipped, errors);
 }
 
-type LoadedPolicy = { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly summary: PolicySummary; readonly errors: ReportError[] };
+export type LoadedPolicy = { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly summary: PolicySummary; readonly errors: ReportError[] };
 
-async function loadPolicy(source: PolicySource, maxFileBytes: number, live: LiveServices | null): Promise<LoadedPolicy> {
+export async function loadPolicy(source: PolicySource, maxFileBytes: number, live: LiveServices | null): Promise<LoadedPolicy> {
   if (source.from === 'file') {
     const file = displayPath(source.path);
     const read = readTextFile(source.path, maxFileBytes);
@@ -111,13 +111,13 @@ async function gatherEvidence(
   return { lookup: await verifyLive(live.apis, requests), errors: [] };
 }
 
-interface Manifests {
+export interface Manifests {
   readonly workloads: readonly Workload[];
   readonly skipped: readonly SkippedDocument[];
   readonly errors: readonly ReportError[];
 }
 
-function readManifests(paths: readonly string[], maxFileBytes: number): Manifests {
+export function readManifests(paths: readonly string[], maxFileBytes: number): Manifests {
   const found = findManifestFiles(paths);
   const workloads: Workload[] = [];
   const skipped: SkippedDocument[] = [];

@@ -8,12 +8,16 @@ import { DEFAULT_MAX_FILE_BYTES } from './files/manifest-files.ts';
 import { createLiveServices, type LiveSettings } from './live-services.ts';
 import { exitCode, type FailOn } from './report/report.ts';
 import { formatText } from './report/format-text.ts';
+import { attestExitCode, attestJson, formatAttestText } from './report/format-attest.ts';
+import { runAttest, type AttestSettings, type SignerSettings } from './attest.ts';
 import { endpointsFromEnvironment } from './gcp/endpoints.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 export const VERSION: string = packageJson.version;
 
 const USAGE = `Usage: binauthz-gate check [--policy-file POLICY | --project PROJECT] [options] PATH...
+       binauthz-gate attest --attestor projects/P/attestors/A (--kms-key-version KEY_VERSION |
+                            --private-key-file KEY.pem --public-key-id ID) [options] IMAGE...
 
 Decides, for every Cloud Run Service and Job in PATH (files, or folders scanned for
 *.yaml, *.yml and *.json), what Binary Authorization will do with each container image.
@@ -30,6 +34,15 @@ Policy and evidence:
   --[no-]resolve-tags        resolve image tags to digests through the registry, as Cloud Run does at
                              deploy time (default: on in live mode, off offline)
   --registry-mirror HOST=URL send HOST's registry requests to URL (repeatable)
+
+Attest (after a build; creates exactly the attestations the policy needs, never twice):
+  --attestor NAME            the attestor to attest for
+  --kms-key-version NAME     sign with Cloud KMS: projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N
+  --private-key-file FILE    sign with a local PEM key (PKCS#8, SEC1 or PKCS#1) ...
+  --public-key-id ID         ... whose public key the attestor holds under this id
+  --from-manifests PATH      also attest the images these manifests deploy that the policy sends to the
+                             attestor (repeatable; the policy from --policy-file or --project)
+  --project ID               the project occurrences are created in (default: the note's project)
 
 Output and limits:
   --format text|json         report format (default text)
@@ -61,10 +74,11 @@ export type Command =
       readonly live: LiveSettings | null;
       readonly format: 'text' | 'json';
       readonly failOn: FailOn;
-    };
+    }
+  | { readonly kind: 'attest'; readonly settings: AttestSettings; readonly live: LiveSettings; readonly format: 'text' | 'json' };
 
-export function parseCommandLine(argv: readonly string[], env: Env): Command {
-  const { values, positionals } = parseArgs({
+function parseValues(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv],
     allowPositionals: true,
     strict: true,
@@ -72,6 +86,11 @@ export function parseCommandLine(argv: readonly string[], env: Env): Command {
     options: {
       'policy-file': { type: 'string' },
       project: { type: 'string' },
+      attestor: { type: 'string' },
+      'kms-key-version': { type: 'string' },
+      'private-key-file': { type: 'string' },
+      'public-key-id': { type: 'string' },
+      'from-manifests': { type: 'string', multiple: true },
       attestors: { type: 'string' },
       attestations: { type: 'string' },
       'resolve-tags': { type: 'boolean' },
@@ -86,10 +105,16 @@ export function parseCommandLine(argv: readonly string[], env: Env): Command {
       version: { type: 'boolean' },
     },
   });
+}
+
+export function parseCommandLine(argv: readonly string[], env: Env): Command {
+  const { values, positionals } = parseValues(argv);
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
-  const [command, ...paths] = positionals;
-  if (command !== 'check') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+  const [command, ...rest] = positionals;
+  if (command === 'attest') return attestCommand(values, rest, env);
+  if (command !== 'check') throw new UsageError(command ? `unknown command "${command}"` : 'missing command (check or attest)');
+  const paths = rest;
   if (paths.length === 0) throw new UsageError('check needs at least one PATH (a manifest file or a folder)');
   const policy = policySource(values['policy-file'], values.project ?? defaultProject(env));
   const attestations = attestationSource(values.attestors, values.attestations, policy);
@@ -98,24 +123,64 @@ export function parseCommandLine(argv: readonly string[], env: Env): Command {
     kind: 'check',
     format: oneOf('--format', values.format, ['text', 'json'] as const),
     failOn: oneOf('--fail-on', values['fail-on'], ['never', 'error', 'fail', 'warn'] as const),
+    settings: { policy, attestations, paths, requireEnforcement: values['require-enforcement'], maxFileBytes: maxFileBytes(values) },
+    live: live ? liveSettings(values, env) : null,
+  };
+}
+
+type Values = ReturnType<typeof parseValues>['values'];
+
+function attestCommand(values: Values, images: readonly string[], env: Env): Command {
+  const attestor = values.attestor;
+  if (!attestor || !/^projects\/[^/]+\/attestors\/[^/]+$/.test(attestor)) throw new UsageError('attest needs --attestor projects/PROJECT/attestors/ATTESTOR');
+  const fromManifests = values['from-manifests'] ?? [];
+  if (images.length === 0 && fromManifests.length === 0) throw new UsageError('attest needs IMAGE@sha256:... arguments or --from-manifests PATH');
+  return {
+    kind: 'attest',
+    format: oneOf('--format', values.format, ['text', 'json'] as const),
+    live: liveSettings(values, env),
     settings: {
-      policy,
-      attestations,
-      paths,
-      requireEnforcement: values['require-enforcement'],
-      maxFileBytes: values['max-file-size'] ? parseSize(values['max-file-size']) : DEFAULT_MAX_FILE_BYTES,
+      attestor,
+      signer: signerSettings(values),
+      images,
+      fromManifests: fromManifests.length > 0 ? { paths: fromManifests, policy: policySource(values['policy-file'], values.project ?? defaultProject(env)) } : null,
+      project: values.project ?? null,
+      maxFileBytes: maxFileBytes(values),
     },
-    live: live
-      ? {
-          accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null,
-          endpoints: parseEndpoints(env),
-          concurrency: parseWholeNumber('--concurrency', values.concurrency, 1, 64),
-          timeoutMs: parseWholeNumber('--timeout', values.timeout, 1, 3600) * 1000,
-          resolveTags: values['resolve-tags'] ?? true,
-          mirrors: parseMirrors(values['registry-mirror'] ?? []),
-          version: VERSION,
-        }
-      : null,
+  };
+}
+
+function signerSettings(values: Values): SignerSettings {
+  const kms = values['kms-key-version'];
+  const keyFile = values['private-key-file'];
+  if (kms && keyFile) throw new UsageError('give --kms-key-version or --private-key-file, not both');
+  if (kms) {
+    if (!/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/[^/]+$/.test(kms)) {
+      throw new UsageError(`--kms-key-version must be projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N, not "${kms}"`);
+    }
+    return { kind: 'kms', keyVersion: kms };
+  }
+  if (keyFile) {
+    const publicKeyId = values['public-key-id'];
+    if (!publicKeyId) throw new UsageError('--private-key-file needs --public-key-id (the id under which the attestor holds the public key)');
+    return { kind: 'local', keyFile, publicKeyId };
+  }
+  throw new UsageError('attest needs a signer: --kms-key-version NAME, or --private-key-file FILE with --public-key-id ID');
+}
+
+function maxFileBytes(values: Values): number {
+  return values['max-file-size'] ? parseSize(values['max-file-size']) : DEFAULT_MAX_FILE_BYTES;
+}
+
+function liveSettings(values: Values, env: Env): LiveSettings {
+  return {
+    accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null,
+    endpoints: parseEndpoints(env),
+    concurrency: parseWholeNumber('--concurrency', values.concurrency, 1, 64),
+    timeoutMs: parseWholeNumber('--timeout', values.timeout, 1, 3600) * 1000,
+    resolveTags: values['resolve-tags'] ?? true,
+    mirrors: parseMirrors(values['registry-mirror'] ?? []),
+    version: VERSION,
   };
 }
 
@@ -198,6 +263,10 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
   }
   if (command.kind === 'help') return print(`${USAGE}\n`, 0);
   if (command.kind === 'version') return print(`${VERSION}\n`, 0);
+  if (command.kind === 'attest') {
+    const report = await runAttest(command.settings, createLiveServices(command.live).services);
+    return print(command.format === 'json' ? `${JSON.stringify(attestJson(report), null, 2)}\n` : formatAttestText(report), attestExitCode(report));
+  }
   const live = command.live ? createLiveServices(command.live) : null;
   const report = await runCheck(command.settings, live?.services ?? null);
   const output = command.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report);

@@ -35,6 +35,11 @@ const SCHEMES: ReadonlyMap<string, PkixScheme> = new Map<string, PkixScheme>([
   ['RSA_SIGN_PKCS1_4096_SHA512', { family: 'rsa-pkcs1', bits: 4096, hash: 'sha512' }],
 ]);
 
+/** How an attestor's declared `signatureAlgorithm` signs: the family and hash (null when unknown). */
+export function pkixScheme(algorithm: string): { readonly family: PkixScheme['family']; readonly hash: Hash } | null {
+  return SCHEMES.get(algorithm) ?? null;
+}
+
 /** Every `signatureAlgorithm` value this verifier accepts (the API enum minus UNSPECIFIED). */
 export const PKIX_ALGORITHMS: readonly string[] = [...SCHEMES.keys()];
 

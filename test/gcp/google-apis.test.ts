@@ -11,7 +11,8 @@ import { createCallRunner } from '../../src/net/call-runner.ts';
 const ROOT = 'https://binauthz.test.invalid';
 const TOKEN = 'ya29.secret-test-token';
 const DIGEST = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
-const gcloud = JSON.parse(readFileSync(new URL('../fixtures/gcloud/requests.json', import.meta.url), 'utf8')) as { method: string; path: string; query: Record<string, string> }[];
+const gcloud = JSON.parse(readFileSync(new URL('../fixtures/gcloud/requests.json', import.meta.url), 'utf8')) as { method: string; path: string; query: Record<string, string>; body: string }[];
+const KEY_VERSION = 'projects/p1/locations/global/keyRings/ring/cryptoKeys/key/cryptoKeyVersions/1';
 
 function apis(deadlineMs = 5000, maxAttempts = 6): GoogleApis {
   return createGoogleApis({
@@ -90,6 +91,35 @@ describe('Google API requests', () => {
     await assert.rejects(apis().getAttestor('projects/p1/attestors/gone'), /get attestor projects\/p1\/attestors\/gone: HTTP 404/);
     nock(ROOT).get('/v1/projects/p1/notes/n1/occurrences').query(true).reply(403, { error: { code: 403, message: 'denied', status: 'PERMISSION_DENIED' } });
     await assert.rejects(apis().listAttestationOccurrences('projects/p1/notes/n1', DIGEST), /Container Analysis: .*roles\/containeranalysis\.occurrences\.viewer/);
+  });
+
+  it('signs a digest with Cloud KMS with the body gcloud sends', async () => {
+    const gcloudSign = gcloud.find((r) => r.path.endsWith(':asymmetricSign'));
+    const expected = JSON.parse(gcloudSign?.body ?? '') as { digest: { sha256: string } };
+    const scope = nock(ROOT)
+      .get(`/v1/${KEY_VERSION}`).reply(200, { name: KEY_VERSION, algorithm: 'EC_SIGN_P256_SHA256' })
+      .post(`/v1/${KEY_VERSION}:asymmetricSign`, (body) => JSON.stringify(body) === JSON.stringify(expected)).reply(200, { signature: Buffer.from('sig').toString('base64') });
+    const client = apis();
+    assert.equal(await client.getKeyVersionAlgorithm(KEY_VERSION), 'EC_SIGN_P256_SHA256');
+    const signature = await client.asymmetricSign(KEY_VERSION, { hash: 'sha256', bytes: Buffer.from(expected.digest.sha256, 'base64url') });
+    assert.equal(signature.toString(), 'sig');
+    scope.done();
+  });
+
+  it('creates an occurrence with the body gcloud sends, and does not retry a 503 that may have created it', async () => {
+    const gcloudCreate = gcloud.find((r) => r.method === 'POST' && r.path === '/v1/projects/p1/occurrences');
+    const body = JSON.parse(gcloudCreate?.body ?? '');
+    const scope = nock(ROOT).post('/v1/projects/p1/occurrences', (sent) => JSON.stringify(sent) === JSON.stringify(body)).reply(200, { name: 'projects/p1/occurrences/x' });
+    assert.deepEqual(await apis().createOccurrence('p1', body), { name: 'projects/p1/occurrences/x' });
+    scope.done();
+    const once = nock(ROOT).post('/v1/projects/p1/occurrences').once().reply(503, { error: { code: 503, message: 'down', status: 'UNAVAILABLE' } });
+    await assert.rejects(apis().createOccurrence('p1', body), /HTTP 503/);
+    once.done();
+    const throttled = nock(ROOT)
+      .post('/v1/projects/p1/occurrences').reply(429, { error: { code: 429, message: 'slow', status: 'RESOURCE_EXHAUSTED' } }, { 'Retry-After': '0' })
+      .post('/v1/projects/p1/occurrences').reply(200, { name: 'projects/p1/occurrences/y' });
+    assert.deepEqual(await apis().createOccurrence('p1', body), { name: 'projects/p1/occurrences/y' });
+    throttled.done();
   });
 
   it('gives up at the deadline with a message naming the API', async () => {
