@@ -3,6 +3,8 @@
 // build the report. Front ends (CLI, action) parse their inputs into CheckSettings.
 import { findManifestFiles, readTextFile, displayPath } from './files/manifest-files.ts';
 import { readWorkloads } from './manifests/read-workloads.ts';
+import { substituteImages } from './manifests/substitute-images.ts';
+import type { ImageReference } from './images/reference.ts';
 import type { SkippedDocument, Workload } from './manifests/workload.ts';
 import { parsePolicyText } from './policy/parse-policy.ts';
 import { evaluateWorkload } from './policy/evaluate.ts';
@@ -27,6 +29,8 @@ export interface CheckSettings {
   readonly paths: readonly string[];
   readonly requireEnforcement: boolean;
   readonly maxFileBytes: number;
+  /** Images built earlier (REPO@sha256:…) that replace the same repository's image in the manifests. */
+  readonly builtImages?: readonly ImageReference[];
 }
 
 /** The remote services of live mode; null offline. */
@@ -37,7 +41,8 @@ export interface LiveServices {
 }
 
 export async function runCheck(settings: CheckSettings, live: LiveServices | null): Promise<Report> {
-  const manifests = readManifests(settings.paths, settings.maxFileBytes);
+  const read = readManifests(settings.paths, settings.maxFileBytes);
+  const manifests = { ...read, workloads: substituteImages(read.workloads, settings.builtImages ?? []) };
   const loaded = await loadPolicy(settings.policy, settings.maxFileBytes, live);
   if (!loaded.ok) return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors, ...manifests.errors]);
   const policy = loaded.policy;

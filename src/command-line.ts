@@ -1,7 +1,6 @@
 // The binauthz-gate command line: parses arguments and environment into settings, runs the
 // check, prints the report and returns the exit status: 0 (pass), 1 (fail) or 2 (could not
 // decide, or bad usage).
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runCheck, type AttestationSource, type CheckSettings, type PolicySource } from './check.ts';
 import { DEFAULT_MAX_FILE_BYTES } from './files/manifest-files.ts';
@@ -11,6 +10,7 @@ import { formatText } from './report/format-text.ts';
 import { attestExitCode, attestJson, formatAttestText } from './report/format-attest.ts';
 import { runAttest, type AttestSettings, type SignerSettings } from './attest.ts';
 import { endpointsFromEnvironment } from './gcp/endpoints.ts';
+import { defaultProject } from './gcp/project.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 export const VERSION: string = packageJson.version;
@@ -26,7 +26,8 @@ Policy and evidence:
   --policy-file FILE         the project policy: \`gcloud container binauthz policy export\` (YAML),
                              the REST API's JSON, or a Config Connector BinaryAuthorizationPolicy
   --project ID               check against the policy live on this project (default when no
-                             --policy-file: CLOUDSDK_CORE_PROJECT, GOOGLE_CLOUD_PROJECT, or the ADC file)
+                             --policy-file: CLOUDSDK_CORE_PROJECT, CLOUDSDK_PROJECT, GOOGLE_CLOUD_PROJECT,
+                             GCLOUD_PROJECT, or the ADC file's project)
   --attestors FILE           attestors, as \`gcloud container binauthz attestors describe --format=json\`
   --attestations FILE|live   ATTESTATION occurrences, as \`gcloud container binauthz attestations list
                              --format=json\`; \`live\` fetches attestors and attestations from Google
@@ -197,21 +198,6 @@ function attestationSource(attestors: string | undefined, attestations: string |
   }
   if (attestors || attestations) return { from: 'files', attestorsFile: attestors ?? null, attestationsFile: attestations ?? null };
   return policy.from === 'live' ? { from: 'live' } : { from: 'none' };
-}
-
-/** gcloud's own order: its configured project, then the client libraries' variable, then the ADC file. */
-function defaultProject(env: Env): string | null {
-  const named = env['CLOUDSDK_CORE_PROJECT'] || env['GOOGLE_CLOUD_PROJECT'];
-  if (named) return named;
-  const adc = env['GOOGLE_APPLICATION_CREDENTIALS'];
-  if (!adc) return null;
-  try {
-    const json = JSON.parse(readFileSync(adc, 'utf8')) as { project_id?: unknown; quota_project_id?: unknown };
-    const project = json.project_id ?? json.quota_project_id;
-    return typeof project === 'string' && project !== '' ? project : null;
-  } catch {
-    return null;
-  }
 }
 
 function parseEndpoints(env: Env) {

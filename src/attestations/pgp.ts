@@ -2,11 +2,16 @@
 // signed message (`gpg --armor --sign payload.json`); it counts when it verifies with the attestor's
 // key and its literal content is exactly the occurrence's payload.
 
-import { readKey, readMessage, verify, type Key, type VerifyMessageResult } from 'openpgp';
+import type { Key, VerifyMessageResult } from 'openpgp';
 import { normalizeFingerprint, type AttestorKey } from './attestor.ts';
 import type { SignatureCheck } from './verify.ts';
 
 export type PgpKey = Extract<AttestorKey, { kind: 'pgp' }>;
+
+// OpenPGP.js is a third of the bundle and PGP attestors are rare: load it on first use only,
+// so that runs without PGP keys do not pay for evaluating it at start-up.
+let openpgp: Promise<typeof import('openpgp')> | undefined;
+const loadOpenpgp = (): Promise<typeof import('openpgp')> => (openpgp ??= import('openpgp'));
 
 type PreparedKey = { readonly ok: true; readonly key: Key } | { readonly ok: false; readonly reason: string };
 
@@ -32,7 +37,7 @@ function prepareKey(key: PgpKey): Promise<PreparedKey> {
 async function readAttestorKey(key: PgpKey): Promise<PreparedKey> {
   let parsed: Key;
   try {
-    parsed = await readKey({ armoredKey: key.armored });
+    parsed = await (await loadOpenpgp()).readKey({ armoredKey: key.armored });
   } catch (error) {
     return { ok: false, reason: `its asciiArmoredPgpPublicKey is not a readable OpenPGP key (${messageOf(error)})` };
   }
@@ -49,6 +54,7 @@ async function signedMessageProblem(key: Key, payload: Uint8Array, armored: stri
   const shape = armourProblem(armored);
   if (shape !== undefined) return shape;
   try {
+    const { readMessage, verify } = await loadOpenpgp();
     const message = await readMessage({ armoredMessage: armored });
     const { data, signatures } = await verify({ message, verificationKeys: key, format: 'binary' });
     const failure = await signaturesProblem(key, signatures);

@@ -1,0 +1,96 @@
+// Every action input, read once into one typed, validated settings object. An input left
+// empty takes its default (the runner passes action.yml's defaults; other callers may not),
+// and a bad value is an error naming the input and what was expected.
+import type { FailOn } from '../report/report.ts';
+import { parseBuiltImages } from '../manifests/substitute-images.ts';
+import type { ImageReference } from '../images/reference.ts';
+
+export const DEFAULT_MANIFEST_PATTERNS: readonly string[] = ['**/*.yaml', '**/*.yml', '!.github/**', '!**/node_modules/**'];
+
+export type ActionMode =
+  | { readonly kind: 'check'; readonly builtImages: readonly ImageReference[] }
+  | { readonly kind: 'attest'; readonly attestor: string; readonly kmsKeyVersion: string; readonly images: readonly string[] };
+
+export interface ActionSettings {
+  readonly mode: ActionMode;
+  readonly projectId: string | null;
+  readonly policyFile: string | null;
+  readonly manifests: readonly string[];
+  readonly githubToken: string;
+  readonly comment: boolean;
+  readonly failOn: FailOn;
+  readonly requireEnforcement: boolean;
+  readonly resolveTags: boolean;
+}
+
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+type GetInput = (name: string) => string;
+
+export function readInputs(getInput: GetInput): ActionSettings {
+  const input = (name: string): string => getInput(name).trim();
+  const mode = oneOf('mode', input('mode') || 'check', ['check', 'attest'] as const);
+  const images = lines(input('images'));
+  return {
+    mode: mode === 'check' ? { kind: 'check', builtImages: builtImages(images) } : attestMode(input, images),
+    projectId: optional(input('project_id')),
+    policyFile: optional(input('policy_file')),
+    manifests: manifestPatterns(input('manifests')),
+    githubToken: input('github_token'),
+    comment: bool('comment', input('comment'), true),
+    failOn: oneOf('fail_on', input('fail_on') || 'fail', ['never', 'error', 'fail', 'warn'] as const),
+    requireEnforcement: bool('require_enforcement', input('require_enforcement'), true),
+    resolveTags: bool('resolve_tags', input('resolve_tags'), true),
+  };
+}
+
+function attestMode(input: (name: string) => string, images: readonly string[]): ActionMode {
+  const attestor = input('attestor');
+  const kmsKeyVersion = input('kms_key_version');
+  if (!/^projects\/[^/\s]+\/attestors\/[^/\s]+$/.test(attestor)) {
+    throw new InputError(`Invalid attestor '${attestor}'. Expected projects/PROJECT/attestors/ATTESTOR (required when mode is attest).`);
+  }
+  if (!/^projects\/[^/\s]+\/locations\/[^/\s]+\/keyRings\/[^/\s]+\/cryptoKeys\/[^/\s]+\/cryptoKeyVersions\/[^/\s]+$/.test(kmsKeyVersion)) {
+    throw new InputError(`Invalid kms_key_version '${kmsKeyVersion}'. Expected projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N (required when mode is attest).`);
+  }
+  return { kind: 'attest', attestor, kmsKeyVersion, images };
+}
+
+function builtImages(texts: readonly string[]): readonly ImageReference[] {
+  const parsed = parseBuiltImages(texts);
+  if (!parsed.ok) throw new InputError(`Invalid images: ${parsed.problem}.`);
+  return parsed.images;
+}
+
+function manifestPatterns(text: string): readonly string[] {
+  const patterns = lines(text);
+  if (patterns.length === 0) return DEFAULT_MANIFEST_PATTERNS;
+  if (!patterns.some((p) => !p.startsWith('!'))) throw new InputError(`Invalid manifests: only exclusions ('!…'). Expected at least one glob pattern such as 'deploy/**/*.yaml'.`);
+  return patterns;
+}
+
+/** One value per line (commas too), blank lines and `#` comments ignored. */
+function lines(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+function optional(text: string): string | null {
+  return text === '' ? null : text;
+}
+
+function bool(name: string, text: string, fallback: boolean): boolean {
+  if (text === '') return fallback;
+  if (/^(true|yes|1)$/i.test(text)) return true;
+  if (/^(false|no|0)$/i.test(text)) return false;
+  throw new InputError(`Invalid ${name} '${text}'. Expected true or false.`);
+}
+
+function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(text)) return text as T;
+  throw new InputError(`Invalid ${name} '${text}'. Expected one of ${allowed.join(', ')}.`);
+}

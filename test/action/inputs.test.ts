@@ -1,0 +1,73 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_MANIFEST_PATTERNS, readInputs } from '../../src/action/inputs.ts';
+import { matchesManifestPatterns } from '../../src/action/select-manifests.ts';
+import { parseBuiltImages, substituteImages } from '../../src/manifests/substitute-images.ts';
+import type { Workload } from '../../src/manifests/workload.ts';
+
+const D = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
+const inputs = (values: Record<string, string>) => readInputs((name) => values[name] ?? '');
+
+describe('readInputs', () => {
+  it('gives every empty input its default', () => {
+    const settings = inputs({});
+    assert.deepEqual(settings.mode, { kind: 'check', builtImages: [] });
+    assert.deepEqual(settings.manifests, DEFAULT_MANIFEST_PATTERNS);
+    assert.equal(settings.comment, true);
+    assert.equal(settings.failOn, 'fail');
+    assert.equal(settings.requireEnforcement, true);
+    assert.equal(settings.resolveTags, true);
+    assert.equal(settings.projectId, null);
+  });
+
+  it('reads lists one per line, with comments and commas', () => {
+    const settings = inputs({ manifests: 'deploy/**/*.yaml\n# jobs too\njobs/*.yml, !jobs/old.yml\n', images: `gcr.io/p/app@${D}\n` });
+    assert.deepEqual(settings.manifests, ['deploy/**/*.yaml', 'jobs/*.yml', '!jobs/old.yml']);
+    assert.equal(settings.mode.kind === 'check' && settings.mode.builtImages[0]?.written, `gcr.io/p/app@${D}`);
+  });
+
+  it('names the input and what was expected', () => {
+    assert.throws(() => inputs({ fail_on: 'sometimes' }), /Invalid fail_on 'sometimes'. Expected one of never, error, fail, warn\./);
+    assert.throws(() => inputs({ comment: 'maybe' }), /Invalid comment 'maybe'. Expected true or false\./);
+    assert.throws(() => inputs({ mode: 'deploy' }), /Invalid mode 'deploy'/);
+    assert.throws(() => inputs({ images: 'gcr.io/p/app:latest' }), /Invalid images: "gcr.io\/p\/app:latest" has no digest/);
+    assert.throws(() => inputs({ mode: 'attest', kms_key_version: 'k' }), /Invalid attestor ''/);
+    assert.throws(() => inputs({ mode: 'attest', attestor: 'projects/p/attestors/a', kms_key_version: 'k' }), /Invalid kms_key_version 'k'/);
+    assert.throws(() => inputs({ manifests: '!x/**' }), /only exclusions/);
+  });
+
+  it('reads the attest mode', () => {
+    const settings = inputs({ mode: 'attest', attestor: 'projects/p/attestors/a', kms_key_version: 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1', images: `gcr.io/p/app@${D}` });
+    assert.deepEqual(settings.mode, { kind: 'attest', attestor: 'projects/p/attestors/a', kmsKeyVersion: 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1', images: [`gcr.io/p/app@${D}`] });
+  });
+});
+
+describe('matchesManifestPatterns', () => {
+  it('includes by pattern and excludes by !pattern', () => {
+    assert.ok(matchesManifestPatterns('deploy/web.yaml', DEFAULT_MANIFEST_PATTERNS));
+    assert.ok(matchesManifestPatterns('web.yml', DEFAULT_MANIFEST_PATTERNS));
+    assert.ok(!matchesManifestPatterns('.github/workflows/ci.yml', DEFAULT_MANIFEST_PATTERNS));
+    assert.ok(!matchesManifestPatterns('app/node_modules/x/a.yaml', DEFAULT_MANIFEST_PATTERNS));
+    assert.ok(!matchesManifestPatterns('README.md', DEFAULT_MANIFEST_PATTERNS));
+    assert.ok(matchesManifestPatterns('.config/run.yaml', DEFAULT_MANIFEST_PATTERNS), 'dot folders other than .github are searched');
+  });
+});
+
+describe('substituteImages', () => {
+  const workload = (images: string[]): Workload => ({
+    kind: 'Service', api: 'v1', name: 'w', file: 'w.yaml', line: 1, enforcement: { mode: 'default', breakglass: null },
+    containers: images.map((image, i) => ({ name: `c${i}`, image, line: i + 10 })), notes: [], problems: [],
+  });
+  it('replaces the same repository\'s image, whatever its tag, and notes it', () => {
+    const built = parseBuiltImages([`gcr.io/p/app@${D}`]);
+    assert.ok(built.ok);
+    const [result] = substituteImages([workload(['gcr.io/p/app:latest', 'gcr.io/p/sidecar:1', 'gcr.io/p/app-other:2'])], built.images);
+    assert.deepEqual(result?.containers.map((c) => c.image), [`gcr.io/p/app@${D}`, 'gcr.io/p/sidecar:1', 'gcr.io/p/app-other:2']);
+    assert.match(result?.notes[0] ?? '', /gcr\.io\/p\/app:latest replaced by the built image/);
+  });
+  it('treats Docker Hub spellings of one repository as the same', () => {
+    const built = parseBuiltImages([`docker.io/library/nginx@${D}`]);
+    assert.ok(built.ok);
+    assert.equal(substituteImages([workload(['nginx:1.27'])], built.images)[0]?.containers[0]?.image, `docker.io/library/nginx@${D}`);
+  });
+});
