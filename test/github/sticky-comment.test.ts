@@ -1,0 +1,191 @@
+// The sticky comment, checked with nock: which comment counts as the gate's, the exact
+// requests to create or update it, that nothing else is touched, and the failures.
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import nock from 'nock';
+import { getOctokit } from '@actions/github';
+import { COMMENT_MARKER, commentMarker, findStickyComment, upsertStickyComment } from '../../src/github/sticky-comment.ts';
+
+const API = 'https://api.github.com';
+const TOKEN = 'ghs_stickyCommentTestToken0123456789abc';
+const ISSUE = { owner: 'octo-org', repo: 'hello', issueNumber: 4 };
+const COMMENTS = '/repos/octo-org/hello/issues/4/comments';
+const BY_ID = '/repositories/1296269/issues/4/comments';
+const BOT = { login: 'github-actions[bot]', type: 'Bot' };
+const HUMAN = { login: 'octocat', type: 'User' };
+
+const octokit = () => getOctokit(TOKEN, { baseUrl: API });
+const github = () => nock(API, { reqheaders: { authorization: `token ${TOKEN}`, accept: 'application/vnd.github.v3+json' } });
+const comment = (id: number, body: string, user: { login: string; type: string } | null = HUMAN) => ({
+  id,
+  body,
+  user,
+  html_url: `https://github.com/octo-org/hello/pull/4#issuecomment-${id}`,
+});
+const next = (page: number) => ({ link: `<${API}${BY_ID}?per_page=100&page=${page}>; rel="next"` });
+
+describe('comment markers', () => {
+  it('is a hidden HTML comment, with an optional name for several gates in one repository', () => {
+    assert.equal(COMMENT_MARKER, '<!-- binauthz-gate -->');
+    assert.equal(commentMarker(), COMMENT_MARKER);
+    assert.equal(commentMarker('staging'), '<!-- binauthz-gate:staging -->');
+    assert.throws(() => commentMarker('a -->'), /Invalid comment name 'a -->'/);
+  });
+});
+
+describe('findStickyComment', () => {
+  before(() => nock.disableNetConnect());
+  beforeEach(() => nock.cleanAll());
+  after(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it('reads every page, 100 comments at a time, following the Link header', async () => {
+    const scope = github()
+      .get(COMMENTS).query({ per_page: '100' }).reply(200, [comment(1, 'lgtm')], next(2))
+      .get(BY_ID).query({ per_page: '100', page: '2' }).reply(200, [comment(2, 'ship it')], next(3))
+      .get(BY_ID).query({ per_page: '100', page: '3' }).reply(200, [comment(3, `${COMMENT_MARKER}\nreport`, BOT)]);
+    const found = await findStickyComment(octokit(), ISSUE, COMMENT_MARKER);
+    assert.deepEqual(found, { id: 3, body: `${COMMENT_MARKER}\nreport`, url: 'https://github.com/octo-org/hello/pull/4#issuecomment-3', author: BOT });
+    scope.done();
+  });
+
+  it('counts a comment only when its body starts with the marker: quoting it elsewhere does not', async () => {
+    github().get(COMMENTS).query(true).reply(200, [
+      comment(1, `> ${COMMENT_MARKER}\n> the gate said no`),
+      comment(2, `Why did ${COMMENT_MARKER} fail?`, BOT),
+      comment(3, '<!-- binauthz-gate:staging -->\nanother gate', BOT),
+    ]);
+    assert.equal(await findStickyComment(octokit(), ISSUE, COMMENT_MARKER), null);
+  });
+
+  it('tells named markers apart', async () => {
+    github().get(COMMENTS).query(true).reply(200, [comment(1, `${COMMENT_MARKER}\ndefault`, BOT), comment(2, '<!-- binauthz-gate:prod -->\nprod', BOT)]);
+    assert.equal((await findStickyComment(octokit(), ISSUE, commentMarker('prod')))?.id, 2);
+  });
+
+  it('prefers the first comment a bot wrote, and stops reading there', async () => {
+    // no page 2 is mocked: asking for it would fail the test
+    github().get(COMMENTS).query(true).reply(200, [
+      comment(1, `${COMMENT_MARKER}\ncopied by a user`, HUMAN),
+      comment(2, `${COMMENT_MARKER}\nthe gate's`, BOT),
+      comment(3, `${COMMENT_MARKER}\na duplicate`, BOT),
+    ], next(2));
+    assert.equal((await findStickyComment(octokit(), ISSUE, COMMENT_MARKER))?.id, 2);
+  });
+
+  it('falls back to the first match by anyone (a personal access token writes as a User)', async () => {
+    const scope = github()
+      .get(COMMENTS).query(true).reply(200, [comment(1, 'hello'), comment(5, `${COMMENT_MARKER}\nold`, HUMAN)], next(2))
+      .get(BY_ID).query(true).reply(200, [comment(7, `${COMMENT_MARKER}\nnewer`, HUMAN), comment(8, `${COMMENT_MARKER}\nghost`, null)]);
+    assert.equal((await findStickyComment(octokit(), ISSUE, COMMENT_MARKER))?.id, 5);
+    scope.done();
+  });
+
+  it('refuses an empty or foreign marker, which would claim other people\'s comments', async () => {
+    await assert.rejects(findStickyComment(octokit(), ISSUE, ''), /Invalid comment marker ''/);
+    await assert.rejects(findStickyComment(octokit(), ISSUE, '<!-- other -->'), /Invalid comment marker/);
+  });
+});
+
+describe('upsertStickyComment', () => {
+  before(() => nock.disableNetConnect());
+  beforeEach(() => nock.cleanAll());
+  after(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it('creates the comment, marker first, when there is none', async () => {
+    const scope = github()
+      .get(COMMENTS).query({ per_page: '100' }).reply(200, [comment(1, 'first!')])
+      .post(COMMENTS, { body: `${COMMENT_MARKER}\n## binauthz-gate: pass` })
+      .reply(201, comment(42, `${COMMENT_MARKER}\n## binauthz-gate: pass`, BOT));
+    const result = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, '## binauthz-gate: pass', { createIfMissing: true });
+    assert.deepEqual(result, { action: 'created', id: 42, url: 'https://github.com/octo-org/hello/pull/4#issuecomment-42' });
+    scope.done();
+  });
+
+  it('does not add the marker twice when the body already starts with it', async () => {
+    const scope = github().get(COMMENTS).query(true).reply(200, [])
+      .post(COMMENTS, { body: `${COMMENT_MARKER}\nreport` }).reply(201, comment(42, `${COMMENT_MARKER}\nreport`, BOT));
+    await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, `${COMMENT_MARKER}\nreport`, { createIfMissing: true });
+    scope.done();
+  });
+
+  it('updates its own comment in place and touches no other', async () => {
+    const scope = github()
+      .get(COMMENTS).query(true).reply(200, [
+        comment(10, `> ${COMMENT_MARKER}\nquoted`, HUMAN),
+        comment(11, `${COMMENT_MARKER}\n## fail`, BOT),
+        comment(12, '<!-- binauthz-gate:prod -->\nprod', BOT),
+      ])
+      .patch('/repos/octo-org/hello/issues/comments/11', { body: `${COMMENT_MARKER}\n## pass` })
+      .reply(200, comment(11, `${COMMENT_MARKER}\n## pass`, BOT));
+    const result = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, '## pass', { createIfMissing: true });
+    assert.deepEqual(result, { action: 'updated', id: 11, url: 'https://github.com/octo-org/hello/pull/4#issuecomment-11' });
+    scope.done();
+    assert.deepEqual(nock.pendingMocks(), []);
+  });
+
+  it('leaves an identical comment alone (CRLF line endings included)', async () => {
+    const scope = github().get(COMMENTS).query(true).reply(200, [comment(11, `${COMMENT_MARKER}\r\n## pass\r\n- web: ok`, BOT)]);
+    const result = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, '## pass\n- web: ok', { createIfMissing: true });
+    assert.deepEqual(result, { action: 'unchanged', id: 11, url: 'https://github.com/octo-org/hello/pull/4#issuecomment-11' });
+    scope.done();
+  });
+
+  it('creates nothing when asked only to update and there is no comment', async () => {
+    const scope = github().get(COMMENTS).query(true).reply(200, [comment(1, 'hello')]);
+    assert.deepEqual(await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'report', { createIfMissing: false }), { action: 'skipped', id: null, url: null });
+    scope.done();
+  });
+
+  it('still updates an existing comment when asked only to update', async () => {
+    const scope = github().get(COMMENTS).query(true).reply(200, [comment(11, `${COMMENT_MARKER}\nold`, BOT)])
+      .patch('/repos/octo-org/hello/issues/comments/11', { body: `${COMMENT_MARKER}\nnew` }).reply(200, comment(11, `${COMMENT_MARKER}\nnew`, BOT));
+    assert.equal((await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'new', { createIfMissing: false })).action, 'updated');
+    scope.done();
+  });
+
+  it('returns forbidden, not an exception, when a fork\'s read-only token may not comment (403)', async () => {
+    github().get(COMMENTS).query(true).reply(200, [])
+      .post(COMMENTS).reply(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment', status: '403' });
+    const result = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'report', { createIfMissing: true });
+    assert.equal(result.action, 'forbidden');
+    assert.ok(result.action === 'forbidden');
+    assert.match(result.message, /^failed to create a comment on octo-org\/hello#4: HTTP 403: Resource not accessible by integration \(the token may not comment here/);
+    assert.ok(!result.message.includes(TOKEN));
+  });
+
+  it('returns forbidden on a 404 when updating, and when the comments cannot be read', async () => {
+    github().get(COMMENTS).query(true).reply(200, [comment(11, `${COMMENT_MARKER}\nold`, BOT)])
+      .patch('/repos/octo-org/hello/issues/comments/11').reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    const update = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'new', { createIfMissing: true });
+    assert.ok(update.action === 'forbidden' && update.message.startsWith('failed to update comment 11 on octo-org/hello#4: HTTP 404: Not Found'));
+
+    github().get(COMMENTS).query(true).reply(403, { message: 'Resource not accessible by integration' });
+    const list = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'new', { createIfMissing: true });
+    assert.ok(list.action === 'forbidden' && list.message.startsWith('failed to list the comments on octo-org/hello#4: HTTP 403'));
+  });
+
+  it('throws other failures with the call, the comment and GitHub\'s answer, keeping the cause', async () => {
+    github().get(COMMENTS).query(true).reply(200, [comment(123, `${COMMENT_MARKER}\nold`, BOT)])
+      .patch('/repos/octo-org/hello/issues/comments/123').reply(500, { message: 'Server Error' });
+    const error = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'new', { createIfMissing: true }).then(
+      () => assert.fail('expected a rejection'),
+      (e: unknown) => e as Error,
+    );
+    assert.equal(error.message, 'failed to update comment 123 on octo-org/hello#4: HTTP 500: Server Error');
+    assert.equal((error.cause as { status?: number }).status, 500);
+    assert.ok(!error.message.includes(TOKEN));
+  });
+
+  it('throws on bad credentials (401): that is a misconfiguration, not a fork', async () => {
+    github().get(COMMENTS).query(true).reply(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+    await assert.rejects(upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'x', { createIfMissing: true }), {
+      message: 'failed to list the comments on octo-org/hello#4: HTTP 401: Bad credentials',
+    });
+  });
+});
