@@ -1,8 +1,8 @@
-// The GitHub adapters end to end, through the real Octokit from @actions/github and its
+// The GitHub adapters end to end, through the action's real Octokit client and its
 // undici fetch, against the loopback fake GitHub (test/helpers/fake-github.ts).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { getOctokit } from '@actions/github';
+import { createGitHubClient } from '../../src/action/github-client.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.ts';
 import { listChangedFiles } from '../../src/github/pull-request-files.ts';
 import { COMMENT_MARKER, upsertStickyComment } from '../../src/github/sticky-comment.ts';
@@ -19,7 +19,7 @@ describe('GitHub adapters against the loopback fake', () => {
     github = await startFakeGitHub({ token: TOKEN });
   });
   after(() => github.close());
-  const octokit = (token = TOKEN) => getOctokit(token, { baseUrl: github.url });
+  const octokit = (token = TOKEN) => createGitHubClient(token, github.url);
   const reset = () => {
     github.state.comments.length = 0;
     github.state.pulls.clear();
@@ -107,7 +107,7 @@ describe('GitHub adapters against the loopback fake', () => {
     const gone = await startFakeGitHub({ token: TOKEN });
     const url = gone.url;
     await gone.close();
-    const error = await listChangedFiles(getOctokit(TOKEN, { baseUrl: url }), PULL).catch((e: unknown) => e as Error);
+    const error = await listChangedFiles(createGitHubClient(TOKEN, url), PULL).catch((e: unknown) => e as Error);
     assert.match(String(error), /^Error: failed to list the files of Codertocat\/Hello-World#2: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
   });
 });

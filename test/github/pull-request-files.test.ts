@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nock from 'nock';
-import { getOctokit } from '@actions/github';
+import { createGitHubClient } from '../../src/action/github-client.ts';
 import { listChangedFiles, MAX_LISTED_FILES } from '../../src/github/pull-request-files.ts';
 
 const API = 'https://api.github.com';
@@ -12,7 +12,7 @@ const PULL = { owner: 'octo-org', repo: 'hello', pullNumber: 4 };
 const FILES_PATH = '/repos/octo-org/hello/pulls/4/files';
 const BY_ID = '/repositories/1296269/pulls/4/files';
 
-const octokit = (baseUrl = API, token = TOKEN) => getOctokit(token, { baseUrl });
+const octokit = (baseUrl = API, token = TOKEN) => createGitHubClient(token, baseUrl);
 const file = (n: number) => ({ filename: `deploy/svc-${n}.yaml`, status: 'modified' });
 const link = (page: number, last: number, base = API) =>
   [`<${base}${BY_ID}?per_page=100&page=${page}>; rel="next"`, `<${base}${BY_ID}?per_page=100&page=${last}>; rel="last"`].join(', ');

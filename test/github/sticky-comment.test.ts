@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nock from 'nock';
-import { getOctokit } from '@actions/github';
+import { createGitHubClient } from '../../src/action/github-client.ts';
 import { COMMENT_MARKER, commentMarker, findStickyComment, upsertStickyComment } from '../../src/github/sticky-comment.ts';
 
 const API = 'https://api.github.com';
@@ -14,7 +14,7 @@ const BY_ID = '/repositories/1296269/issues/4/comments';
 const BOT = { login: 'github-actions[bot]', type: 'Bot' };
 const HUMAN = { login: 'octocat', type: 'User' };
 
-const octokit = () => getOctokit(TOKEN, { baseUrl: API });
+const octokit = () => createGitHubClient(TOKEN, API);
 const github = () => nock(API, { reqheaders: { authorization: `token ${TOKEN}`, accept: 'application/vnd.github.v3+json' } });
 const comment = (id: number, body: string, user: { login: string; type: string } | null = HUMAN) => ({
   id,

@@ -1,0 +1,34 @@
+// The GitHub Action's run(): adapts @actions/core and Octokit to ActionIO and
+// runs the action. A user's configuration error is one clear line; anything else is a bug,
+// reported with its message (and stack in debug logs).
+import * as core from '@actions/core';
+import { createGitHubClient } from './action/github-client.ts';
+import { runAction, type ActionIO } from './action/run.ts';
+import { InputError } from './action/inputs.ts';
+
+const io: ActionIO = {
+  getInput: (name) => core.getInput(name),
+  setOutput: (name, value) => core.setOutput(name, value),
+  setSecret: (secret) => core.setSecret(secret),
+  info: (message) => core.info(message),
+  warning: (message, properties) => core.warning(message, properties),
+  error: (message, properties) => core.error(message, properties),
+  writeSummary: async (markdown) => {
+    if (process.env['GITHUB_STEP_SUMMARY']) await core.summary.addRaw(markdown, true).write();
+  },
+  setFailed: (message) => core.setFailed(message),
+  github: createGitHubClient,
+};
+
+/** The action: one try whose catch fails the step (also what `npm run local-action` calls). */
+export async function run(): Promise<void> {
+  try {
+    await runAction(io, process.env);
+  } catch (error) {
+    if (error instanceof InputError) core.setFailed(error.message);
+    else {
+      core.debug(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      core.setFailed(`binauthz-gate failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
