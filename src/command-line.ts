@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { runCheck, type AttestationSource, type CheckSettings, type PolicySource } from './check.ts';
 import { DEFAULT_MAX_FILE_BYTES } from './files/manifest-files.ts';
 import { createLiveServices, type LiveSettings } from './live-services.ts';
-import { exitCode, type FailOn } from './report/report.ts';
+import { exitCode, type FailOn, type Report } from './report/report.ts';
+import { formatMarkdown } from './report/format-markdown.ts';
+import { formatSarif } from './report/format-sarif.ts';
 import { formatText } from './report/format-text.ts';
 import { attestExitCode, attestJson, formatAttestText } from './report/format-attest.ts';
 import { runAttest, type AttestSettings, type SignerSettings } from './attest.ts';
@@ -46,7 +48,8 @@ Attest (after a build; creates exactly the attestations the policy needs, never 
   --project ID               the project occurrences are created in (default: the note's project)
 
 Output and limits:
-  --format text|json         report format (default text)
+  --format FORMAT            text (default), json, markdown (the pull-request comment's body) or
+                             sarif (code scanning, with file and line)
   --fail-on LEVEL            never | error | fail | warn: the lowest verdict that fails the run
                              (default fail: exit 1 on fail, 2 when something could not be decided)
   --no-require-enforcement   judge a workload without run.googleapis.com/binary-authorization by its
@@ -73,7 +76,7 @@ export type Command =
       readonly kind: 'check';
       readonly settings: CheckSettings;
       readonly live: LiveSettings | null;
-      readonly format: 'text' | 'json';
+      readonly format: 'text' | 'json' | 'markdown' | 'sarif';
       readonly failOn: FailOn;
     }
   | { readonly kind: 'attest'; readonly settings: AttestSettings; readonly live: LiveSettings; readonly format: 'text' | 'json' };
@@ -122,7 +125,7 @@ export function parseCommandLine(argv: readonly string[], env: Env): Command {
   const live = policy.from === 'live' || attestations.from === 'live' || values['resolve-tags'] === true;
   return {
     kind: 'check',
-    format: oneOf('--format', values.format, ['text', 'json'] as const),
+    format: oneOf('--format', values.format, ['text', 'json', 'markdown', 'sarif'] as const),
     failOn: oneOf('--fail-on', values['fail-on'], ['never', 'error', 'fail', 'warn'] as const),
     settings: { policy, attestations, paths, requireEnforcement: values['require-enforcement'], maxFileBytes: maxFileBytes(values) },
     live: live ? liveSettings(values, env) : null,
@@ -255,8 +258,20 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
   }
   const live = command.live ? createLiveServices(command.live) : null;
   const report = await runCheck(command.settings, live?.services ?? null);
-  const output = command.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report);
-  return print(output, exitCode(report, command.failOn));
+  return print(formatReport(report, command.format), exitCode(report, command.failOn));
+}
+
+function formatReport(report: Report, format: 'text' | 'json' | 'markdown' | 'sarif'): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'markdown':
+      return formatMarkdown(report, { links: null, maxLength: Number.MAX_SAFE_INTEGER, overflowNote: '', marker: null });
+    case 'sarif':
+      return `${JSON.stringify(formatSarif(report, { name: 'binauthz-gate', version: VERSION, informationUri: 'https://github.com/binauthz-gate/binauthz-gate' }), null, 2)}\n`;
+    case 'text':
+      return formatText(report);
+  }
 }
 
 function print(text: string, code: number): number {

@@ -1,0 +1,193 @@
+// The action end to end, as the runner runs it: `node dist/index.js` as a subprocess with
+// INPUT_* variables, a real pull_request payload at GITHUB_EVENT_PATH, GITHUB_OUTPUT,
+// GITHUB_STEP_SUMMARY and GITHUB_API_URL, against loopback GitHub and Google servers.
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
+import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+
+const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const EVENT = readFileSync(new URL('./fixtures/github/pull_request.opened.json', import.meta.url), 'utf8');
+const GITHUB_TOKEN = 'ghs_loopbackTestToken0123456789';
+const D1 = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
+const D2 = 'sha256:3fc4ccfe745870e2c0d99f71f30ff0656c8dedd41cc1d7d3d376b0dbe685e2f3';
+
+const service = (name: string, image: string, annotations = '    run.googleapis.com/binary-authorization: default\n') =>
+  `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n  annotations:\n${annotations}spec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ${image}\n`;
+
+interface ActionRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+/** Parses the runner's `name<<DELIMITER … DELIMITER` output file. */
+function readOutputs(path: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = readFileSync(path, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
+    if (!match) continue;
+    const value: string[] = [];
+    while (++i < lines.length && lines[i] !== match[2]) value.push(lines[i] ?? '');
+    outputs[match[1] as string] = value.join('\n');
+  }
+  return outputs;
+}
+
+describe('the action on a pull request', () => {
+  let github: FakeGitHub;
+  let google: FakeGoogle;
+  let workspace: string;
+
+  beforeEach(async () => {
+    github = await startFakeGitHub({ token: GITHUB_TOKEN });
+    google = await startFakeGoogle();
+    google.state.policies.set('projects/p1', {
+      name: 'projects/p1/policy',
+      admissionWhitelistPatterns: [{ namePattern: 'us-docker.pkg.dev/p1/allowed/**' }],
+      defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
+    });
+    workspace = mkdtempSync(join(tmpdir(), 'action-workspace-'));
+    mkdirSync(join(workspace, 'deploy'));
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', `us-docker.pkg.dev/p1/allowed/ok@${D1}`));
+    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), service('denied', `us-docker.pkg.dev/p1/apps/denied@${D2}`));
+    writeFileSync(join(workspace, 'deploy', 'untouched.yaml'), service('untouched', `us-docker.pkg.dev/p1/apps/untouched@${D2}`));
+    writeFileSync(join(workspace, 'README.md'), '# not a manifest\n');
+    github.state.pulls.set(2, {
+      files: [
+        { filename: 'deploy/ok.yaml', status: 'modified' },
+        { filename: 'deploy/denied.yaml', status: 'added' },
+        { filename: 'deploy/gone.yaml', status: 'removed' },
+        { filename: 'README.md', status: 'modified' },
+      ],
+    });
+  });
+  afterEach(async () => {
+    await github.close();
+    await google.close();
+  });
+
+  function runAction(inputs: Record<string, string> = {}): Promise<ActionRun> {
+    const dir = mkdtempSync(join(tmpdir(), 'action-runner-'));
+    const files = { event: join(dir, 'event.json'), output: join(dir, 'output'), summary: join(dir, 'summary.md') };
+    writeFileSync(files.event, EVENT);
+    writeFileSync(files.output, '');
+    writeFileSync(files.summary, '');
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env['PATH'],
+      METADATA_SERVER_DETECTION: 'none',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: files.event,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_API_URL: github.url,
+      GITHUB_SERVER_URL: 'https://github.example',
+      GITHUB_REPOSITORY: 'Codertocat/Hello-World',
+      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: dir,
+      INPUT_GITHUB_TOKEN: GITHUB_TOKEN,
+      INPUT_PROJECT_ID: 'p1',
+      ...google.env(),
+      ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
+    };
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 30_000 }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(error);
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr, outputs: readOutputs(files.output), summary: readFileSync(files.summary, 'utf8') });
+      });
+    });
+  }
+
+  const botComments = () => github.state.comments.filter((c) => c.body.startsWith('<!-- binauthz-gate -->'));
+
+  it('checks only the changed manifests, comments once, annotates, and fails the step', async () => {
+    const run = await runAction();
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.outputs['verdict'], 'fail');
+    const report = JSON.parse(readFileSync(run.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[] };
+    assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]), [['denied', 'fail'], ['ok', 'pass']]);
+    assert.match(run.stdout, /::error title=Service denied,file=deploy\/denied\.yaml,line=12::app/);
+    assert.match(run.stdout, /::error::binauthz-gate: the verdict is fail/);
+    const [comment] = botComments();
+    assert.equal(botComments().length, 1);
+    assert.match(comment?.body ?? '', /\| ❌ fail \| denied \| \[deploy\/denied\.yaml:1\]\(https:\/\/github\.example\/Codertocat\/Hello-World\/blob\/ec26c3e57ca3a959ca5aad62de7213c562f8c821\/deploy\/denied\.yaml#L1\)/);
+    assert.match(comment?.body ?? '', /\| ✅ pass \| ok \|/);
+    assert.ok(!(comment?.body ?? '').includes('untouched'), 'a manifest the pull request does not change is not reported');
+    assert.match(run.summary, /denied/);
+  });
+
+  it('a second run updates the same comment and never adds another', async () => {
+    github.state.comments.push({ id: 1, body: 'LGTM', user: { login: 'octocat', type: 'User' }, issue: 2 } as never);
+    await runAction();
+    const first = botComments()[0]?.id;
+    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), service('denied', `us-docker.pkg.dev/p1/allowed/denied@${D2}`));
+    const second = await runAction();
+    assert.equal(second.code, 0, second.stdout);
+    assert.equal(botComments().length, 1);
+    assert.equal(botComments()[0]?.id, first);
+    assert.match(botComments()[0]?.body ?? '', /\| ✅ pass \| denied \|/);
+    assert.equal(github.state.comments.find((c) => c.id === 1)?.body, 'LGTM', 'other comments untouched');
+  });
+
+  it('says so in the comment when the pull request no longer changes a manifest', async () => {
+    await runAction();
+    github.state.pulls.set(2, { files: [{ filename: 'README.md', status: 'modified' }] });
+    const run = await runAction();
+    assert.equal(run.code, 0);
+    assert.equal(botComments().length, 1);
+    assert.match(botComments()[0]?.body ?? '', /no longer changes|changes no Cloud Run/i);
+  });
+
+  it('a 403 on commenting (a fork, a read-only token) is a warning, and the rest still works', async () => {
+    github.failNext((r) => r.method === 'POST' && r.path.includes('/comments'), 403, 1, 'Resource not accessible by integration');
+    const run = await runAction({ fail_on: 'never' });
+    assert.equal(run.code, 0);
+    assert.equal(run.outputs['verdict'], 'fail');
+    assert.match(run.stdout, /::warning::Could not comment on the pull request/);
+    assert.equal(botComments().length, 0);
+  });
+
+  it('never prints a token', async () => {
+    const run = await runAction();
+    // `::add-mask::SECRET` is how a step registers a secret with the runner, which then hides it from every log.
+    assert.match(run.stdout, new RegExp(`^::add-mask::${GITHUB_TOKEN}$`, 'm'));
+    const logged = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
+    const everything = [...logged, run.stderr, run.summary, JSON.stringify(run.outputs), ...github.state.comments.map((c) => c.body)].join('\n');
+    assert.ok(!everything.includes(GITHUB_TOKEN));
+    assert.ok(!everything.includes(google.env()['CLOUDSDK_AUTH_ACCESS_TOKEN'] as string));
+  });
+
+  it('names a bad input and what was expected', async () => {
+    const run = await runAction({ fail_on: 'sometimes' });
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /::error::Invalid fail_on 'sometimes'. Expected one of never, error, fail, warn\./);
+  });
+
+  it('replaces the built image before checking (post-build gate)', async () => {
+    const run = await runAction({ images: `us-docker.pkg.dev/p1/apps/denied@${D1}` });
+    const report = JSON.parse(readFileSync(run.outputs['report'] as string, 'utf8')) as { workloads: { name: string; containers: { image: string }[] }[] };
+    assert.equal(report.workloads.find((w) => w.name === 'denied')?.containers[0]?.image, `us-docker.pkg.dev/p1/apps/denied@${D1}`);
+  });
+
+  it('on push, checks every matching file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'action-push-'));
+    const output = join(dir, 'output');
+    writeFileSync(output, '');
+    const env = { PATH: process.env['PATH'], METADATA_SERVER_DETECTION: 'none', GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', GITHUB_OUTPUT: output, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: dir, INPUT_PROJECT_ID: 'p1', INPUT_COMMENT: 'true', ...google.env() };
+    const code = await new Promise<number>((resolve) => execFile(process.execPath, [ACTION], { cwd: workspace, env }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)));
+    assert.equal(code, 1);
+    const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as { workloads: { name: string }[] };
+    assert.deepEqual(report.workloads.map((w) => w.name).sort(), ['denied', 'ok', 'untouched']);
+    assert.equal(github.requests.length, 0, 'no pull request, no GitHub calls');
+  });
+});
