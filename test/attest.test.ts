@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
 import { startFakeRegistry, type FakeRegistry } from './helpers/fake-registry.ts';
-import { runCli } from './helpers/run-cli.ts';
+import { runCli, runCliJson } from './helpers/run-cli.ts';
 
 const KEY_VERSION = 'projects/p1/locations/global/keyRings/ring/cryptoKeys/key/cryptoKeyVersions/1';
 const KMS_KEY_ID = `//cloudkms.googleapis.com/v1/${KEY_VERSION}`;
@@ -62,16 +62,8 @@ describe('binauthz-gate attest', () => {
     await registry.close();
   });
 
-  async function attest(args: string[]) {
-    const run = await runCli(['attest', '--attestor', ATTESTOR, '--format', 'json', '--registry-mirror', `us-docker.pkg.dev=${registry.url}`, ...args], { env: google.env() });
-    let report: AttestJson;
-    try {
-      report = JSON.parse(run.stdout) as AttestJson;
-    } catch {
-      throw new Error(`not JSON (exit ${run.code}): ${run.stdout}\n${run.stderr}`);
-    }
-    return { ...run, report };
-  }
+  const attest = (args: string[]) =>
+    runCliJson<AttestJson>(['attest', '--attestor', ATTESTOR, '--format', 'json', '--registry-mirror', `us-docker.pkg.dev=${registry.url}`, ...args], { env: google.env() });
 
   const posts = () => google.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/occurrences'));
 

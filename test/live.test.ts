@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startFakeGoogle, type FakeGoogle, type RecordedRequest } from './helpers/fake-google.ts';
 import { startFakeRegistry, type FakeRegistry } from './helpers/fake-registry.ts';
-import { runCli, type CheckReport } from './helpers/run-cli.ts';
+import { runCheckJson, type CheckReport } from './helpers/run-cli.ts';
 
 const CASES = new URL('./fixtures/conformance/', import.meta.url);
 /** Every registry host the cases name, so that no request can leave this machine. */
@@ -55,15 +55,8 @@ function mirrorArgs(registry: FakeRegistry): string[] {
   return REGISTRY_HOSTS.flatMap((host) => ['--registry-mirror', `${host}=${registry.url}`]);
 }
 
-async function runJson(args: string[], env: Record<string, string>) {
-  const run = await runCli(['check', '--format', 'json', ...args], { env });
-  let report: CheckReport;
-  try {
-    report = JSON.parse(run.stdout) as CheckReport;
-  } catch {
-    throw new Error(`not JSON (exit ${run.code}): ${run.stdout}\n${run.stderr}`);
-  }
-  return { ...run, report };
+function runJson(args: string[], env: Record<string, string>) {
+  return runCheckJson(args, { env });
 }
 
 /** The parts of a report that must not depend on where the policy and evidence came from. */

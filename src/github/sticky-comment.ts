@@ -2,12 +2,7 @@
 // the very start of its body, edited in place, never duplicated, and no other comment touched.
 // A token that may not comment (pull requests from forks, read-only tokens) is an expected
 // situation, returned as `forbidden` so the action can warn and go on.
-import { nextPageUrl, statusOf, wrapFailure, type GitHubListResponse } from './pull-request-files.ts';
-
-/** The Octokit method these functions use; `getOctokit(token, { baseUrl })` satisfies it, and so can a fake. */
-export interface IssueCommentsClient {
-  request(route: string, parameters?: Record<string, unknown>): Promise<GitHubListResponse>;
-}
+import { pagesOf, statusOf, wrapFailure, type GitHubClientLike } from './rest.ts';
 
 export interface IssueRef {
   readonly owner: string;
@@ -38,7 +33,6 @@ export interface UpsertOptions {
 export const COMMENT_MARKER = '<!-- binauthz-gate -->';
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
 const MARKER_RE = /^<!-- binauthz-gate(?::[A-Za-z0-9._-]+)? -->$/;
-const PER_PAGE = 100;
 
 /** `<!-- binauthz-gate -->`, or `<!-- binauthz-gate:NAME -->` to keep one comment per gate when a repository runs several. */
 export function commentMarker(name?: string): string {
@@ -51,11 +45,12 @@ export function commentMarker(name?: string): string {
  * The gate's comment on the issue: the first whose body starts with `marker`, preferring one a bot
  * wrote (the token's own comments, with GITHUB_TOKEN) over a user's. Reads every page until a bot's is found.
  */
-export async function findStickyComment(client: IssueCommentsClient, issue: IssueRef, marker: string): Promise<StickyComment | null> {
+export async function findStickyComment(client: GitHubClientLike, issue: IssueRef, marker: string): Promise<StickyComment | null> {
   assertMarker(marker);
   let firstByAnyone: StickyComment | null = null;
   try {
-    for await (const page of commentPages(client, issue)) {
+    const first = { route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', parameters: { owner: issue.owner, repo: issue.repo, issue_number: issue.issueNumber } };
+    for await (const page of pagesOf(client, first, 'comments')) {
       for (const comment of page.map(toStickyComment)) {
         if (!startsWithMarker(comment.body, marker)) continue;
         if (comment.author?.type === 'Bot') return comment;
@@ -70,7 +65,7 @@ export async function findStickyComment(client: IssueCommentsClient, issue: Issu
 
 /** Creates, updates or leaves the gate's comment so that it reads `marker` then `body`. */
 export async function upsertStickyComment(
-  client: IssueCommentsClient,
+  client: GitHubClientLike,
   issue: IssueRef,
   marker: string,
   body: string,
@@ -87,7 +82,7 @@ export async function upsertStickyComment(
   }
 }
 
-async function createComment(client: IssueCommentsClient, issue: IssueRef, body: string): Promise<UpsertResult> {
+async function createComment(client: GitHubClientLike, issue: IssueRef, body: string): Promise<UpsertResult> {
   try {
     const response = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
       owner: issue.owner,
@@ -102,7 +97,7 @@ async function createComment(client: IssueCommentsClient, issue: IssueRef, body:
   }
 }
 
-async function updateComment(client: IssueCommentsClient, issue: IssueRef, id: number, body: string): Promise<UpsertResult> {
+async function updateComment(client: GitHubClientLike, issue: IssueRef, id: number, body: string): Promise<UpsertResult> {
   try {
     const response = await client.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
       owner: issue.owner,
@@ -113,22 +108,6 @@ async function updateComment(client: IssueCommentsClient, issue: IssueRef, id: n
     return { action: 'updated', id, url: toStickyComment(response.data).url };
   } catch (error) {
     throw wrapFailure(`update comment ${id} on ${describeIssue(issue)}`, error);
-  }
-}
-
-async function* commentPages(client: IssueCommentsClient, issue: IssueRef): AsyncGenerator<unknown[]> {
-  let response = await client.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-    owner: issue.owner,
-    repo: issue.repo,
-    issue_number: issue.issueNumber,
-    per_page: PER_PAGE,
-  });
-  for (;;) {
-    if (!Array.isArray(response.data)) throw new Error(`expected a JSON array of comments from ${response.url}`);
-    yield response.data;
-    const next = nextPageUrl(response);
-    if (next === null) return;
-    response = await client.request(`GET ${next}`);
   }
 }
 

@@ -1,5 +1,6 @@
 // The engine's answers: per container, per workload, per run. Each decision carries only the
 // reasons that can go with it, so "allow because always-deny" cannot be written down.
+import type { AttestationFailure } from '../attestations/verify-attestor.ts';
 
 export type ContainerDecision =
   | { readonly decision: 'allow'; readonly reason: 'exempt' | 'always-allow' | 'attested' }
@@ -32,16 +33,7 @@ export type AttestorResult =
   | { readonly attestor: string; readonly outcome: 'undecidable'; readonly detail: string };
 
 /** Why an attestor did not verify: the verifier's causes, or no evidence given at all (offline without files). */
-export type AttestationFailureCause =
-  | 'no-evidence'
-  | 'no-keys'
-  | 'no-occurrence'
-  | 'other-digest'
-  | 'payload-digest-mismatch'
-  | 'bad-signature'
-  | 'unknown-key'
-  | 'bad-key'
-  | 'bad-payload';
+export type AttestationFailureCause = AttestationFailure | 'no-evidence';
 
 /** Answers "did this attestor attest this digest (under one of these names)?"; built before evaluation. */
 export type AttestationLookup = (attestor: string, names: readonly string[], digest: string) => AttestorResult;

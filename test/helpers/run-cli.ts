@@ -22,7 +22,7 @@ function hermeticEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliRun> {
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -36,16 +36,21 @@ export function runCli(args: readonly string[], options: { cwd?: string; timeout
   });
 }
 
-/** Runs `check --format json` and parses the report; fails loudly when the output is not JSON. */
-export async function runCheckJson(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}) {
-  const run = await runCli(['check', '--format', 'json', ...args], options);
-  let report: CheckReport;
+type CliOptions = { cwd?: string; timeoutMs?: number; env?: Record<string, string> };
+
+/** Runs the CLI and parses its JSON output; fails loudly when the output is not JSON. */
+export async function runCliJson<T>(args: readonly string[], options: CliOptions = {}): Promise<CliRun & { report: T }> {
+  const run = await runCli(args, options);
   try {
-    report = JSON.parse(run.stdout) as CheckReport;
+    return { ...run, report: JSON.parse(run.stdout) as T };
   } catch {
     throw new Error(`the CLI did not print JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   }
-  return { ...run, report };
+}
+
+/** Runs `check --format json` and parses the report. */
+export function runCheckJson(args: readonly string[], options: CliOptions = {}) {
+  return runCliJson<CheckReport>(['check', '--format', 'json', ...args], options);
 }
 
 export interface CheckReport {
