@@ -5,6 +5,8 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startFakeGoogle, type FakeGoogle, type RecordedRequest } from './helpers/fake-google.ts';
@@ -188,5 +190,59 @@ describe('live mode under faults, deadlines and tags', () => {
     assert.equal(code, 0, JSON.stringify(report));
     assert.equal(report.workloads[0]?.containers[0]?.reason, 'attested');
     assert.ok(!google.requests.some((r) => r.path.endsWith('/policy')), 'the policy came from the file');
+  });
+});
+
+describe('live mode with Application Default Credentials', () => {
+  let google: FakeGoogle;
+  let tokenServer: Server;
+  let tokenRequests: string[];
+  let tokenUrl: string;
+  const ISSUED = 'issued-by-loopback-token-endpoint';
+
+  beforeEach(async () => {
+    google = await startFakeGoogle({ requireToken: ISSUED });
+    tokenRequests = [];
+    tokenServer = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        tokenRequests.push(body);
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ access_token: ISSUED, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3600 }));
+      });
+    });
+    await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
+    tokenUrl = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
+  });
+  afterEach(async () => {
+    await google.close();
+    await new Promise((resolve) => tokenServer.close(resolve));
+  });
+
+  async function checkWith(credentials: object): Promise<number> {
+    const dir = mkdtempSync(join(tmpdir(), 'adc-'));
+    writeFileSync(join(dir, 'oidc-token'), 'a-github-oidc-jwt');
+    writeFileSync(join(dir, 'credentials.json'), JSON.stringify(credentials).replace('SUBJECT_TOKEN_FILE', join(dir, 'oidc-token')));
+    const { CLOUDSDK_AUTH_ACCESS_TOKEN: _none, ...endpoints } = google.env();
+    const service = cases.find((c) => c.id === 'rule-always-allow') as Case;
+    const { manifests } = writeCase(service);
+    const { code, report } = await runJson(['--project', 'p1', manifests], { ...endpoints, GOOGLE_APPLICATION_CREDENTIALS: join(dir, 'credentials.json') });
+    assert.deepEqual(report.errors, []);
+    return code;
+  }
+
+  it('exchanges the external_account file google-github-actions/auth writes (Workload Identity Federation)', async () => {
+    const code = await checkWith({
+      type: 'external_account',
+      audience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/github/providers/repo',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_url: tokenUrl,
+      credential_source: { file: 'SUBJECT_TOKEN_FILE' },
+    });
+    assert.equal(code, 0);
+    assert.match(tokenRequests[0] ?? '', /grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange/);
+    assert.match(tokenRequests[0] ?? '', /subject_token=a-github-oidc-jwt/);
+    assert.ok(google.requests.every((r) => r.headers['authorization'] === 'Bearer <redacted>'));
   });
 });
