@@ -13,9 +13,7 @@ import { attestExitCode, attestJson, formatAttestText } from './report/format-at
 import { runAttest, type AttestSettings, type SignerSettings } from './attest.ts';
 import { endpointsFromEnvironment } from './gcp/endpoints.ts';
 import { defaultProject } from './gcp/project.ts';
-import packageJson from '../package.json' with { type: 'json' };
-
-export const VERSION: string = packageJson.version;
+import { VERSION } from './version.ts';
 
 const USAGE = `Usage: binauthz-gate check [--policy-file POLICY | --project PROJECT] [options] PATH...
        binauthz-gate attest --attestor projects/P/attestors/A (--kms-key-version KEY_VERSION |

@@ -18,6 +18,7 @@ import { COMMENT_MARKER, upsertStickyComment } from '../github/sticky-comment.ts
 import { InputError, readInputs, type ActionSettings } from './inputs.ts';
 import { matchesManifestPatterns, scanWorkspace } from './select-manifests.ts';
 import { annotate } from './annotations.ts';
+import { VERSION } from '../version.ts';
 import type { GitHubClient } from './github-client.ts';
 
 export interface ActionIO {
@@ -42,7 +43,6 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const COMMENT_LIMIT = 65_536;
 const SUMMARY_LIMIT = 1_000_000;
-const VERSION = '0.1.0';
 
 export async function runAction(io: ActionIO, env: Env): Promise<void> {
   const settings = readInputs((name) => io.getInput(name));

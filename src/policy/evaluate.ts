@@ -204,7 +204,7 @@ function missingDetail(image: ImageReference, results: readonly AttestorResult[]
 }
 
 function attestCommand(image: string, attestor: string): string {
-  return `\`gcloud container binauthz attestations sign-and-create --artifact-url=${image} --attestor=${attestor} --keyversion=KEY_VERSION\``;
+  return `\`binauthz-gate attest --attestor ${attestor} --kms-key-version KEY_VERSION ${image}\``;
 }
 
 function withEnforcementMode(outcome: Outcome, rule: AdmissionRule): Outcome {

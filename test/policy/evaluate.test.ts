@@ -124,7 +124,7 @@ describe('evaluateWorkload', () => {
     const [container] = result.containers;
     assert.deepEqual([container?.decision, container?.reason], ['deny', 'missing-attestation']);
     assert.match(container?.detail ?? '', /Denied by attestor projects\/p\/attestors\/b: no attestation for this digest\. Attested by projects\/p\/attestors\/a\./);
-    assert.match(container?.detail ?? '', /--attestor=projects\/p\/attestors\/b/);
+    assert.match(container?.detail ?? '', /binauthz-gate attest --attestor projects\/p\/attestors\/b --kms-key-version KEY_VERSION gcr\.io\/p\/app@sha256:3fc4/);
     assert.deepEqual(container?.attestors.map((a) => [a.attestor, a.outcome]), [['projects/p/attestors/a', 'verified'], ['projects/p/attestors/b', 'not-verified']]);
   });
 
