@@ -179,6 +179,15 @@ describe('the action on a pull request', () => {
     assert.equal(report.workloads.find((w) => w.name === 'denied')?.containers[0]?.image, `us-docker.pkg.dev/p1/apps/denied@${D1}`);
   });
 
+  it('a pull request that changes the policy file checks every manifest against the new policy', async () => {
+    writeFileSync(join(workspace, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n');
+    github.state.pulls.set(2, { files: [{ filename: 'policy.yaml', status: 'modified' }] });
+    const run = await runAction({ policy_file: './policy.yaml', project_id: '' });
+    assert.equal(run.code, 0, run.stdout);
+    const report = JSON.parse(readFileSync(run.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[] };
+    assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]).sort(), [['denied', 'pass'], ['ok', 'pass'], ['untouched', 'pass']]);
+  });
+
   it('on push, checks every matching file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'action-push-'));
     const output = join(dir, 'output');

@@ -2,7 +2,7 @@
 // CLI → outputs, job summary, annotations, sticky pull-request comment, and the step's exit.
 // Everything the runner provides comes in through ActionIO and env, so tests can run it whole.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, normalize, resolve, sep } from 'node:path';
 import { runCheck, type CheckSettings } from '../check.ts';
 import { runAttest } from '../attest.ts';
 import { createLiveServices, type LiveSettings } from '../live-services.ts';
@@ -88,7 +88,13 @@ async function manifestsToCheck(
   if (event.kind === 'pull_request') {
     const changed = await listChangedFiles(github(), { owner: event.owner, repo: event.repo, pullNumber: event.number });
     if (changed.truncated) io.warning('The pull request changes more than 3,000 files, the most GitHub lists: only the first 3,000 were considered.');
-    return changed.files.map((file) => file.path).filter((path) => matchesManifestPatterns(path, settings.manifests));
+    const paths = changed.files.map((file) => file.path);
+    // A new policy can change the verdict of every workload, changed or not.
+    if (settings.policyFile && paths.includes(normalize(settings.policyFile).split(sep).join('/'))) {
+      io.info(`This pull request changes the policy ${settings.policyFile}: checking every manifest that matches \`manifests\`.`);
+      return scanWorkspace(workspace, settings.manifests);
+    }
+    return paths.filter((path) => matchesManifestPatterns(path, settings.manifests));
   }
   if (event.kind === 'unsupported') io.warning(`Event ${event.eventName} is not a pull request: checking every file that matches \`manifests\`.`);
   return scanWorkspace(workspace, settings.manifests);
