@@ -19,18 +19,13 @@ export interface EvaluationOptions {
   readonly requireEnforcement: boolean;
 }
 
-export interface WorkloadResult {
-  readonly kind: Workload['kind'];
-  readonly name: string;
-  readonly file: string;
-  readonly line: number;
+/** A workload as read (kind, name, where, notes, problems) with what the enforcer will do with it. */
+export interface WorkloadResult extends Pick<Workload, 'kind' | 'name' | 'file' | 'line' | 'notes' | 'problems'> {
   readonly enforcement: Enforcement;
   readonly verdict: WorkloadVerdict;
   /** One sentence on what the verdict means for this workload, and when Cloud Run applies it. */
   readonly summary: string;
   readonly containers: readonly ContainerResult[];
-  readonly notes: readonly string[];
-  readonly problems: readonly string[];
 }
 
 type Outcome = ContainerDecision & {
