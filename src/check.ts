@@ -9,7 +9,7 @@ import type { SkippedDocument, Workload } from './manifests/workload.ts';
 import { parsePolicyText } from './policy/parse-policy.ts';
 import { evaluateWorkload } from './policy/evaluate.ts';
 import type { AttestationLookup, TagDigest, TagLookup } from './policy/decision.ts';
-import { attestationRequests, tagKey, tagRequests, type TagRequest } from './policy/evidence-requests.ts';
+import { attestationRequests, evaluatedImages, tagKey, tagRequests, type TagRequest } from './policy/evidence-requests.ts';
 import type { ParsedPolicy, Policy } from './policy/policy.ts';
 import { buildReport, summarizePolicy, type PolicySummary, type Report, type ReportError } from './report/report.ts';
 import { noAttestations, verifyFromFiles } from './evidence/attestation-files.ts';
@@ -17,6 +17,12 @@ import { verifyLive } from './evidence/live-attestations.ts';
 import type { GoogleApis } from './gcp/google-apis.ts';
 
 export type PolicySource = { readonly from: 'file'; readonly path: string } | { readonly from: 'live'; readonly project: string };
+
+/** A policy file when one is named, else the live policy of the project, else none. */
+export function policySourceOf(file: string | null | undefined, project: string | null): PolicySource | null {
+  if (file) return { from: 'file', path: file };
+  return project ? { from: 'live', project } : null;
+}
 
 export type AttestationSource =
   | { readonly from: 'none' }
@@ -46,8 +52,9 @@ export async function runCheck(settings: CheckSettings, live: LiveServices | nul
   const loaded = await loadPolicy(settings.policy, settings.maxFileBytes, live);
   if (!loaded.ok) return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors, ...manifests.errors]);
   const policy = loaded.policy;
-  const tags = await resolveTags(tagRequests(manifests.workloads, policy), live);
-  const evidence = await gatherEvidence(settings, manifests.workloads, policy, tags, live);
+  const images = evaluatedImages(manifests.workloads);
+  const tags = await resolveTags(tagRequests(images, policy), live);
+  const evidence = await gatherEvidence(settings, images, policy, tags, live);
   const errors = [...manifests.errors, ...evidence.errors];
   const results = manifests.workloads.map((workload) =>
     evaluateWorkload(workload, policy, { attestations: evidence.lookup, tags }, { requireEnforcement: settings.requireEnforcement }),
@@ -103,14 +110,14 @@ async function resolveTags(requests: readonly TagRequest[], live: LiveServices |
 
 async function gatherEvidence(
   settings: CheckSettings,
-  workloads: readonly Workload[],
+  images: readonly ImageReference[],
   policy: Policy,
   tags: TagLookup,
   live: LiveServices | null,
 ): Promise<{ readonly lookup: AttestationLookup; readonly errors: readonly ReportError[] }> {
   const source = settings.attestations;
   if (source.from === 'none') return { lookup: noAttestations, errors: [] };
-  const requests = attestationRequests(workloads, policy, tags);
+  const requests = attestationRequests(images, policy, tags);
   if (source.from === 'files') return verifyFromFiles({ ...source, maxFileBytes: settings.maxFileBytes }, requests);
   if (!live) return { lookup: noAttestations, errors: [{ file: null, line: null, message: 'live attestations requested, but live mode is not available' }] };
   return { lookup: await verifyLive(live.apis, requests), errors: [] };

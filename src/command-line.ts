@@ -2,16 +2,15 @@
 // check, prints the report and returns the exit status: 0 (pass), 1 (fail) or 2 (could not
 // decide, or bad usage).
 import { parseArgs } from 'node:util';
-import { runCheck, type AttestationSource, type CheckSettings, type PolicySource } from './check.ts';
+import { policySourceOf, runCheck, type AttestationSource, type CheckSettings, type PolicySource } from './check.ts';
 import { DEFAULT_MAX_FILE_BYTES } from './files/manifest-files.ts';
-import { createLiveServices, type LiveSettings } from './live-services.ts';
+import { createLiveServices, liveSettingsFrom, type LiveSettings } from './live-services.ts';
 import { exitCode, type FailOn, type Report } from './report/report.ts';
 import { formatMarkdown } from './report/format-markdown.ts';
 import { formatSarif } from './report/format-sarif.ts';
 import { formatText } from './report/format-text.ts';
 import { attestExitCode, attestJson, formatAttestText } from './report/format-attest.ts';
 import { runAttest, type AttestSettings, type SignerSettings } from './attest.ts';
-import { endpointsFromEnvironment } from './gcp/endpoints.ts';
 import { defaultProject } from './gcp/project.ts';
 import { VERSION } from './version.ts';
 
@@ -175,20 +174,22 @@ function maxFileBytes(values: Values): number {
 }
 
 function liveSettings(values: Values, env: Env): LiveSettings {
-  return {
-    accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null,
-    endpoints: parseEndpoints(env),
+  const choices = {
     concurrency: parseWholeNumber('--concurrency', values.concurrency, 1, 64),
     timeoutMs: parseWholeNumber('--timeout', values.timeout, 1, 3600) * 1000,
     resolveTags: values['resolve-tags'] ?? true,
     mirrors: parseMirrors(values['registry-mirror'] ?? []),
-    version: VERSION,
   };
+  try {
+    return liveSettingsFrom(env, choices);
+  } catch (error) {
+    throw new UsageError(`an endpoint override is not a URL: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function policySource(file: string | undefined, project: string | null): PolicySource {
-  if (file) return { from: 'file', path: file };
-  if (project) return { from: 'live', project };
+  const source = policySourceOf(file, project);
+  if (source) return source;
   throw new UsageError('check needs --policy-file, or a project to read the live policy from (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
 }
 
@@ -201,14 +202,6 @@ function attestationSource(attestors: string | undefined, attestations: string |
   return policy.from === 'live' ? { from: 'live' } : { from: 'none' };
 }
 
-function parseEndpoints(env: Env) {
-  try {
-    return endpointsFromEnvironment(env);
-  } catch (error) {
-    throw new UsageError(`an endpoint override is not a URL: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
 function parseMirrors(values: readonly string[]): Map<string, string> {
   const mirrors = new Map<string, string>();
   for (const value of values) {
@@ -216,7 +209,7 @@ function parseMirrors(values: readonly string[]): Map<string, string> {
     const host = value.slice(0, at).trim();
     const url = value.slice(at + 1).trim();
     if (at < 1 || !/^https?:\/\/[^\s]+$/.test(url)) throw new UsageError(`--registry-mirror must be HOST=URL (e.g. gcr.io=https://mirror.example), not "${value}"`);
-    mirrors.set(host, url.replace(/\/+$/, ''));
+    mirrors.set(host, url);
   }
   return mirrors;
 }

@@ -8,6 +8,8 @@ import { classifyHttpFailure, type AttemptFailure } from './net/retry.ts';
 import { createTagResolver } from './registry/index.ts';
 import { RegistryRequestError } from './registry/http-request.ts';
 import type { LiveServices } from './check.ts';
+import { endpointsFromEnvironment } from './gcp/endpoints.ts';
+import { VERSION } from './version.ts';
 
 export interface LiveSettings {
   /** CLOUDSDK_AUTH_ACCESS_TOKEN, when set. */
@@ -18,6 +20,14 @@ export interface LiveSettings {
   readonly resolveTags: boolean;
   readonly mirrors: ReadonlyMap<string, string>;
   readonly version: string;
+}
+
+/** Live settings from the environment (token, endpoint overrides) and the front end's own choices. */
+export function liveSettingsFrom(
+  env: Readonly<Record<string, string | undefined>>,
+  choices: Pick<LiveSettings, 'concurrency' | 'timeoutMs' | 'resolveTags' | 'mirrors'>,
+): LiveSettings {
+  return { ...choices, accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null, endpoints: endpointsFromEnvironment(env), version: VERSION };
 }
 
 export function createLiveServices(settings: LiveSettings): { readonly services: LiveServices; readonly runner: CallRunner } {

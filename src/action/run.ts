@@ -3,10 +3,9 @@
 // Everything the runner provides comes in through ActionIO and env, so tests can run it whole.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, normalize, resolve, sep } from 'node:path';
-import { runCheck, type CheckSettings } from '../check.ts';
+import { policySourceOf, runCheck, type CheckSettings, type LiveServices, type PolicySource } from '../check.ts';
 import { runAttest } from '../attest.ts';
-import { createLiveServices, type LiveSettings } from '../live-services.ts';
-import { endpointsFromEnvironment } from '../gcp/endpoints.ts';
+import { createLiveServices, liveSettingsFrom } from '../live-services.ts';
 import { defaultProject } from '../gcp/project.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
 import { exitCode, type Report } from '../report/report.ts';
@@ -18,7 +17,6 @@ import { COMMENT_MARKER, upsertStickyComment } from '../github/sticky-comment.ts
 import { InputError, readInputs, type ActionSettings } from './inputs.ts';
 import { matchesManifestPatterns, scanWorkspace } from './select-manifests.ts';
 import { annotate } from './annotations.ts';
-import { VERSION } from '../version.ts';
 import type { GitHubClient } from './github-client.ts';
 
 export interface ActionIO {
@@ -49,7 +47,13 @@ export async function runAction(io: ActionIO, env: Env): Promise<void> {
   for (const secret of [settings.githubToken, env['CLOUDSDK_AUTH_ACCESS_TOKEN']]) if (secret) io.setSecret(secret);
   const workspace = resolve(env['GITHUB_WORKSPACE'] ?? process.cwd());
   process.chdir(workspace);
-  if (settings.mode.kind === 'attest') return attest(io, env, settings, workspace);
+  const project = settings.projectId ?? defaultProject(env);
+  const policy = policySourceOf(settings.policyFile, project);
+  const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: 60_000, resolveTags: settings.resolveTags, mirrors: new Map() })).services;
+  if (settings.mode.kind === 'attest') return attest(io, env, settings, workspace, policy, services());
+  if (!policy) throw new InputError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
+  // Without a project, a policy file is checked offline.
+  const live = project ? services() : null;
   const event = readEvent(env, (path) => readFileSync(path, 'utf8'));
   const apiUrl = env['GITHUB_API_URL'] ?? 'https://api.github.com';
   const github = () => io.github(settings.githubToken, apiUrl);
@@ -61,7 +65,7 @@ export async function runAction(io: ActionIO, env: Env): Promise<void> {
     if (settings.comment) await comment(io, github(), event, formatNoManifests(COMMENT_MARKER), false);
     return;
   }
-  const report = await runCheck(checkSettings(settings, paths, env), live(settings, env));
+  const report = await runCheck(checkSettings(settings, paths, policy, live !== null), live);
   const reportPath = writeReport(env, report);
   io.setOutput('verdict', report.verdict);
   io.setOutput('report', reportPath);
@@ -100,13 +104,10 @@ async function manifestsToCheck(
   return scanWorkspace(workspace, settings.manifests);
 }
 
-function checkSettings(settings: ActionSettings, paths: readonly string[], env: Env): CheckSettings {
-  const project = settings.projectId ?? defaultProject(env);
-  const policy = settings.policyFile ? ({ from: 'file', path: settings.policyFile } as const) : project ? ({ from: 'live', project } as const) : null;
-  if (!policy) throw new InputError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
+function checkSettings(settings: ActionSettings, paths: readonly string[], policy: PolicySource, live: boolean): CheckSettings {
   return {
     policy,
-    attestations: project ? { from: 'live' } : { from: 'none' },
+    attestations: live ? { from: 'live' } : { from: 'none' },
     paths,
     requireEnforcement: settings.requireEnforcement,
     maxFileBytes: DEFAULT_MAX_FILE_BYTES,
@@ -114,30 +115,10 @@ function checkSettings(settings: ActionSettings, paths: readonly string[], env: 
   };
 }
 
-function live(settings: ActionSettings, env: Env) {
-  const project = settings.projectId ?? defaultProject(env);
-  if (!project && settings.policyFile) return null;
-  return createLiveServices(liveSettings(settings, env)).services;
-}
-
-function liveSettings(settings: ActionSettings, env: Env): LiveSettings {
-  return {
-    accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null,
-    endpoints: endpointsFromEnvironment(env),
-    concurrency: 8,
-    timeoutMs: 60_000,
-    resolveTags: settings.resolveTags,
-    mirrors: new Map(),
-    version: VERSION,
-  };
-}
-
-async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspace: string): Promise<void> {
+async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspace: string, policy: PolicySource | null, live: LiveServices): Promise<void> {
   if (settings.mode.kind !== 'attest') return;
   const mode = settings.mode;
   const fromManifests = mode.images.length === 0 ? scanWorkspace(workspace, settings.manifests) : [];
-  const project = settings.projectId ?? defaultProject(env);
-  const policy = settings.policyFile ? ({ from: 'file', path: settings.policyFile } as const) : project ? ({ from: 'live', project } as const) : null;
   if (fromManifests.length > 0 && !policy) throw new InputError('Invalid project_id: attesting from manifests needs the policy (project_id or policy_file).');
   const report = await runAttest(
     {
@@ -148,7 +129,7 @@ async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspac
       project: settings.projectId,
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
     },
-    createLiveServices(liveSettings(settings, env)).services,
+    live,
   );
   const json = attestJson(report);
   io.setOutput('attestations', JSON.stringify(json.attestations));

@@ -1,10 +1,8 @@
 // Which files the gate looks at: on a pull request, the changed files matching the `manifests`
 // patterns; on push, release, dispatch and schedule, every file in the workspace that matches.
-import { readdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { minimatch } from 'minimatch';
-
-const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
+import { walkFiles } from '../files/manifest-files.ts';
 
 /** A path is selected when a pattern includes it and no `!pattern` excludes it. */
 export function matchesManifestPatterns(path: string, patterns: readonly string[]): boolean {
@@ -16,17 +14,9 @@ export function matchesManifestPatterns(path: string, patterns: readonly string[
 /** Workspace-relative paths (forward slashes) of every matching file, sorted. */
 export function scanWorkspace(workspace: string, patterns: readonly string[]): string[] {
   const found: string[] = [];
-  const walk = (folder: string): void => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) {
-        if (!SKIPPED_FOLDERS.has(entry.name)) walk(path);
-      } else if (entry.isFile()) {
-        const rel = relative(workspace, path).split(sep).join('/');
-        if (matchesManifestPatterns(rel, patterns)) found.push(rel);
-      }
-    }
-  };
-  walk(workspace);
+  walkFiles(workspace, (path) => {
+    const rel = relative(workspace, path).split(sep).join('/');
+    if (matchesManifestPatterns(rel, patterns)) found.push(rel);
+  });
   return found.sort();
 }

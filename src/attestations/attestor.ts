@@ -1,7 +1,7 @@
 // Attestors as `gcloud container binauthz attestors describe --format=json` prints them (one object),
 // a list of those, or the REST `attestors.list` body ({"attestors": [...]}).
 
-import { isObject, nonEmptyString, type JsonObject } from './json.ts';
+import { isObject, nonEmptyString, parseList, type JsonObject } from './json.ts';
 
 export type AttestorKey =
   | { readonly id: string; readonly kind: 'pkix'; readonly pem: string; readonly algorithm: string }
@@ -23,18 +23,8 @@ export interface ParsedAttestors {
 export const UNSPECIFIED_ALGORITHM = 'SIGNATURE_ALGORITHM_UNSPECIFIED';
 
 export function parseAttestors(json: unknown): ParsedAttestors {
-  const attestors: Attestor[] = [];
-  const problems: string[] = [];
-  const items = attestorItems(json);
-  if (items === undefined) {
-    problems.push('Attestors must be an attestor object, a list of them, or {"attestors": [...]}.');
-    return { attestors, problems };
-  }
-  items.forEach((item, index) => {
-    const attestor = parseAttestor(item, index, problems);
-    if (attestor !== undefined) attestors.push(attestor);
-  });
-  return { attestors, problems };
+  const { items, problems } = parseList(json, 'attestors', 'Attestors must be an attestor object, a list of them, or {"attestors": [...]}.', parseAttestor);
+  return { attestors: items, problems };
 }
 
 /**
@@ -48,13 +38,6 @@ export function keyIdMatches(key: AttestorKey, publicKeyId: string): boolean {
 
 export function normalizeFingerprint(fingerprint: string): string {
   return fingerprint.replace(/\s+/g, '').toUpperCase();
-}
-
-function attestorItems(json: unknown): readonly unknown[] | undefined {
-  if (Array.isArray(json)) return json;
-  if (!isObject(json)) return undefined;
-  if (Array.isArray(json['attestors'])) return json['attestors'];
-  return [json];
 }
 
 function parseAttestor(item: unknown, index: number, problems: string[]): Attestor | undefined {

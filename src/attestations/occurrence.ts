@@ -4,7 +4,7 @@
 // reason an attestation did not count, instead of the attestation silently vanishing.
 
 import { decodeBase64, type DecodedBytes } from './base64.ts';
-import { isObject, nonEmptyString, type JsonObject } from './json.ts';
+import { isObject, nonEmptyString, parseList, type JsonObject } from './json.ts';
 
 export interface AttestationSignature {
   readonly publicKeyId: string;
@@ -27,25 +27,8 @@ export interface ParsedOccurrences {
 }
 
 export function parseOccurrences(json: unknown): ParsedOccurrences {
-  const occurrences: AttestationOccurrence[] = [];
-  const problems: string[] = [];
-  const items = occurrenceItems(json);
-  if (items === undefined) {
-    problems.push('Attestations must be a list of occurrences, one occurrence, or {"occurrences": [...]}.');
-    return { occurrences, problems };
-  }
-  items.forEach((item, index) => {
-    const occurrence = parseOccurrence(item, index, problems);
-    if (occurrence !== undefined) occurrences.push(occurrence);
-  });
-  return { occurrences, problems };
-}
-
-function occurrenceItems(json: unknown): readonly unknown[] | undefined {
-  if (Array.isArray(json)) return json;
-  if (!isObject(json)) return undefined;
-  if (Array.isArray(json['occurrences'])) return json['occurrences'];
-  return [json];
+  const { items, problems } = parseList(json, 'occurrences', 'Attestations must be a list of occurrences, one occurrence, or {"occurrences": [...]}.', parseOccurrence);
+  return { occurrences: items, problems };
 }
 
 function parseOccurrence(item: unknown, index: number, problems: string[]): AttestationOccurrence | undefined {

@@ -33,19 +33,29 @@ export function findManifestFiles(paths: readonly string[]): FoundFiles {
 }
 
 function walk(folder: string, files: Set<string>, problems: FileProblem[]): void {
+  walkFiles(folder, (path, name) => {
+    if (MANIFEST_EXTENSIONS.some((ext) => name.endsWith(ext))) files.add(path);
+  }, (path, error) => problems.push({ file: displayPath(path), line: null, message: `cannot list folder: ${ioMessage(error)}` }));
+}
+
+/**
+ * Calls `visit` for every file below `root` (symlinks to files included, symlinked folders not
+ * followed), skipping node_modules and .git; a folder that cannot be listed goes to `failed`.
+ */
+export function walkFiles(root: string, visit: (path: string, name: string) => void, failed: (path: string, error: unknown) => void = () => {}): void {
   let entries;
   try {
-    entries = readdirSync(folder, { withFileTypes: true });
+    entries = readdirSync(root, { withFileTypes: true });
   } catch (error) {
-    problems.push({ file: displayPath(folder), line: null, message: `cannot list folder: ${ioMessage(error)}` });
+    failed(root, error);
     return;
   }
   for (const entry of entries) {
-    const path = join(folder, entry.name);
+    const path = join(root, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(entry.name)) walk(path, files, problems);
-    } else if ((entry.isFile() || isFileLink(path)) && MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) {
-      files.add(path);
+      if (!SKIPPED_FOLDERS.has(entry.name)) walkFiles(path, visit, failed);
+    } else if (entry.isFile() || isFileLink(path)) {
+      visit(path, entry.name);
     }
   }
 }

@@ -78,12 +78,14 @@ function backoff(tries: number, retryAfterMs: number | null, policy: RetryPolicy
   return retryAfterMs !== null ? Math.max(retryAfterMs, jittered) : jittered;
 }
 
-/** Retry-After is either delay-seconds or an HTTP date. */
+/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | null {
-  if (!value) return null;
-  const seconds = Number(value.trim());
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
+  const trimmed = value?.trim() ?? '';
+  if (trimmed === '') return null;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Date.parse takes bare numbers ('-5') as years; an HTTP-date always names its weekday and month.
+  if (!/[A-Za-z]/.test(trimmed)) return null;
+  const date = Date.parse(trimmed);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 

@@ -19,8 +19,8 @@ export interface AttestationRequest {
   readonly digest: string;
 }
 
-/** Images evaluated by the project policy (not named policies), parsed. */
-function evaluatedImages(workloads: readonly Workload[]): ImageReference[] {
+/** Images evaluated by the project policy (not named policies), parsed once for both request lists. */
+export function evaluatedImages(workloads: readonly Workload[]): ImageReference[] {
   const images: ImageReference[] = [];
   for (const workload of workloads) {
     if (workload.enforcement.mode === 'named-policy') continue;
@@ -33,9 +33,9 @@ function evaluatedImages(workloads: readonly Workload[]): ImageReference[] {
 }
 
 /** Tagged images whose verdict depends on the digest: a digest-specific pattern, or REQUIRE_ATTESTATION. */
-export function tagRequests(workloads: readonly Workload[], policy: Policy): TagRequest[] {
+export function tagRequests(images: readonly ImageReference[], policy: Policy): TagRequest[] {
   const requests = new Map<string, TagRequest>();
-  for (const image of evaluatedImages(workloads)) {
+  for (const image of images) {
     if (image.digest !== null) continue;
     const exemption = exemptionOf(policy.allowlist, image).state;
     const needed = exemption === 'needs-digest' || (exemption !== 'exempt' && policy.defaultRule.evaluationMode === 'REQUIRE_ATTESTATION');
@@ -46,11 +46,11 @@ export function tagRequests(workloads: readonly Workload[], policy: Policy): Tag
   return [...requests.values()];
 }
 
-export function attestationRequests(workloads: readonly Workload[], policy: Policy, tags: TagLookup): AttestationRequest[] {
+export function attestationRequests(images: readonly ImageReference[], policy: Policy, tags: TagLookup): AttestationRequest[] {
   const rule = policy.defaultRule;
   if (rule.evaluationMode !== 'REQUIRE_ATTESTATION') return [];
   const requests = new Map<string, AttestationRequest>();
-  for (const written of evaluatedImages(workloads)) {
+  for (const written of images) {
     const image = withDigest(written, tags);
     if (image.digest === null || exemptionOf(policy.allowlist, image).state === 'exempt') continue;
     const names = candidateNames(image);

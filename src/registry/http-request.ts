@@ -3,6 +3,7 @@
 // them; every other status is an answer, returned for the resolver to interpret.
 
 import type { RequestTarget } from './mirrors.ts';
+import { parseRetryAfter } from '../net/retry.ts';
 import type { RegistrySettings } from './settings.ts';
 
 export interface RegistryRequest {
@@ -64,7 +65,7 @@ async function exchange(request: RegistryRequest): Promise<RegistryResponse> {
   }
   if (RETRYABLE_STATUSES.has(response.status)) {
     await discard(response);
-    const details = { status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')), target };
+    const details = { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()), target };
     throw new RegistryRequestError(`${where} answered HTTP ${response.status}`, details);
   }
   if (!request.readBody) {
@@ -94,15 +95,4 @@ export function networkReason(error: unknown): string {
   if (!(cause instanceof Error)) return String(cause);
   const code = (cause as { code?: unknown }).code;
   return typeof code === 'string' && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
-}
-
-/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
-export function retryAfterMs(value: string | null, now: number = Date.now()): number | null {
-  if (value === null || value.trim() === '') return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  // Date.parse takes bare numbers ('-5') as years; an HTTP-date always names its weekday and month.
-  if (!/[A-Za-z]/.test(trimmed)) return null;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }

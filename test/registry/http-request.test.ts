@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { networkReason, retryAfterMs } from '../../src/registry/http-request.ts';
+import { networkReason } from '../../src/registry/http-request.ts';
+import { parseRetryAfter as retryAfterMs } from '../../src/net/retry.ts';
 
-describe('retryAfterMs', () => {
+describe('Retry-After, as the registry reads it', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
 
   it('reads delay-seconds', () => {
