@@ -4,10 +4,10 @@
 // anything is created, and the created occurrence is verified again before success is reported.
 import { parseAttestors, parseOccurrences, verifyAttestor, verifySignature, keyIdMatches, createSignaturePayload, type Attestor, type AttestorKey } from './attestations/index.ts';
 import { attestorSigningScheme, keyFitsScheme, kmsSigningScheme, payloadDigest, readSigningKey, signLocally, type SigningScheme } from './attestations/signing.ts';
-import { readTextFile } from './files/manifest-files.ts';
+import type { FileScope } from './files/manifest-files.ts';
 import { padded, type GoogleApis } from './gcp/google-apis.ts';
 import { parseImageReference, type ImageReference } from './images/reference.ts';
-import { loadPolicy, readManifests, type LiveServices, type PolicySource } from './check.ts';
+import { loadPolicy, readManifests, readNamedFile, type LiveServices, type NamedFileReading, type PolicySource } from './check.ts';
 import { exemptionOf } from './policy/evaluate.ts';
 
 export type SignerSettings = { readonly kind: 'kms'; readonly keyVersion: string } | { readonly kind: 'local'; readonly keyFile: string; readonly publicKeyId: string };
@@ -20,6 +20,8 @@ export interface AttestSettings {
   readonly fromManifests: { readonly paths: readonly string[]; readonly policy: PolicySource } | null;
   /** The project the occurrences are created in (default: the note's project). */
   readonly project: string | null;
+  /** Where --from-manifests paths come from; its working folder confines the key and policy files. */
+  readonly files: FileScope;
   readonly maxFileBytes: number;
 }
 
@@ -61,7 +63,7 @@ export async function runAttest(settings: AttestSettings, live: LiveServices): P
   let signer: Signer;
   try {
     attestor = await fetchAttestor(live.apis, settings.attestor);
-    signer = await createSigner(settings.signer, attestor, live.apis, settings.maxFileBytes);
+    signer = await createSigner(settings.signer, attestor, live.apis, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes });
   } catch (error) {
     report.failures.push({ image: null, kind: error instanceof BadInput ? 'bad-input' : 'not-attested', message: messageOf(error) });
     return report;
@@ -89,7 +91,7 @@ async function fetchAttestor(apis: GoogleApis, name: string): Promise<Attestor> 
   return attestor;
 }
 
-async function createSigner(settings: SignerSettings, attestor: Attestor, apis: GoogleApis, maxFileBytes: number): Promise<Signer> {
+async function createSigner(settings: SignerSettings, attestor: Attestor, apis: GoogleApis, reading: NamedFileReading): Promise<Signer> {
   const keyId = settings.kind === 'kms' ? `//cloudkms.googleapis.com/v1/${settings.keyVersion}` : settings.publicKeyId;
   const key = attestor.publicKeys.find((candidate) => keyIdMatches(candidate, keyId));
   if (!key) {
@@ -105,7 +107,7 @@ async function createSigner(settings: SignerSettings, attestor: Attestor, apis: 
     if (!scheme) throw new BadInput(`Cloud KMS key version ${settings.keyVersion} is ${algorithm}, not an asymmetric signing key binauthz-gate can use`);
     return { keyId, key, scheme, sign: (payload) => apis.asymmetricSign(settings.keyVersion, { hash: scheme.hash, bytes: payloadDigest(scheme.hash, payload) }) };
   }
-  const read = readTextFile(settings.keyFile, maxFileBytes);
+  const read = await readNamedFile(settings.keyFile, reading);
   if (!read.ok) throw new BadInput(`private key ${settings.keyFile}: ${read.problem}`);
   const local = readSigningKey(read.text);
   if (!local.ok) throw new BadInput(`private key ${settings.keyFile}: ${local.problem}`);
@@ -143,9 +145,9 @@ async function toTarget(image: string, live: LiveServices): Promise<Target | { p
 
 async function imagesFromManifests(settings: AttestSettings, live: LiveServices, report: Mutable<AttestReport>): Promise<{ image: string; reason: null }[]> {
   const from = settings.fromManifests as NonNullable<AttestSettings['fromManifests']>;
-  const manifests = readManifests(from.paths, settings.maxFileBytes);
+  const manifests = await readManifests(from.paths, settings.files, settings.maxFileBytes);
   for (const error of manifests.errors) report.failures.push({ image: null, kind: 'bad-input', message: `${error.file ?? ''}${error.line ? `:${error.line}` : ''} ${error.message}` });
-  const loaded = await loadPolicy(from.policy, settings.maxFileBytes, live);
+  const loaded = await loadPolicy(from.policy, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, live);
   if (!loaded.ok) {
     for (const error of loaded.errors) report.failures.push({ image: null, kind: 'bad-input', message: error.message });
     return [];

@@ -1,7 +1,9 @@
 // The check, wired: read the policy (file or live) and manifests, resolve the tags whose digest
 // decides a verdict, gather attestation evidence (files or live), evaluate every workload and
 // build the report. Front ends (CLI, action) parse their inputs into CheckSettings.
-import { findManifestFiles, readTextFile, displayPath } from './files/manifest-files.ts';
+import { findManifestFiles, displayPath, type FileScope } from './files/manifest-files.ts';
+import { rootOfNamedFile } from './files/path-guard.ts';
+import { readTextFile } from './files/safe-read.ts';
 import { readWorkloads } from './manifests/read-workloads.ts';
 import { substituteImages } from './manifests/substitute-images.ts';
 import type { ImageReference } from './images/reference.ts';
@@ -15,6 +17,7 @@ import { buildReport, summarizePolicy, type PolicySummary, type Report, type Rep
 import { noAttestations, verifyFromFiles } from './evidence/attestation-files.ts';
 import { verifyLive } from './evidence/live-attestations.ts';
 import type { GoogleApis } from './gcp/google-apis.ts';
+import { resolve } from 'node:path';
 
 export type PolicySource = { readonly from: 'file'; readonly path: string } | { readonly from: 'live'; readonly project: string };
 
@@ -33,8 +36,14 @@ export interface CheckSettings {
   readonly policy: PolicySource;
   readonly attestations: AttestationSource;
   readonly paths: readonly string[];
+  /** Where `paths` come from and the folder that confines them and the policy and evidence files. */
+  readonly files: FileScope;
+  /** A run that finds no Cloud Run workload passes (else it is an error: nothing was checked). */
+  readonly allowEmpty: boolean;
   readonly requireEnforcement: boolean;
   readonly maxFileBytes: number;
+  /** What a workspace scan before the check could not walk or read (the action's full scans). */
+  readonly scanFindings?: { readonly skipped: readonly SkippedDocument[]; readonly problems: readonly ReportError[] };
   /** Images built earlier (REPO@sha256:…) that replace the same repository's image in the manifests. */
   readonly builtImages?: readonly ImageReference[];
 }
@@ -47,15 +56,24 @@ export interface LiveServices {
 }
 
 export async function runCheck(settings: CheckSettings, live: LiveServices | null): Promise<Report> {
-  const read = readManifests(settings.paths, settings.maxFileBytes);
-  const manifests = { ...read, workloads: substituteImages(read.workloads, settings.builtImages ?? []) };
-  const loaded = await loadPolicy(settings.policy, settings.maxFileBytes, live);
-  if (!loaded.ok) return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors, ...manifests.errors]);
+  const read = await readManifests(settings.paths, settings.files, settings.maxFileBytes);
+  const scanned = settings.scanFindings ?? { skipped: [], problems: [] };
+  const manifests = {
+    skipped: [...scanned.skipped, ...read.skipped],
+    errors: [...scanned.problems, ...read.errors],
+    workloads: substituteImages(read.workloads, settings.builtImages ?? []),
+  };
+  const nothing = manifests.workloads.length === 0 && !settings.allowEmpty ? [NOTHING_TO_CHECK] : [];
+  const loaded = await loadPolicy(settings.policy, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, live);
+  if (!loaded.ok) {
+    const unevaluated = { file: null, line: null, message: `the policy cannot be used: none of the ${manifests.workloads.length} Cloud Run workload(s) found was evaluated` };
+    return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors, unevaluated, ...manifests.errors, ...nothing]);
+  }
   const policy = loaded.policy;
   const images = evaluatedImages(manifests.workloads);
   const tags = await resolveTags(tagRequests(images, policy), live);
   const evidence = await gatherEvidence(settings, images, policy, tags, live);
-  const errors = [...manifests.errors, ...evidence.errors];
+  const errors = [...manifests.errors, ...evidence.errors, ...nothing];
   const results = manifests.workloads.map((workload) =>
     evaluateWorkload(workload, policy, { attestations: evidence.lookup, tags }, { requireEnforcement: settings.requireEnforcement }),
   );
@@ -65,12 +83,24 @@ export async function runCheck(settings: CheckSettings, live: LiveServices | nul
   return buildReport(summarizePolicy(policy), results, manifests.skipped, errors);
 }
 
+const NOTHING_TO_CHECK: ReportError = {
+  file: null,
+  line: null,
+  message: 'nothing to check: no Cloud Run Service or Job was found in the paths given (pass --allow-empty if that is expected)',
+};
+
+/** How named files (policy, attestors, attestations, keys) are read: confined to the working folder. */
+export interface NamedFileReading {
+  readonly workingFolder: string;
+  readonly maxFileBytes: number;
+}
+
 export type LoadedPolicy = { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly summary: PolicySummary; readonly errors: ReportError[] };
 
-export async function loadPolicy(source: PolicySource, maxFileBytes: number, live: LiveServices | null): Promise<LoadedPolicy> {
+export async function loadPolicy(source: PolicySource, reading: NamedFileReading, live: LiveServices | null): Promise<LoadedPolicy> {
   if (source.from === 'file') {
     const file = displayPath(source.path);
-    const read = readTextFile(source.path, maxFileBytes);
+    const read = await readNamedFile(source.path, reading);
     const parsed: ParsedPolicy = read.ok
       ? parsePolicyText(`file:${file}`, read.text)
       : { ok: false, errors: [{ field: '(file)', line: null, message: read.problem }] };
@@ -118,7 +148,7 @@ async function gatherEvidence(
   const source = settings.attestations;
   if (source.from === 'none') return { lookup: noAttestations, errors: [] };
   const requests = attestationRequests(images, policy, tags);
-  if (source.from === 'files') return verifyFromFiles({ ...source, maxFileBytes: settings.maxFileBytes }, requests);
+  if (source.from === 'files') return verifyFromFiles({ ...source, workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, requests);
   if (!live) return { lookup: noAttestations, errors: [{ file: null, line: null, message: 'live attestations requested, but live mode is not available' }] };
   return { lookup: await verifyLive(live.apis, requests), errors: [] };
 }
@@ -129,14 +159,20 @@ export interface Manifests {
   readonly errors: readonly ReportError[];
 }
 
-export function readManifests(paths: readonly string[], maxFileBytes: number): Manifests {
-  const found = findManifestFiles(paths);
+/** A file the operator named, read with the rules of every file (regular, bounded, confined). */
+export function readNamedFile(path: string, reading: NamedFileReading): ReturnType<typeof readTextFile> {
+  const absolute = resolve(reading.workingFolder, path);
+  return readTextFile(absolute, { root: rootOfNamedFile(absolute, reading.workingFolder), maxBytes: reading.maxFileBytes });
+}
+
+export async function readManifests(paths: readonly string[], scope: FileScope, maxFileBytes: number): Promise<Manifests> {
+  const found = await findManifestFiles(paths, scope);
   const workloads: Workload[] = [];
-  const skipped: SkippedDocument[] = [];
+  const skipped: SkippedDocument[] = [...found.skipped];
   const errors: ReportError[] = [...found.problems];
-  for (const path of found.files) {
+  for (const { path, root } of found.files) {
     const file = displayPath(path);
-    const read = readTextFile(path, maxFileBytes);
+    const read = await readTextFile(path, { root, maxBytes: maxFileBytes });
     if (!read.ok) {
       errors.push({ file, line: null, message: read.problem });
       continue;

@@ -47,6 +47,8 @@ Attest (after a build; creates exactly the attestations the policy needs, never 
 Output and limits:
   --format FORMAT            text (default), json, markdown (the pull-request comment's body) or
                              sarif (code scanning, with file and line)
+  --allow-empty              pass when PATH holds no Cloud Run Service or Job (by default that is an
+                             error: nothing was checked)
   --fail-on LEVEL            never | error | fail | warn: the lowest verdict that fails the run
                              (default fail: exit 1 on fail, 2 when something could not be decided)
   --no-require-enforcement   judge a workload without run.googleapis.com/binary-authorization by its
@@ -99,6 +101,7 @@ function parseValues(argv: readonly string[]) {
       format: { type: 'string', default: 'text' },
       'fail-on': { type: 'string', default: 'fail' },
       'require-enforcement': { type: 'boolean', default: true },
+      'allow-empty': { type: 'boolean', default: false },
       concurrency: { type: 'string', default: '8' },
       timeout: { type: 'string', default: '60' },
       'max-file-size': { type: 'string' },
@@ -108,12 +111,16 @@ function parseValues(argv: readonly string[]) {
   });
 }
 
-export function parseCommandLine(argv: readonly string[], env: Env): Command {
+/**
+ * `cwd` is the folder relative paths start from, and the root named files are confined to
+ * (a folder argument is its own root): see FileScope.
+ */
+export function parseCommandLine(argv: readonly string[], env: Env, cwd: string = process.cwd()): Command {
   const { values, positionals } = parseValues(argv);
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
   const [command, ...rest] = positionals;
-  if (command === 'attest') return attestCommand(values, rest, env);
+  if (command === 'attest') return attestCommand(values, rest, env, cwd);
   if (command !== 'check') throw new UsageError(command ? `unknown command "${command}"` : 'missing command (check or attest)');
   const paths = rest;
   if (paths.length === 0) throw new UsageError('check needs at least one PATH (a manifest file or a folder)');
@@ -124,14 +131,22 @@ export function parseCommandLine(argv: readonly string[], env: Env): Command {
     kind: 'check',
     format: oneOf('--format', values.format, ['text', 'json', 'markdown', 'sarif'] as const),
     failOn: oneOf('--fail-on', values['fail-on'], ['never', 'error', 'fail', 'warn'] as const),
-    settings: { policy, attestations, paths, requireEnforcement: values['require-enforcement'], maxFileBytes: maxFileBytes(values) },
+    settings: {
+      policy,
+      attestations,
+      paths,
+      files: { workingFolder: cwd, paths: 'named' },
+      allowEmpty: values['allow-empty'],
+      requireEnforcement: values['require-enforcement'],
+      maxFileBytes: maxFileBytes(values),
+    },
     live: live ? liveSettings(values, env) : null,
   };
 }
 
 type Values = ReturnType<typeof parseValues>['values'];
 
-function attestCommand(values: Values, images: readonly string[], env: Env): Command {
+function attestCommand(values: Values, images: readonly string[], env: Env, cwd: string): Command {
   const attestor = values.attestor;
   if (!attestor || !/^projects\/[^/]+\/attestors\/[^/]+$/.test(attestor)) throw new UsageError('attest needs --attestor projects/PROJECT/attestors/ATTESTOR');
   const fromManifests = values['from-manifests'] ?? [];
@@ -146,6 +161,7 @@ function attestCommand(values: Values, images: readonly string[], env: Env): Com
       images,
       fromManifests: fromManifests.length > 0 ? { paths: fromManifests, policy: policySource(values['policy-file'], values.project ?? defaultProject(env)) } : null,
       project: values.project ?? null,
+      files: { workingFolder: cwd, paths: 'named' },
       maxFileBytes: maxFileBytes(values),
     },
   };

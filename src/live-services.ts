@@ -1,7 +1,7 @@
 // Live mode's remote services, built from settings: credentials, one call policy for the run
 // (asked once, bounded concurrency, retries inside the deadline), the Google APIs and the
 // registry's tag resolver.
-import { bearerToken, createCredentials } from './gcp/credentials.ts';
+import { adcFileOf, bearerToken, createCredentials } from './gcp/credentials.ts';
 import { createGoogleApis, type GoogleEndpoints } from './gcp/google-apis.ts';
 import { createCallRunner, type CallRunner } from './net/call-runner.ts';
 import { classifyHttpFailure, type AttemptFailure } from './net/retry.ts';
@@ -14,6 +14,8 @@ import { VERSION } from './version.ts';
 export interface LiveSettings {
   /** CLOUDSDK_AUTH_ACCESS_TOKEN, when set. */
   readonly accessToken: string | null;
+  /** The ADC file (GOOGLE_APPLICATION_CREDENTIALS, else gcloud's), read by binauthz-gate itself. */
+  readonly adcFile: string | null;
   readonly endpoints: GoogleEndpoints;
   readonly concurrency: number;
   readonly timeoutMs: number;
@@ -27,12 +29,12 @@ export function liveSettingsFrom(
   env: Readonly<Record<string, string | undefined>>,
   choices: Pick<LiveSettings, 'concurrency' | 'timeoutMs' | 'resolveTags' | 'mirrors'>,
 ): LiveSettings {
-  return { ...choices, accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null, endpoints: endpointsFromEnvironment(env), version: VERSION };
+  return { ...choices, accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null, adcFile: adcFileOf(env), endpoints: endpointsFromEnvironment(env), version: VERSION };
 }
 
 export function createLiveServices(settings: LiveSettings): { readonly services: LiveServices; readonly runner: CallRunner } {
   const runner = createCallRunner({ concurrency: settings.concurrency, deadline: Date.now() + settings.timeoutMs });
-  const credentials = createCredentials(settings.accessToken);
+  const credentials = createCredentials(settings.accessToken, settings.adcFile);
   const apis = createGoogleApis({ auth: credentials, endpoints: settings.endpoints, userAgent: { product: 'binauthz-gate', version: settings.version }, runner });
   let registryCalls = 0;
   let googleToken: Promise<string | null> | null = null;

@@ -1,7 +1,7 @@
 // The GitHub Action, wired: inputs → which manifests → the same check (or attest step) as the
 // CLI → outputs, job summary, annotations, sticky pull-request comment, and the step's exit.
 // Everything the runner provides comes in through ActionIO and env, so tests can run it whole.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, normalize, resolve, sep } from 'node:path';
 import { policySourceOf, runCheck, type CheckSettings, type LiveServices, type PolicySource } from '../check.ts';
 import { runAttest } from '../attest.ts';
@@ -11,11 +11,11 @@ import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
 import { exitCode, type Report } from '../report/report.ts';
 import { attestExitCode, attestJson } from '../report/format-attest.ts';
 import { formatMarkdown, formatNoManifests } from '../report/format-markdown.ts';
-import { readEvent } from '../github/event.ts';
+import { readEvent, readEventFile } from '../github/event.ts';
 import { listChangedFiles } from '../github/pull-request-files.ts';
 import { COMMENT_MARKER, upsertStickyComment } from '../github/sticky-comment.ts';
 import { InputError, readInputs, type ActionSettings } from './inputs.ts';
-import { matchesManifestPatterns, scanWorkspace } from './select-manifests.ts';
+import { matchesManifestPatterns, scanWorkspace, type WorkspaceScan } from './select-manifests.ts';
 import { annotate } from './annotations.ts';
 import type { GitHubClient } from './github-client.ts';
 
@@ -54,18 +54,18 @@ export async function runAction(io: ActionIO, env: Env): Promise<void> {
   if (!policy) throw new InputError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
   // Without a project, a policy file is checked offline.
   const live = project ? services() : null;
-  const event = readEvent(env, (path) => readFileSync(path, 'utf8'));
+  const event = readEvent(env, readEventFile);
   const apiUrl = env['GITHUB_API_URL'] ?? 'https://api.github.com';
   const github = () => io.github(settings.githubToken, apiUrl);
-  const paths = await manifestsToCheck(io, event, settings, workspace, github);
-  if (paths.length === 0 && event.kind === 'pull_request') {
+  const scan = await manifestsToCheck(io, event, settings, workspace, github);
+  if (scan.paths.length === 0 && scan.problems.length === 0 && event.kind === 'pull_request') {
     io.info('This pull request changes no Cloud Run manifest matching the `manifests` patterns.');
     io.setOutput('verdict', 'pass');
     await io.writeSummary(formatNoManifests(null));
     if (settings.comment) await comment(io, github(), event, formatNoManifests(COMMENT_MARKER), false);
     return;
   }
-  const report = await runCheck(checkSettings(settings, paths, policy, live !== null), live);
+  const report = await runCheck(checkSettings(settings, scan, workspace, policy, live !== null), live);
   const reportPath = writeReport(env, report);
   io.setOutput('verdict', report.verdict);
   io.setOutput('report', reportPath);
@@ -88,7 +88,7 @@ async function manifestsToCheck(
   settings: ActionSettings,
   workspace: string,
   github: () => GitHubClient,
-): Promise<string[]> {
+): Promise<WorkspaceScan> {
   if (event.kind === 'pull_request') {
     const changed = await listChangedFiles(github(), { owner: event.owner, repo: event.repo, pullNumber: event.number });
     if (changed.truncated) io.warning('The pull request changes more than 3,000 files, the most GitHub lists: only the first 3,000 were considered.');
@@ -98,17 +98,22 @@ async function manifestsToCheck(
       io.info(`This pull request changes the policy ${settings.policyFile}: checking every manifest that matches \`manifests\`.`);
       return scanWorkspace(workspace, settings.manifests);
     }
-    return paths.filter((path) => matchesManifestPatterns(path, settings.manifests));
+    return { paths: paths.filter((path) => matchesManifestPatterns(path, settings.manifests)), skipped: [], problems: [] };
   }
   if (event.kind === 'unsupported') io.warning(`Event ${event.eventName} is not a pull request: checking every file that matches \`manifests\`.`);
   return scanWorkspace(workspace, settings.manifests);
 }
 
-function checkSettings(settings: ActionSettings, paths: readonly string[], policy: PolicySource, live: boolean): CheckSettings {
+function checkSettings(settings: ActionSettings, scan: WorkspaceScan, workspace: string, policy: PolicySource, live: boolean): CheckSettings {
   return {
     policy,
     attestations: live ? { from: 'live' } : { from: 'none' },
-    paths,
+    paths: scan.paths,
+    // Paths from GitHub or the scan: relative, confined to the workspace. A pull request whose
+    // manifests hold no Cloud Run workload passes, and says so.
+    files: { workingFolder: workspace, paths: 'listed' },
+    allowEmpty: true,
+    scanFindings: scan,
     requireEnforcement: settings.requireEnforcement,
     maxFileBytes: DEFAULT_MAX_FILE_BYTES,
     builtImages: settings.mode.kind === 'check' ? settings.mode.builtImages : [],
@@ -118,7 +123,9 @@ function checkSettings(settings: ActionSettings, paths: readonly string[], polic
 async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspace: string, policy: PolicySource | null, live: LiveServices): Promise<void> {
   if (settings.mode.kind !== 'attest') return;
   const mode = settings.mode;
-  const fromManifests = mode.images.length === 0 ? scanWorkspace(workspace, settings.manifests) : [];
+  const scan = mode.images.length === 0 ? await scanWorkspace(workspace, settings.manifests) : { paths: [], skipped: [], problems: [] };
+  for (const problem of scan.problems) io.warning(`${problem.file}: ${problem.message}`);
+  const fromManifests = scan.paths;
   if (fromManifests.length > 0 && !policy) throw new InputError('Invalid project_id: attesting from manifests needs the policy (project_id or policy_file).');
   const report = await runAttest(
     {
@@ -127,6 +134,7 @@ async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspac
       images: mode.images,
       fromManifests: fromManifests.length > 0 && policy ? { paths: fromManifests, policy } : null,
       project: settings.projectId,
+      files: { workingFolder: workspace, paths: 'listed' },
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
     },
     live,

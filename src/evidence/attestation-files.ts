@@ -1,7 +1,10 @@
 // Offline evidence: attestors and attestations exported with gcloud (--format=json), verified
 // before evaluation so that the pure engine only looks answers up.
 import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor, type AttestationOccurrence } from '../attestations/index.ts';
-import { displayPath, readTextFile } from '../files/manifest-files.ts';
+import { displayPath } from '../files/manifest-files.ts';
+import { rootOfNamedFile } from '../files/path-guard.ts';
+import { readTextFile } from '../files/safe-read.ts';
+import { resolve } from 'node:path';
 import type { AttestationRequest } from '../policy/evidence-requests.ts';
 import type { AttestationLookup } from '../policy/decision.ts';
 import { gatherAttestations, toResult } from './lookup.ts';
@@ -11,6 +14,8 @@ import { parseYamlSource } from '../yaml/yaml-source.ts';
 export interface EvidenceFiles {
   readonly attestorsFile: string | null;
   readonly attestationsFile: string | null;
+  /** Named files are confined to this folder (or to their own folder when they lie elsewhere). */
+  readonly workingFolder: string;
   readonly maxFileBytes: number;
 }
 
@@ -28,8 +33,8 @@ export const noAttestations: AttestationLookup = (attestor) => ({ attestor, outc
 /** Verifies the requested pairs against attestors and occurrences exported with gcloud. */
 export async function verifyFromFiles(files: EvidenceFiles, requests: readonly AttestationRequest[]): Promise<FileEvidence> {
   const errors: ReportError[] = [];
-  const attestors = files.attestorsFile === null ? null : readAttestors(files.attestorsFile, files.maxFileBytes, errors);
-  const occurrences = files.attestationsFile === null ? [] : readOccurrences(files.attestationsFile, files.maxFileBytes, errors);
+  const attestors = files.attestorsFile === null ? null : await readAttestors(files.attestorsFile, files, errors);
+  const occurrences = files.attestationsFile === null ? [] : await readOccurrences(files.attestationsFile, files, errors);
   const lookup = await gatherAttestations(requests, async (request) => {
     const attestor = attestors?.find((a) => a.name === request.attestor);
     return attestor
@@ -47,9 +52,10 @@ function missingAttestor(name: string, file: string | null): string {
 
 
 /** Reads a JSON (or YAML) data file as gcloud --format=json writes it; problems go to `errors`. */
-function readDataFile(path: string, maxBytes: number, errors: ReportError[]): unknown {
+async function readDataFile(path: string, files: EvidenceFiles, errors: ReportError[]): Promise<unknown> {
   const file = displayPath(path);
-  const read = readTextFile(path, maxBytes);
+  const absolute = resolve(files.workingFolder, path);
+  const read = await readTextFile(absolute, { root: rootOfNamedFile(absolute, files.workingFolder), maxBytes: files.maxFileBytes });
   if (!read.ok) {
     errors.push({ file, line: null, message: read.problem });
     return undefined;
@@ -62,16 +68,16 @@ function readDataFile(path: string, maxBytes: number, errors: ReportError[]): un
   return source.documents.length === 1 ? source.documents[0]?.value : source.documents.map((d) => d.value);
 }
 
-function readAttestors(path: string, maxBytes: number, errors: ReportError[]): Attestor[] | null {
-  const value = readDataFile(path, maxBytes, errors);
+async function readAttestors(path: string, files: EvidenceFiles, errors: ReportError[]): Promise<Attestor[] | null> {
+  const value = await readDataFile(path, files, errors);
   if (value === undefined) return null;
   const parsed = parseAttestors(value);
   errors.push(...parsed.problems.map((message) => ({ file: displayPath(path), line: null, message })));
   return parsed.attestors;
 }
 
-function readOccurrences(path: string, maxBytes: number, errors: ReportError[]): AttestationOccurrence[] {
-  const value = readDataFile(path, maxBytes, errors);
+async function readOccurrences(path: string, files: EvidenceFiles, errors: ReportError[]): Promise<AttestationOccurrence[]> {
+  const value = await readDataFile(path, files, errors);
   if (value === undefined) return [];
   const parsed = parseOccurrences(value);
   errors.push(...parsed.problems.map((message) => ({ file: displayPath(path), line: null, message })));

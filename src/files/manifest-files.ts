@@ -1,103 +1,185 @@
-// Finds and reads the manifest files named on the command line. The only module of the
-// check that touches the file system; every failure becomes a problem naming the path.
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { decodeText } from '../yaml/yaml-source.ts';
-import type { FileProblem } from '../manifests/workload.ts';
+// Finds the manifest files to read: files as named, folders walked. Symlinked folders inside the
+// root are followed (each real folder once, so loops end); nothing found on the way is dropped
+// silently: a symlink leaving the root, a device, FIFO or socket with a manifest's name, or a
+// folder that cannot be listed is an error, and a folder reached twice is a skipped entry. Only
+// `node_modules` and `.git` folders are passed over without a word (README: "Reading files").
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import type { FileProblem, SkippedDocument } from '../manifests/workload.ts';
+import { confine, isInside, listedPathProblem, rootOfNamedFile, type Root } from './path-guard.ts';
+import { ioProblem, notRegular } from './safe-read.ts';
+
+export { readTextFile, type ReadFile } from './safe-read.ts';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Where the paths of a run come from, and so which root confines them. The working folder is
+ * passed by the front end: the CLI's current folder, the action's GITHUB_WORKSPACE.
+ * - `named`: the operator named them (CLI arguments): a folder is its own root, a file's root is
+ *   the working folder (or its own folder when it lies elsewhere).
+ * - `listed`: they came from GitHub's files list or a workspace scan: relative, no `..`, and
+ *   confined to the working folder.
+ */
+export interface FileScope {
+  readonly workingFolder: string;
+  readonly paths: 'named' | 'listed';
+}
+
+/** A file to read and the root its real path must stay in. */
+export interface FoundFile {
+  readonly path: string;
+  readonly root: Root;
+}
+
 export interface FoundFiles {
-  readonly files: readonly string[];
+  readonly files: readonly FoundFile[];
+  readonly skipped: readonly SkippedDocument[];
   readonly problems: readonly FileProblem[];
 }
 
-/** Files are taken as given; folders are walked for *.yaml, *.yml and *.json (not following symlinked folders). */
-export function findManifestFiles(paths: readonly string[]): FoundFiles {
-  const files = new Set<string>();
-  const problems: FileProblem[] = [];
-  for (const path of paths) {
-    let isFolder: boolean;
-    try {
-      isFolder = statSync(path).isDirectory();
-    } catch (error) {
-      problems.push({ file: displayPath(path), line: null, message: `cannot read: ${ioMessage(error)}` });
-      continue;
-    }
-    if (isFolder) walk(path, files, problems);
-    else files.add(path);
-  }
-  return { files: [...files].sort(), problems };
+export interface WalkFindings {
+  readonly skipped: SkippedDocument[];
+  readonly problems: FileProblem[];
 }
 
-function walk(folder: string, files: Set<string>, problems: FileProblem[]): void {
-  walkFiles(folder, (path, name) => {
-    if (MANIFEST_EXTENSIONS.some((ext) => name.endsWith(ext))) files.add(path);
-  }, (path, error) => problems.push({ file: displayPath(path), line: null, message: `cannot list folder: ${ioMessage(error)}` }));
+/** Files are taken as given (whatever their extension); folders are walked for *.yaml, *.yml and *.json. */
+export async function findManifestFiles(paths: readonly string[], scope: FileScope): Promise<FoundFiles> {
+  const files = new Map<string, FoundFile>();
+  const findings: WalkFindings = { skipped: [], problems: [] };
+  for (const path of paths) {
+    const absolute = resolve(scope.workingFolder, path);
+    if (scope.paths === 'listed') {
+      const problem = listedPathProblem(path);
+      if (problem) findings.problems.push({ file: displayPath(path), line: null, message: problem });
+      else files.set(absolute, { path: absolute, root: resolve(scope.workingFolder) });
+      continue;
+    }
+    let isFolder: boolean;
+    try {
+      isFolder = (await stat(absolute)).isDirectory();
+    } catch (error) {
+      findings.problems.push({ file: displayPath(absolute), line: null, message: ioProblem(error) });
+      continue;
+    }
+    if (!isFolder) {
+      files.set(absolute, { path: absolute, root: rootOfNamedFile(absolute, scope.workingFolder) });
+      continue;
+    }
+    const found = await walkFiles(absolute, absolute, (_, name) => hasManifestExtension(name), (file) => files.set(file, { path: file, root: absolute }));
+    findings.skipped.push(...found.skipped);
+    findings.problems.push(...found.problems);
+  }
+  return { files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), ...findings };
+}
+
+export function hasManifestExtension(name: string): boolean {
+  return MANIFEST_EXTENSIONS.some((ext) => name.endsWith(ext));
+}
+
+/** What one walk shares: the root, the real folders already walked (so loops end), what it found. */
+interface Walk {
+  readonly realRoot: string;
+  readonly walked: Map<string, string>;
+  readonly select: (path: string, name: string) => boolean;
+  readonly visit: (path: string) => void;
+  readonly findings: WalkFindings;
 }
 
 /**
- * Calls `visit` for every file below `root` (symlinks to files included, symlinked folders not
- * followed), skipping node_modules and .git; a folder that cannot be listed goes to `failed`.
+ * Calls `visit` for every regular file below `folder` that `select` picks (through symlinks that
+ * stay inside `root`), in name order. Entries `select` does not pick are not looked at, except
+ * folders: a symlinked folder leaving the root is an error, since what it holds went unchecked.
  */
-export function walkFiles(root: string, visit: (path: string, name: string) => void, failed: (path: string, error: unknown) => void = () => {}): void {
-  let entries;
-  try {
-    entries = readdirSync(root, { withFileTypes: true });
-  } catch (error) {
-    failed(root, error);
+export async function walkFiles(
+  folder: string,
+  root: Root,
+  select: (path: string, name: string) => boolean,
+  visit: (path: string) => void,
+): Promise<WalkFindings> {
+  const findings: WalkFindings = { skipped: [], problems: [] };
+  const start = await confine(folder, root);
+  if (!start.ok) {
+    findings.problems.push({ file: displayPath(folder), line: null, message: `cannot walk: ${start.problem}` });
+    return findings;
+  }
+  const walk: Walk = { realRoot: start.real, walked: new Map(), select, visit, findings };
+  await walkFolder(walk, folder, start.real);
+  return findings;
+}
+
+async function walkFolder(walk: Walk, folder: string, real: string): Promise<void> {
+  const id = await folderId(real);
+  const first = walk.walked.get(id);
+  if (first !== undefined) {
+    // Reached again from below the first visit: the symlink leads back up, a loop.
+    const why = isInside(resolve(folder), resolve(first))
+      ? `symlink loop: leads back to ${displayPath(first)}, already walked: not walked again`
+      : `symlink to a folder already walked as ${displayPath(first)}: not walked again`;
+    walk.findings.skipped.push({ file: displayPath(folder), line: 0, kind: 'symlinked folder', why });
     return;
   }
-  for (const entry of entries) {
-    const path = join(root, entry.name);
-    if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(entry.name)) walkFiles(path, visit, failed);
-    } else if (entry.isFile() || isFileLink(path)) {
-      visit(path, entry.name);
-    }
-  }
-}
-
-function isFileLink(path: string): boolean {
+  walk.walked.set(id, folder);
+  let entries;
   try {
-    return lstatSync(path).isSymbolicLink() && statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-export type ReadFile = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly problem: string };
-
-/** Reads one text file, refusing files over `maxBytes` before reading them. */
-export function readTextFile(path: string, maxBytes: number): ReadFile {
-  try {
-    const size = statSync(path).size;
-    if (size > maxBytes) {
-      return { ok: false, problem: `the file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit for one file (--max-file-size): not read` };
-    }
-    const decoded = decodeText(readFileSync(path));
-    return decoded.ok ? decoded : { ok: false, problem: decoded.problem };
+    entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {
-    return { ok: false, problem: `cannot read: ${ioMessage(error)}` };
+    walk.findings.problems.push({ file: displayPath(folder), line: null, message: `cannot list folder: ${ioProblem(error).replace(/^cannot read: /, '')}` });
+    return;
   }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_FOLDERS.has(entry.name)) await walkFolder(walk, path, join(real, entry.name));
+    } else if (entry.isSymbolicLink()) {
+      await followLink(walk, path, entry.name);
+    } else if (walk.select(path, entry.name)) {
+      if (entry.isFile()) walk.visit(path);
+      else walk.findings.problems.push({ file: displayPath(path), line: null, message: `${describe(entry)}, not a regular file: not read` });
+    }
+  }
+}
+
+async function followLink(walk: Walk, path: string, name: string): Promise<void> {
+  const target = await stat(path).catch(() => null);
+  const confined = await confine(path, walk.realRoot);
+  if (!confined.ok) {
+    // A file link the walk would not read anyway is not a manifest; a folder link hides files.
+    if (target?.isDirectory() || walk.select(path, name)) walk.findings.problems.push({ file: displayPath(path), line: null, message: `symlink: ${confined.problem}` });
+    return;
+  }
+  if (target?.isDirectory()) {
+    if (!SKIPPED_FOLDERS.has(name)) await walkFolder(walk, path, confined.real);
+    return;
+  }
+  if (!walk.select(path, name)) return;
+  const kind = target ? notRegular(target) : 'cannot be read';
+  if (kind) walk.findings.problems.push({ file: displayPath(path), line: null, message: `symlink to ${confined.real}, which ${kind}: not read` });
+  else walk.visit(path);
+}
+
+async function folderId(real: string): Promise<string> {
+  try {
+    const stats = await stat(real);
+    return `${stats.dev}:${stats.ino}`;
+  } catch {
+    return real;
+  }
+}
+
+function describe(entry: { isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (entry.isCharacterDevice()) return 'is a character device';
+  if (entry.isBlockDevice()) return 'is a block device';
+  if (entry.isFIFO()) return 'is a FIFO (named pipe)';
+  if (entry.isSocket()) return 'is a socket';
+  return 'is not a regular file';
 }
 
 /** Paths in reports are relative to the working folder, with forward slashes. */
 export function displayPath(path: string): string {
   const shown = relative(process.cwd(), path) || path;
   return (shown.startsWith('..') ? path : shown).split(sep).join('/');
-}
-
-function ioMessage(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'no such file or folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a folder';
-  return error instanceof Error ? error.message : String(error);
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }

@@ -1,6 +1,7 @@
 // The default project, in the order gcloud and google-github-actions/auth users expect: gcloud's
-// configured project, the variables the auth action exports, then the ADC file's project.
-import { readFileSync } from 'node:fs';
+// configured project, the variables the auth action exports, then the ADC file's project (read
+// with the bounded reader: a device or FIFO named there must not hang the command line).
+import { readAdcFile } from './credentials.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -11,11 +12,8 @@ export function defaultProject(env: Env): string | null {
   }
   const adc = env['GOOGLE_APPLICATION_CREDENTIALS'];
   if (!adc) return null;
-  try {
-    const json = JSON.parse(readFileSync(adc, 'utf8')) as { project_id?: unknown; quota_project_id?: unknown };
-    const project = json.project_id ?? json.quota_project_id;
-    return typeof project === 'string' && project !== '' ? project : null;
-  } catch {
-    return null;
-  }
+  const read = readAdcFile(adc);
+  if (!read.ok) return null;
+  const project = read.json['project_id'] ?? read.json['quota_project_id'];
+  return typeof project === 'string' && project !== '' ? project : null;
 }

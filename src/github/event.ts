@@ -1,6 +1,7 @@
 // What the workflow run is about, from the variables and the event file GitHub Actions provides:
 // a pull request to check against its base, a commit to scan in full, or an event the gate does
 // not handle. A pure function of the environment and a file reader, so tests need no runner.
+import { readTextFileSync } from '../files/safe-read.ts';
 
 export type GitHubEvent = PullRequestEvent | FullScanEvent | UnsupportedEvent;
 
@@ -32,8 +33,18 @@ export interface UnsupportedEvent {
 export type FullScanEventName = 'push' | 'release' | 'workflow_dispatch' | 'schedule';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
-/** Reads a file as UTF-8 text, e.g. `(path) => readFileSync(path, 'utf8')`. */
+/** Reads a file as UTF-8 text, throwing when it cannot (`readEventFile`, or a test's fake). */
 export type ReadTextFile = (path: string) => string;
+
+// GitHub caps webhook payloads at 25 MB; the event file is the payload.
+const EVENT_FILE_LIMIT = 32 * 1024 * 1024;
+
+/** The runner's event file, read as every file is: regular, bounded, never blocking. */
+export function readEventFile(path: string): string {
+  const read = readTextFileSync(path, { root: null, maxBytes: EVENT_FILE_LIMIT });
+  if (!read.ok) throw new Error(read.problem);
+  return read.text;
+}
 
 const PULL_REQUEST_EVENTS: ReadonlySet<string> = new Set(['pull_request', 'pull_request_target']);
 const FULL_SCAN_EVENTS: ReadonlySet<string> = new Set(['push', 'release', 'workflow_dispatch', 'schedule']);

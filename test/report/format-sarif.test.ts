@@ -37,7 +37,7 @@ async function checkIn(dir: string, paths: readonly string[]): Promise<Report> {
   const previous = process.cwd();
   process.chdir(dir);
   try {
-    return await runCheck({ policy: { from: 'file', path: 'policy.yaml' }, attestations: { from: 'none' }, paths, requireEnforcement: true, maxFileBytes: 4 << 20 }, null);
+    return await runCheck({ policy: { from: 'file', path: 'policy.yaml' }, attestations: { from: 'none' }, paths, files: { workingFolder: dir, paths: 'named' }, allowEmpty: true, requireEnforcement: true, maxFileBytes: 4 << 20 }, null);
   } finally {
     process.chdir(previous);
   }

@@ -1,0 +1,150 @@
+// The one way the CLI and the action read a file. A device (/dev/zero, /dev/urandom), a FIFO or
+// a socket is refused before it is opened, and again on the opened descriptor (a path swapped
+// between the check and the open); the open never follows a final symlink and never blocks on a
+// FIFO; and the read stops at limit + 1 bytes actually read, because `stat` says 0 for devices.
+// Reads are asynchronous, in chunks, so the run's timers (--timeout) keep firing.
+import { constants, closeSync, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
+import { confine, confineSync, type Root } from './path-guard.ts';
+import { decodeText } from '../yaml/yaml-source.ts';
+
+export interface ReadOptions {
+  /**
+   * The folder the file's real path must stay inside, or null for a file the runner or the
+   * operator's environment names (GITHUB_EVENT_PATH, GOOGLE_APPLICATION_CREDENTIALS).
+   */
+  readonly root: Root | null;
+  readonly maxBytes: number;
+}
+
+export type ReadBytes = { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly problem: string };
+export type ReadFile = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly problem: string };
+
+const CHUNK = 64 * 1024;
+// O_NOFOLLOW and O_NONBLOCK do not exist on Windows, where FIFOs and symlinks are not the threat.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** Reads a regular file of at most `maxBytes` bytes; every failure is a problem, never a throw. */
+export async function readFileBounded(path: string, options: ReadOptions): Promise<ReadBytes> {
+  const confined = options.root === null ? await realpath(path).then((real) => ({ ok: true as const, real }), (error: unknown) => ({ ok: false as const, problem: ioProblem(error) })) : await confine(path, options.root);
+  if (!confined.ok) return confined;
+  const real = confined.real;
+  try {
+    const before = await stat(real);
+    const kind = notRegular(before);
+    if (kind) return { ok: false, problem: `${kind}, not a regular file: not read` };
+    const handle = await open(real, OPEN_FLAGS);
+    try {
+      const opened = await handle.stat();
+      const swapped = notRegular(opened) ?? (sameFile(before, opened) ? null : 'was replaced while being opened');
+      if (swapped) return { ok: false, problem: `${swapped}: not read` };
+      return await readUpTo(options.maxBytes, (buffer, offset, length) => handle.read(buffer, offset, length, null).then((r) => r.bytesRead));
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    return { ok: false, problem: ioProblem(error) };
+  }
+}
+
+/** A bounded read decoded as text (UTF-8, or UTF-16 with a byte-order mark). */
+export async function readTextFile(path: string, options: ReadOptions): Promise<ReadFile> {
+  return decoded(await readFileBounded(path, options));
+}
+
+/**
+ * The same rules, synchronously, for the few small files read while the command line is parsed,
+ * before any timer exists (the ADC file's project and credentials, the event payload). Bounded
+ * and never blocking, so it cannot hang either.
+ */
+export function readTextFileSync(path: string, options: ReadOptions): ReadFile {
+  let real: string;
+  try {
+    const confined = options.root === null ? { ok: true as const, real: realpathSync(path) } : confineSync(path, options.root);
+    if (!confined.ok) return confined;
+    real = confined.real;
+  } catch (error) {
+    return { ok: false, problem: ioProblem(error) };
+  }
+  try {
+    const before = statSync(real);
+    const kind = notRegular(before);
+    if (kind) return { ok: false, problem: `${kind}, not a regular file: not read` };
+    const fd = openSync(real, OPEN_FLAGS);
+    try {
+      const opened = fstatSync(fd);
+      const swapped = notRegular(opened) ?? (sameFile(before, opened) ? null : 'was replaced while being opened');
+      if (swapped) return { ok: false, problem: `${swapped}: not read` };
+      const chunks: Buffer[] = [];
+      let total = 0;
+      while (total <= options.maxBytes) {
+        const buffer = Buffer.alloc(Math.min(CHUNK, options.maxBytes + 1 - total));
+        const read = readSync(fd, buffer, 0, buffer.length, null);
+        if (read === 0) break;
+        chunks.push(buffer.subarray(0, read));
+        total += read;
+      }
+      return decoded(total > options.maxBytes ? overLimit(options.maxBytes) : { ok: true, bytes: Buffer.concat(chunks) });
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    return { ok: false, problem: ioProblem(error) };
+  }
+}
+
+type ReadChunk = (buffer: Buffer, offset: number, length: number) => Promise<number>;
+
+/** Reads until end of file or limit + 1 bytes, whichever comes first. */
+export async function readUpTo(maxBytes: number, read: ReadChunk): Promise<ReadBytes> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total <= maxBytes) {
+    const buffer = Buffer.alloc(Math.min(CHUNK, maxBytes + 1 - total));
+    const count = await read(buffer, 0, buffer.length);
+    if (count === 0) break;
+    chunks.push(buffer.subarray(0, count));
+    total += count;
+  }
+  return total > maxBytes ? overLimit(maxBytes) : { ok: true, bytes: Buffer.concat(chunks) };
+}
+
+function overLimit(maxBytes: number): ReadBytes {
+  return { ok: false, problem: `the file is over the ${formatBytes(maxBytes)} limit for one file (--max-file-size): not read` };
+}
+
+function decoded(read: ReadBytes): ReadFile {
+  if (!read.ok) return read;
+  const text = decodeText(read.bytes);
+  return text.ok ? text : { ok: false, problem: text.problem };
+}
+
+/** What a file is when it is not a regular file, or null. */
+export function notRegular(stats: Stats): string | null {
+  if (stats.isFile()) return null;
+  if (stats.isDirectory()) return 'is a folder';
+  if (stats.isCharacterDevice()) return 'is a character device';
+  if (stats.isBlockDevice()) return 'is a block device';
+  if (stats.isFIFO()) return 'is a FIFO (named pipe)';
+  if (stats.isSocket()) return 'is a socket';
+  return 'is not a regular file';
+}
+
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+export function ioProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'cannot read: no such file or folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot read: permission denied';
+  if (code === 'EISDIR') return 'cannot read: is a folder';
+  if (code === 'ELOOP') return 'is a symlink (replaced while being opened): not read';
+  if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 'would block (not a regular file): not read';
+  return `cannot read: ${code ?? (error instanceof Error ? error.message : String(error))}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} bytes`;
+}
