@@ -38,6 +38,8 @@ export async function readFileBounded(path: string, options: ReadOptions): Promi
       const opened = await handle.stat();
       const swapped = notRegular(opened) ?? (sameFile(before, opened) ? null : 'was replaced while being opened');
       if (swapped) return { ok: false, problem: `${swapped}: not read` };
+      // A regular file's size refuses it early; the bounded read below is what holds.
+      if (opened.size > options.maxBytes) return overLimit(options.maxBytes, opened.size);
       return await readUpTo(options.maxBytes, (buffer, offset, length) => handle.read(buffer, offset, length, null).then((r) => r.bytesRead));
     } finally {
       await handle.close();
@@ -75,6 +77,7 @@ export function readTextFileSync(path: string, options: ReadOptions): ReadFile {
       const opened = fstatSync(fd);
       const swapped = notRegular(opened) ?? (sameFile(before, opened) ? null : 'was replaced while being opened');
       if (swapped) return { ok: false, problem: `${swapped}: not read` };
+      if (opened.size > options.maxBytes) return overLimit(options.maxBytes, opened.size);
       const chunks: Buffer[] = [];
       let total = 0;
       while (total <= options.maxBytes) {
@@ -109,8 +112,9 @@ export async function readUpTo(maxBytes: number, read: ReadChunk): Promise<ReadB
   return total > maxBytes ? overLimit(maxBytes) : { ok: true, bytes: Buffer.concat(chunks) };
 }
 
-function overLimit(maxBytes: number): ReadBytes {
-  return { ok: false, problem: `the file is over the ${formatBytes(maxBytes)} limit for one file (--max-file-size): not read` };
+function overLimit(maxBytes: number, size: number | null = null): { readonly ok: false; readonly problem: string } {
+  const what = size === null ? 'the file is' : `the file is ${formatBytes(size)},`;
+  return { ok: false, problem: `${what} over the ${formatBytes(maxBytes)} limit for one file (--max-file-size): not read` };
 }
 
 function decoded(read: ReadBytes): ReadFile {

@@ -41,11 +41,16 @@ interface Block {
   readonly expendable?: true;
 }
 
+/** Without a usable policy nothing was evaluated: that is not the same as nothing found. */
+export function noWorkloadLine(report: Report): string {
+  return report.policy.defaultRule === null ? 'The policy cannot be used: no workload was evaluated (see the errors).' : 'No Cloud Run Service or Job found.';
+}
+
 export function formatMarkdown(report: Report, options: MarkdownOptions): string {
   const blocks = [
     headBlock(report, options.marker),
     ...KINDS.flatMap(({ kind, title }) => kindBlocks(title, report.workloads.filter((w) => w.kind === kind), options.links)),
-    ...(report.workloads.length === 0 ? [{ open: ['No Cloud Run Service or Job found.'], rows: [], close: [] }] : []),
+    ...(report.workloads.length === 0 ? [{ open: [noWorkloadLine(report)], rows: [], close: [] }] : []),
     ...skippedBlocks(report, options.links),
     ...errorBlocks(report, options.links),
     ...policyNoteBlocks(report),

@@ -4,6 +4,7 @@
 import type { ContainerResult, WorkloadVerdict } from '../policy/decision.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
 import { countVerdicts, type Report } from './report.ts';
+import { noWorkloadLine } from './format-markdown.ts';
 
 const ICON: Record<WorkloadVerdict, string> = { pass: '✅', warn: '⚠️ ', fail: '❌', error: '⛔' };
 const CONTAINER_ICON: Record<ContainerResult['decision'], string> = { allow: '✅', 'dryrun-deny': '⚠️ ', deny: '❌', error: '⛔' };
@@ -13,7 +14,7 @@ export function formatText(report: Report): string {
   for (const note of report.policy.notes) lines.push(`   note: ${clean(note.message)}${at(note.line)}`);
   lines.push('');
   for (const workload of report.workloads) lines.push(...workloadLines(workload));
-  if (report.workloads.length === 0) lines.push('No Cloud Run Service or Job found.');
+  if (report.workloads.length === 0) lines.push(noWorkloadLine(report));
   if (report.skipped.length > 0) {
     lines.push('', `Skipped ${report.skipped.length} document(s) that are not Cloud Run Services or Jobs:`);
     for (const doc of report.skipped) lines.push(`   ${clean(doc.file)}:${doc.line}  ${clean(doc.kind)}: ${doc.why}`);
