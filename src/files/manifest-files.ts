@@ -1,12 +1,13 @@
 // Finds the manifest files to read: files as named, folders walked. Symlinked folders inside the
-// root are followed (each real folder once, so loops end); nothing found on the way is dropped
-// silently: a symlink leaving the root, a device, FIFO or socket with a manifest's name, or a
-// folder that cannot be listed is an error, and a folder reached twice is a skipped entry. Only
-// `node_modules` and `.git` folders are passed over without a word (README: "Reading files").
+// root are followed (never into a folder that holds them, so loops end); nothing found on the way
+// is dropped silently: a symlink leaving the root, a device, FIFO or socket with a manifest's
+// name, or a folder that cannot be listed is an error, and a loop or a second path to a file
+// already found is a skipped entry. Only `node_modules` and `.git` folders are passed over
+// without a word (README: "Reading files").
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { FileProblem, SkippedDocument } from '../manifests/workload.ts';
-import { confine, isInside, listedPathProblem, rootOfNamedFile, type Root } from './path-guard.ts';
+import { confine, listedPathProblem, rootOfNamedFile, type Root } from './path-guard.ts';
 import { ioProblem, notRegular } from './safe-read.ts';
 
 export { readTextFile, type ReadFile } from './safe-read.ts';
@@ -79,25 +80,33 @@ export function hasManifestExtension(name: string): boolean {
   return MANIFEST_EXTENSIONS.some((ext) => name.endsWith(ext));
 }
 
-/** What one walk shares: the root, the real folders already walked (so loops end), what it found. */
+/** A walk of symlinked folders could fan out without end (links to links); past this it stops, with an error. */
+export const MAX_FOLDERS_PER_WALK = 20_000;
+
+/** What one walk shares: the root, the files already found by real path, what it found. */
 interface Walk {
   readonly realRoot: string;
-  readonly walked: Map<string, string>;
+  readonly files: Map<string, string>;
   readonly select: (path: string, name: string) => boolean;
   readonly visit: (path: string) => void;
   readonly findings: WalkFindings;
+  readonly maxFolders: number;
+  folders: number;
 }
 
 /**
  * Calls `visit` for every regular file below `folder` that `select` picks (through symlinks that
- * stay inside `root`), in name order. Entries `select` does not pick are not looked at, except
- * folders: a symlinked folder leaving the root is an error, since what it holds went unchecked.
+ * stay inside `root`), in name order, each real file once. Entries `select` does not pick are not
+ * looked at, except folders: a symlinked folder leaving the root is an error, since what it holds
+ * went unchecked. Symlinked folders are followed under their own path (patterns match paths), and
+ * a symlink back to a folder it is inside of is a loop: listed as skipped, not walked.
  */
 export async function walkFiles(
   folder: string,
   root: Root,
   select: (path: string, name: string) => boolean,
   visit: (path: string) => void,
+  maxFolders: number = MAX_FOLDERS_PER_WALK,
 ): Promise<WalkFindings> {
   const findings: WalkFindings = { skipped: [], problems: [] };
   const start = await confine(folder, root);
@@ -105,23 +114,24 @@ export async function walkFiles(
     findings.problems.push({ file: displayPath(folder), line: null, message: `cannot walk: ${start.problem}` });
     return findings;
   }
-  const walk: Walk = { realRoot: start.real, walked: new Map(), select, visit, findings };
-  await walkFolder(walk, folder, start.real);
+  const walk: Walk = { realRoot: start.real, files: new Map(), select, visit, findings, folders: 0, maxFolders };
+  await walkFolder(walk, folder, start.real, new Map());
   return findings;
 }
 
-async function walkFolder(walk: Walk, folder: string, real: string): Promise<void> {
+/** `inside` maps the real folders this one is inside of (by device and inode) to their paths. */
+async function walkFolder(walk: Walk, folder: string, real: string, inside: ReadonlyMap<string, string>): Promise<void> {
   const id = await folderId(real);
-  const first = walk.walked.get(id);
-  if (first !== undefined) {
-    // Reached again from below the first visit: the symlink leads back up, a loop.
-    const why = isInside(resolve(folder), resolve(first))
-      ? `symlink loop: leads back to ${displayPath(first)}, already walked: not walked again`
-      : `symlink to a folder already walked as ${displayPath(first)}: not walked again`;
-    walk.findings.skipped.push({ file: displayPath(folder), line: 0, kind: 'symlinked folder', why });
+  const outer = inside.get(id);
+  if (outer !== undefined) {
+    walk.findings.skipped.push({ file: displayPath(folder), line: 0, kind: 'symlinked folder', why: `symlink loop: leads back to ${displayPath(outer)}, which holds it: not walked again` });
     return;
   }
-  walk.walked.set(id, folder);
+  if (++walk.folders > walk.maxFolders) {
+    if (walk.folders === walk.maxFolders + 1) walk.findings.problems.push({ file: displayPath(folder), line: null, message: `the walk stopped after ${walk.maxFolders} folders (symlinked folders fanning out?): the rest was not checked` });
+    return;
+  }
+  const within = new Map(inside).set(id, folder);
   let entries;
   try {
     entries = await readdir(folder, { withFileTypes: true });
@@ -133,17 +143,17 @@ async function walkFolder(walk: Walk, folder: string, real: string): Promise<voi
   for (const entry of entries) {
     const path = join(folder, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(entry.name)) await walkFolder(walk, path, join(real, entry.name));
+      if (!SKIPPED_FOLDERS.has(entry.name)) await walkFolder(walk, path, join(real, entry.name), within);
     } else if (entry.isSymbolicLink()) {
-      await followLink(walk, path, entry.name);
+      await followLink(walk, path, entry.name, within);
     } else if (walk.select(path, entry.name)) {
-      if (entry.isFile()) walk.visit(path);
+      if (entry.isFile()) found(walk, path, join(real, entry.name));
       else walk.findings.problems.push({ file: displayPath(path), line: null, message: `${describe(entry)}, not a regular file: not read` });
     }
   }
 }
 
-async function followLink(walk: Walk, path: string, name: string): Promise<void> {
+async function followLink(walk: Walk, path: string, name: string, inside: ReadonlyMap<string, string>): Promise<void> {
   const target = await stat(path).catch(() => null);
   const confined = await confine(path, walk.realRoot);
   if (!confined.ok) {
@@ -152,13 +162,24 @@ async function followLink(walk: Walk, path: string, name: string): Promise<void>
     return;
   }
   if (target?.isDirectory()) {
-    if (!SKIPPED_FOLDERS.has(name)) await walkFolder(walk, path, confined.real);
+    if (!SKIPPED_FOLDERS.has(name)) await walkFolder(walk, path, confined.real, inside);
     return;
   }
   if (!walk.select(path, name)) return;
   const kind = target ? notRegular(target) : 'cannot be read';
   if (kind) walk.findings.problems.push({ file: displayPath(path), line: null, message: `symlink to ${confined.real}, which ${kind}: not read` });
-  else walk.visit(path);
+  else found(walk, path, confined.real);
+}
+
+/** Each real file is read once, under the first path that led to it; the others are listed. */
+function found(walk: Walk, path: string, real: string): void {
+  const first = walk.files.get(real);
+  if (first === undefined) {
+    walk.files.set(real, path);
+    walk.visit(path);
+  } else {
+    walk.findings.skipped.push({ file: displayPath(path), line: 0, kind: 'file', why: `the same file as ${displayPath(first)} (through a symlink): read once` });
+  }
 }
 
 async function folderId(real: string): Promise<string> {
