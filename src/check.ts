@@ -66,7 +66,7 @@ export async function runCheck(settings: CheckSettings, live: LiveServices | nul
   const nothing = manifests.workloads.length === 0 && !settings.allowEmpty ? [NOTHING_TO_CHECK] : [];
   const loaded = await loadPolicy(settings.policy, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, live);
   if (!loaded.ok) {
-    const unevaluated = { file: null, line: null, message: `the policy cannot be used: none of the ${manifests.workloads.length} Cloud Run workload(s) found was evaluated` };
+    const unevaluated = { file: null, line: null, message: `the policy cannot be used: none of the Cloud Run workloads found was evaluated: ${manifests.workloads.length} found` };
     return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors, unevaluated, ...manifests.errors, ...nothing]);
   }
   const policy = loaded.policy;

@@ -201,6 +201,6 @@ function describe(entry: { isCharacterDevice(): boolean; isBlockDevice(): boolea
 
 /** Paths in reports are relative to the working folder, with forward slashes. */
 export function displayPath(path: string): string {
-  const shown = relative(process.cwd(), path) || path;
+  const shown = relative(process.cwd(), path) || '.';
   return (shown.startsWith('..') ? path : shown).split(sep).join('/');
 }
