@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +186,48 @@ describe('the action on a pull request', () => {
     assert.equal(run.code, 0, run.stdout);
     const report = JSON.parse(readFileSync(run.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[] };
     assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]).sort(), [['denied', 'pass'], ['ok', 'pass'], ['untouched', 'pass']]);
+  });
+
+  it('refuses a symlink into .git, an absolute path and `..` from the files list; nothing they hold comes out', async () => {
+    mkdirSync(join(workspace, '.git'));
+    writeFileSync(join(workspace, '.git', 'config'), '[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic SECRETVALUE\n');
+    symlinkSync('../.git/config', join(workspace, 'deploy', 'x.yaml'));
+    github.state.pulls.set(2, {
+      files: [
+        { filename: 'deploy/x.yaml', status: 'added' },
+        { filename: '/etc/passwd.yaml', status: 'added' },
+        { filename: 'deploy/../../outside.yaml', status: 'added' },
+        { filename: 'deploy/ok.yaml', status: 'modified' },
+      ],
+    });
+    const run = await runAction();
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.outputs['verdict'], 'error');
+    const reportText = readFileSync(run.outputs['report'] as string, 'utf8');
+    for (const text of [run.stdout, run.stderr, run.summary, reportText, ...github.state.comments.map((c) => c.body)]) assert.ok(!text.includes('SECRETVALUE'));
+    const report = JSON.parse(reportText) as { workloads: { name: string }[]; errors: { file: string; message: string }[] };
+    assert.deepEqual(report.workloads.map((w) => w.name), ['ok'], 'the other manifest is still checked');
+    // minimatch's `**` never matches a `..` segment, so that path is not selected at all.
+    assert.deepEqual(report.errors.map((e) => e.file), ['/etc/passwd.yaml', 'deploy/x.yaml']);
+    assert.match(report.errors[0]?.message ?? '', /absolute path/);
+    assert.match(report.errors[1]?.message ?? '', /inside a \.git folder.*points to .*\.git\/config/);
+  });
+
+  it('on push, a manifest-named symlink to /dev/zero is an error, quickly', async () => {
+    symlinkSync('/dev/zero', join(workspace, 'deploy', 'zero.yaml'));
+    const dir = mkdtempSync(join(tmpdir(), 'action-push-'));
+    const output = join(dir, 'output');
+    writeFileSync(output, '');
+    const env = { PATH: process.env['PATH'], METADATA_SERVER_DETECTION: 'none', GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', GITHUB_OUTPUT: output, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: dir, INPUT_PROJECT_ID: 'p1', ...google.env() };
+    const started = performance.now();
+    const code = await new Promise<number>((resolve) => execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 20_000 }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)));
+    assert.ok(performance.now() - started < 10_000);
+    assert.equal(code, 1);
+    assert.equal(readOutputs(output)['verdict'], 'error');
+    const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as { workloads: { name: string }[]; errors: { file: string; message: string }[] };
+    assert.deepEqual(report.errors.map((e) => [e.file, e.message]), [['deploy/zero.yaml', `symlink: leaves the root ${realpathSync(workspace)} (it points to /dev/zero): not read`]]);
+    assert.equal(report.workloads.length, 3);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('on push, checks every matching file', async () => {
