@@ -130,3 +130,18 @@ describe('nothing to check', () => {
     }
   });
 });
+
+describe('credential files', () => {
+  for (const file of ['/dev/zero', fifo]) {
+    it(`GOOGLE_APPLICATION_CREDENTIALS=${file} ends quickly with a clear error, for the project and the credentials`, async () => {
+      const started = performance.now();
+      const project = await runCli(['check', oneService], { env: { GOOGLE_APPLICATION_CREDENTIALS: file }, timeoutMs: 20_000 });
+      assert.equal(project.code, 2);
+      assert.match(project.stderr, /check needs --policy-file, or a project/);
+      const live = await runCheckJson(['--project', 'p1', '--no-resolve-tags', '--timeout', '5', oneService], { env: { GOOGLE_APPLICATION_CREDENTIALS: file }, timeoutMs: 20_000 });
+      assert.ok(performance.now() - started < 10_000);
+      assert.equal(live.code, 2);
+      assert.ok(live.report.errors.some((e) => e.message.includes(`the credentials file ${file}: `) && e.message.includes('not a regular file: not read')), JSON.stringify(live.report.errors));
+    });
+  }
+});

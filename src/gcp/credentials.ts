@@ -72,6 +72,10 @@ class UnusableCredentials extends OAuth2Client {
   override async getRequestHeaders(): Promise<never> {
     throw new Error(this.#problem);
   }
+  // Every authenticated request asks for its headers here first.
+  protected override async getRequestMetadataAsync(): Promise<never> {
+    throw new Error(this.#problem);
+  }
 }
 
 /** A bearer token for registries that take Google tokens (Artifact Registry, gcr.io); null when none can be had. */
