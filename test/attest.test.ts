@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
@@ -131,6 +132,20 @@ describe('binauthz-gate attest', () => {
     const { code, report } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
     assert.equal(code, 2);
     assert.match(report.errors[0]?.message ?? '', /expects RSA, but the key is ec/);
+    assert.equal(posts().length, 0);
+  });
+
+  it('refuses /dev/zero, /dev/urandom and a FIFO as --private-key-file quickly, and creates nothing', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'attest-key-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    execFileSync('mkfifo', [join(dir, 'key.pem')]);
+    for (const key of ['/dev/zero', '/dev/urandom', join(dir, 'key.pem')]) {
+      const started = performance.now();
+      const { code, report } = await attest(['--private-key-file', key, '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
+      assert.ok(performance.now() - started < 10_000);
+      assert.equal(code, 2);
+      assert.match(report.errors[0]?.message ?? '', new RegExp(`private key ${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is a (character device|FIFO \\(named pipe\\)), not a regular file: not read`));
+    }
     assert.equal(posts().length, 0);
   });
 
