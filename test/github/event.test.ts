@@ -1,9 +1,12 @@
 // The workflow run's event, read from GITHUB_EVENT_NAME and the payload at GITHUB_EVENT_PATH.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readEvent, type Environment } from '../../src/github/event.ts';
+import { readEvent, readEventFile, type Environment } from '../../src/github/event.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/github/pull_request.opened.json', import.meta.url));
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -107,5 +110,21 @@ describe('readEvent', () => {
   it('rejects a head or base SHA that is not a commit SHA', () => {
     assert.throws(() => readEvent(prEnv(), payloadFile((p) => { p['pull_request'].head.sha = 'main'; })), { message: 'Invalid pull_request.head.sha "main". Expected a commit SHA (40 hexadecimal digits).' });
     assert.throws(() => readEvent({ GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'HEAD' }, () => '{}'), /Invalid GITHUB_SHA "HEAD"/);
+  });
+});
+
+describe('readEventFile', () => {
+  it('reads the runner’s event file, and refuses a device or a FIFO without blocking', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'event-file-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    execFileSync('mkfifo', [join(dir, 'event.json')]);
+    const event = readEvent({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: FIXTURE }, readEventFile);
+    assert.equal(event.kind, 'pull_request');
+    for (const path of ['/dev/zero', join(dir, 'event.json')]) {
+      assert.throws(
+        () => readEvent({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path }, readEventFile),
+        /Cannot read the event payload GITHUB_EVENT_PATH=.*: is a (character device|FIFO \(named pipe\)), not a regular file: not read/,
+      );
+    }
   });
 });
