@@ -1,22 +1,31 @@
 // Which files the gate looks at: on a pull request, the changed files matching the `manifests`
-// patterns; on push, release, dispatch and schedule, every file in the workspace that matches.
+// patterns; on push, release, dispatch and schedule (and when GitHub cannot list every changed
+// file), every file in the workspace that matches. Patterns match without case: svc.YAML is a manifest.
 import { relative, sep } from 'node:path';
-import { minimatch } from 'minimatch';
+import { minimatch, type MinimatchOptions } from 'minimatch';
 import { walkFiles } from '../files/manifest-files.ts';
+
+const OPTIONS: MinimatchOptions = { dot: true, matchBase: false, nocase: true };
 
 /** A path is selected when a pattern includes it and no `!pattern` excludes it. */
 export function matchesManifestPatterns(path: string, patterns: readonly string[]): boolean {
-  const options = { dot: true, matchBase: false };
-  const included = patterns.filter((p) => !p.startsWith('!')).some((p) => minimatch(path, p, options));
-  return included && !patterns.filter((p) => p.startsWith('!')).some((p) => minimatch(path, p.slice(1), options));
+  const included = patterns.filter((p) => !p.startsWith('!')).some((p) => minimatch(path, p, OPTIONS));
+  return included && !patterns.filter((p) => p.startsWith('!')).some((p) => minimatch(path, p.slice(1), OPTIONS));
+}
+
+/** Workspace-relative paths (forward slashes) of every file in the workspace, sorted. */
+export function workspaceFiles(workspace: string): string[] {
+  const found: string[] = [];
+  walkFiles(workspace, (path) => found.push(relative(workspace, path).split(sep).join('/')));
+  return found.sort();
 }
 
 /** Workspace-relative paths (forward slashes) of every matching file, sorted. */
-export function scanWorkspace(workspace: string, patterns: readonly string[]): string[] {
-  const found: string[] = [];
-  walkFiles(workspace, (path) => {
-    const rel = relative(workspace, path).split(sep).join('/');
-    if (matchesManifestPatterns(rel, patterns)) found.push(rel);
-  });
-  return found.sort();
+export function scanWorkspace(workspace: string, patterns: readonly string[], files: readonly string[] = workspaceFiles(workspace)): string[] {
+  return files.filter((path) => matchesManifestPatterns(path, patterns));
+}
+
+/** The including patterns that match no file at all (a typo, or a folder that moved): worth a warning. */
+export function unmatchedPatterns(files: readonly string[], patterns: readonly string[]): string[] {
+  return patterns.filter((p) => !p.startsWith('!') && !files.some((path) => minimatch(path, p, OPTIONS)));
 }
