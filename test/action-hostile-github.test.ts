@@ -152,6 +152,16 @@ describe('the action against a hostile GitHub', () => {
     assert.match(github.state.comments.find((c) => c.id === 601)?.body ?? '', /❌ fail \| denied/);
   });
 
+  it('when it cannot tell who the token is, it edits nothing, writes a new comment, and says so', async () => {
+    github.failNext('POST /graphql', 403, 100, 'Resource not accessible by integration');
+    github.state.comments.push({ id: 700, body: `${MARKER}\nan older one`, user: { login: 'github-actions[bot]', type: 'Bot' }, issue: 2 });
+    const run = await runAction();
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stdout, /::warning::Could not tell which account the github_token writes as \(GET \/user: HTTP 403: Resource not accessible by integration; GraphQL viewer: HTTP 403: Resource not accessible by integration\): existing comments are left alone and a new one is written\./);
+    assert.equal(github.state.comments.find((c) => c.id === 700)?.body, `${MARKER}\nan older one`);
+    assert.equal(markerComments().length, 2);
+  });
+
   it('a hung GitHub call ends within the run\'s timeout with a clear error', async () => {
     github.hostile(/^GET \/repos\/.*\/pulls\/2\/files/, { kind: 'hang' });
     const run = await runAction({ timeout: '3' });

@@ -158,3 +158,26 @@ describe('pagesOf', () => {
     await assert.rejects(readAll(bounded()), /answered 101 items on a page of at most 100/);
   });
 });
+
+describe('the action\'s GitHub client bounds every answer by the bytes received', () => {
+  it('a list page over the limit is an error, not a truncated list; a small one reads as usual', async (t) => {
+    const { createServer } = await import('node:http');
+    const server = createServer((request, response) => {
+      // chunked, no Content-Length: only counting the bytes received can stop it
+      response.writeHead(200, { 'content-type': 'application/json' });
+      if (request.url?.startsWith('/big')) response.end(JSON.stringify(Array.from({ length: 100 }, () => ({ body: 'x'.repeat(2_000) }))));
+      else response.end('[{"id":1}]');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const client = boundedClient(createGitHubClient(TOKEN, url, 50_000), { deadline: Date.now() + 5_000, callTimeoutMs: 2_000 });
+    const read = async (path: string) => {
+      const items: unknown[] = [];
+      for await (const page of pagesOf(client, { route: `GET ${path}`, parameters: {} }, 'comments')) items.push(...page);
+      return items;
+    };
+    assert.deepEqual(await read('/small'), [{ id: 1 }]);
+    await assert.rejects(read('/big'), /^HttpError: the answer from http:\/\/127\.0\.0\.1:\d+ is over the 50000-byte limit$/);
+  });
+});
