@@ -146,12 +146,21 @@ async function attemptWithin(client: GitHubClientLike, route: string, parameters
   }
 }
 
-/** 429, 5xx and dropped connections are worth another try; other statuses (401, 403, 404, 422) are answers. */
+/**
+ * 429, 5xx and dropped connections are worth another try; so is a 403 that is GitHub's rate limit
+ * (it carries Retry-After, or x-ratelimit-remaining: 0 with the reset time). Other statuses (401,
+ * 403, 404, 422) are answers.
+ */
 export function classifyGitHubFailure(error: unknown, now: number): AttemptFailure {
   const status = statusOf(error);
-  const headers = (error as { response?: { headers?: Record<string, unknown> } } | null)?.response?.headers;
-  const retryAfter = typeof headers?.['retry-after'] === 'string' ? headers['retry-after'] : null;
-  return classifyHttpFailure(status, codeOf(error), retryAfter, now);
+  const headers = (error as { response?: { headers?: Record<string, unknown> } } | null)?.response?.headers ?? {};
+  const header = (name: string): string | null => (typeof headers[name] === 'string' ? headers[name] : null);
+  if (status === 403 && header('retry-after') !== null) return classifyHttpFailure(429, null, header('retry-after'), now);
+  if (status === 403 && header('x-ratelimit-remaining') === '0') {
+    const reset = Number(header('x-ratelimit-reset'));
+    return { retryable: true, retryAfterMs: Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : null };
+  }
+  return classifyHttpFailure(status, codeOf(error), header('retry-after'), now);
 }
 
 /** The first `code` (or AbortError/TimeoutError name) down the cause chain: Octokit wraps undici's TypeError, which wraps the socket error. */

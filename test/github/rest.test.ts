@@ -80,6 +80,15 @@ describe('boundedClient', () => {
     assert.deepEqual(classifyGitHubFailure({ status: 500, cause: { cause: { code: 'ECONNRESET' } } }, now), { retryable: true, retryAfterMs: null });
     assert.deepEqual(classifyGitHubFailure({ status: 500, cause: { code: 'ERR_INVALID_URL' } }, now), { retryable: false });
   });
+
+  it('a 403 that is GitHub\'s rate limit is retried after the time it names; another 403 is an answer', () => {
+    const now = 1_700_000_000_000;
+    const forbidden = (headers: Record<string, string>) => classifyGitHubFailure({ status: 403, response: { headers } }, now);
+    assert.deepEqual(forbidden({ 'retry-after': '7' }), { retryable: true, retryAfterMs: 7000 });
+    assert.deepEqual(forbidden({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 12) }), { retryable: true, retryAfterMs: 12_000 });
+    assert.deepEqual(forbidden({ 'x-ratelimit-remaining': '12' }), { retryable: false });
+    assert.deepEqual(forbidden({}), { retryable: false });
+  });
 });
 
 describe('boundedClient against the loopback fake', () => {
