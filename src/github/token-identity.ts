@@ -30,7 +30,7 @@ export async function resolveTokenIdentity(client: GitHubClientLike, graphql: st
   } catch (error) {
     const status = statusOf(error);
     if (status !== 403 && status !== 404) throw wrapFailure('find who the token is (GET /user)', error);
-    return viewerIdentity(client, graphql, `GET /user: ${describeFailure(error)}`);
+    return viewerIdentity(client, graphql, `GET /user: ${brief(describeFailure(error))}`);
   }
   const login = (user as { login?: unknown } | null)?.login;
   if (typeof login !== 'string' || !LOGIN_RE.test(login)) throw new Error('failed to find who the token is (GET /user): the answer has no valid login');
@@ -42,12 +42,18 @@ async function viewerIdentity(client: GitHubClientLike, graphql: string, userFai
   try {
     answer = (await client.request(`POST ${graphql}`, { query: VIEWER_QUERY })).data;
   } catch (error) {
-    return { kind: 'unknown', why: `${userFailure}; GraphQL viewer: ${describeFailure(error)}` };
+    return { kind: 'unknown', why: `${userFailure}; GraphQL viewer: ${brief(describeFailure(error))}` };
   }
   const login = (answer as { data?: { viewer?: { login?: unknown } | null } | null } | null)?.data?.viewer?.login;
   if (typeof login !== 'string' || !LOGIN_RE.test(login)) return { kind: 'unknown', why: `${userFailure}; GraphQL viewer: the answer has no valid login` };
   const logins = login.endsWith('[bot]') ? [login] : [login, `${login}[bot]`];
   return { kind: 'known', logins, botOnly: true, how: 'GraphQL viewer' };
+}
+
+/** GitHub's message is an answer from outside: one line, at most 200 characters, in a warning. */
+function brief(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 /** Whether `author` is the token's identity (GitHub logins are case-insensitive). */
