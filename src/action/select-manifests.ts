@@ -1,16 +1,18 @@
 // Which files the gate looks at: on a pull request, the changed files matching the `manifests`
 // patterns; on push, release, dispatch and schedule (and when GitHub cannot list every changed
-// file), every file in the workspace that matches. Patterns match without case: svc.YAML is a manifest.
+// file), every file in the workspace that matches. Including patterns match without case (svc.YAML
+// is a manifest); exclusions match exactly, so that `!.github/**` cannot hide `.GITHUB/svc.yaml`.
 import { relative, sep } from 'node:path';
 import { minimatch, type MinimatchOptions } from 'minimatch';
 import { walkFiles } from '../files/manifest-files.ts';
 
-const OPTIONS: MinimatchOptions = { dot: true, matchBase: false, nocase: true };
+const INCLUDE: MinimatchOptions = { dot: true, matchBase: false, nocase: true };
+const EXCLUDE: MinimatchOptions = { dot: true, matchBase: false, nocase: false };
 
 /** A path is selected when a pattern includes it and no `!pattern` excludes it. */
 export function matchesManifestPatterns(path: string, patterns: readonly string[]): boolean {
-  const included = patterns.filter((p) => !p.startsWith('!')).some((p) => minimatch(path, p, OPTIONS));
-  return included && !patterns.filter((p) => p.startsWith('!')).some((p) => minimatch(path, p.slice(1), OPTIONS));
+  const included = patterns.filter((p) => !p.startsWith('!')).some((p) => minimatch(path, p, INCLUDE));
+  return included && !patterns.filter((p) => p.startsWith('!')).some((p) => minimatch(path, p.slice(1), EXCLUDE));
 }
 
 /** Workspace-relative paths (forward slashes) of every file in the workspace, sorted. */
@@ -27,5 +29,5 @@ export function scanWorkspace(workspace: string, patterns: readonly string[], fi
 
 /** The including patterns that match no file at all (a typo, or a folder that moved): worth a warning. */
 export function unmatchedPatterns(files: readonly string[], patterns: readonly string[]): string[] {
-  return patterns.filter((p) => !p.startsWith('!') && !files.some((path) => minimatch(path, p, OPTIONS)));
+  return patterns.filter((p) => !p.startsWith('!') && !files.some((path) => minimatch(path, p, INCLUDE)));
 }

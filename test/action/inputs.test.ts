@@ -61,7 +61,7 @@ describe('matchesManifestPatterns', () => {
   it('covers every extension the CLI reads, whatever its case', () => {
     for (const path of ['deploy/svc.json', 'deploy/svc.YAML', 'svc.Yml', 'a/b/c.JSON']) assert.ok(matchesManifestPatterns(path, DEFAULT_MANIFEST_PATTERNS), path);
     assert.ok(!matchesManifestPatterns('deploy/svc.yaml.bak', DEFAULT_MANIFEST_PATTERNS));
-    assert.ok(!matchesManifestPatterns('.GitHub/workflows/ci.yml', DEFAULT_MANIFEST_PATTERNS), 'exclusions are without case too');
+    assert.ok(matchesManifestPatterns('.GITHUB/svc.yaml', DEFAULT_MANIFEST_PATTERNS), 'exclusions match exactly: they cannot hide another folder');
   });
 
   it('takes braces and the other minimatch forms', () => {
