@@ -5,7 +5,10 @@ import type { FailOn } from '../report/report.ts';
 import { parseBuiltImages } from '../manifests/substitute-images.ts';
 import type { ImageReference } from '../images/reference.ts';
 
-export const DEFAULT_MANIFEST_PATTERNS: readonly string[] = ['**/*.yaml', '**/*.yml', '!.github/**', '!**/node_modules/**'];
+/** Every extension the CLI reads (.yaml, .yml, .json); patterns match without case, so svc.YAML counts. */
+export const DEFAULT_MANIFEST_PATTERNS: readonly string[] = ['**/*.{yaml,yml,json}', '!.github/**', '!**/node_modules/**'];
+/** The run's deadline for every remote call (GitHub and Google), as the CLI's --timeout. */
+export const DEFAULT_TIMEOUT_SECONDS = 60;
 
 export type ActionMode =
   | { readonly kind: 'check'; readonly builtImages: readonly ImageReference[] }
@@ -21,6 +24,8 @@ export interface ActionSettings {
   readonly failOn: FailOn;
   readonly requireEnforcement: boolean;
   readonly resolveTags: boolean;
+  /** the deadline for every remote call of the run, retries included */
+  readonly timeoutMs: number;
 }
 
 export class InputError extends Error {
@@ -43,6 +48,7 @@ export function readInputs(getInput: GetInput): ActionSettings {
     failOn: oneOf('fail_on', input('fail_on') || 'fail', ['never', 'error', 'fail', 'warn'] as const),
     requireEnforcement: bool('require_enforcement', input('require_enforcement'), true),
     resolveTags: bool('resolve_tags', input('resolve_tags'), true),
+    timeoutMs: seconds('timeout', input('timeout'), DEFAULT_TIMEOUT_SECONDS) * 1000,
   };
 }
 
@@ -65,7 +71,11 @@ function builtImages(texts: readonly string[]): readonly ImageReference[] {
 }
 
 function manifestPatterns(text: string): readonly string[] {
-  const patterns = lines(text);
+  // One pattern per line and never split on commas: `deploy/**/*.{yaml,yml}` is one pattern.
+  const patterns = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
   if (patterns.length === 0) return DEFAULT_MANIFEST_PATTERNS;
   if (!patterns.some((p) => !p.startsWith('!'))) throw new InputError(`Invalid manifests: only exclusions ('!…'). Expected at least one glob pattern such as 'deploy/**/*.yaml'.`);
   return patterns;
@@ -77,6 +87,13 @@ function lines(text: string): string[] {
     .split(/[\n,]/)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+function seconds(name: string, text: string, fallback: number): number {
+  if (text === '') return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 3600) throw new InputError(`Invalid ${name} '${text}'. Expected a whole number of seconds from 1 to 3600.`);
+  return n;
 }
 
 function optional(text: string): string | null {

@@ -14,6 +14,8 @@ import { formatMarkdown, formatNoManifests } from '../report/format-markdown.ts'
 import { readEvent, readEventFile } from '../github/event.ts';
 import { listChangedFiles } from '../github/pull-request-files.ts';
 import { COMMENT_MARKER, upsertStickyComment } from '../github/sticky-comment.ts';
+import { boundedClient, defaultBounds, type GitHubClientLike } from '../github/rest.ts';
+import { graphqlUrl, resolveTokenIdentity } from '../github/token-identity.ts';
 import { InputError, readInputs, type ActionSettings } from './inputs.ts';
 import { matchesManifestPatterns, scanWorkspace, type WorkspaceScan } from './select-manifests.ts';
 import { annotate } from './annotations.ts';
@@ -44,20 +46,22 @@ const SUMMARY_LIMIT = 1_000_000;
 
 export async function runAction(io: ActionIO, env: Env): Promise<void> {
   const settings = readInputs((name) => io.getInput(name));
+  // One deadline for the run: every GitHub call (retries included) ends by it, as the Google calls do.
+  const deadline = Date.now() + settings.timeoutMs;
   for (const secret of [settings.githubToken, env['CLOUDSDK_AUTH_ACCESS_TOKEN']]) if (secret) io.setSecret(secret);
   const workspace = resolve(env['GITHUB_WORKSPACE'] ?? process.cwd());
   process.chdir(workspace);
   const project = settings.projectId ?? defaultProject(env);
   const policy = policySourceOf(settings.policyFile, project);
-  const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: 60_000, resolveTags: settings.resolveTags, mirrors: new Map() })).services;
+  const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: new Map() })).services;
   if (settings.mode.kind === 'attest') return attest(io, env, settings, workspace, policy, services());
   if (!policy) throw new InputError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
   // Without a project, a policy file is checked offline.
   const live = project ? services() : null;
   const event = readEvent(env, readEventFile);
   const apiUrl = env['GITHUB_API_URL'] ?? 'https://api.github.com';
-  const github = () => io.github(settings.githubToken, apiUrl);
-  const scan = await manifestsToCheck(io, event, settings, workspace, github);
+  const github = (): Comments => ({ client: boundedClient(io.github(settings.githubToken, apiUrl), defaultBounds(deadline)), graphql: graphqlUrl(apiUrl) });
+  const scan = await manifestsToCheck(io, event, settings, workspace, () => github().client);
   if (scan.paths.length === 0 && scan.problems.length === 0 && event.kind === 'pull_request') {
     io.info('This pull request changes no Cloud Run manifest matching the `manifests` patterns.');
     io.setOutput('verdict', 'pass');
@@ -87,21 +91,27 @@ async function manifestsToCheck(
   event: ReturnType<typeof readEvent>,
   settings: ActionSettings,
   workspace: string,
-  github: () => GitHubClient,
+  github: () => GitHubClientLike,
 ): Promise<WorkspaceScan> {
+  const workspaceScan = await scanWorkspace(workspace, settings.manifests);
+  for (const pattern of workspaceScan.unmatched) io.warning(`The manifests pattern '${pattern}' matches no file in the workspace.`);
   if (event.kind === 'pull_request') {
     const changed = await listChangedFiles(github(), { owner: event.owner, repo: event.repo, pullNumber: event.number });
-    if (changed.truncated) io.warning('The pull request changes more than 3,000 files, the most GitHub lists: only the first 3,000 were considered.');
+    // Checking only the files GitHub listed would pass whatever is among the rest.
+    if (changed.truncated) {
+      io.warning('The pull request changes more than 3,000 files, the most GitHub lists: checking every manifest that matches `manifests` (a full scan).');
+      return workspaceScan;
+    }
     const paths = changed.files.map((file) => file.path);
     // A new policy can change the verdict of every workload, changed or not.
     if (settings.policyFile && paths.includes(normalize(settings.policyFile).split(sep).join('/'))) {
       io.info(`This pull request changes the policy ${settings.policyFile}: checking every manifest that matches \`manifests\`.`);
-      return scanWorkspace(workspace, settings.manifests);
+      return workspaceScan;
     }
-    return { paths: paths.filter((path) => matchesManifestPatterns(path, settings.manifests)), skipped: [], problems: [] };
+    return { paths: paths.filter((path) => matchesManifestPatterns(path, settings.manifests)), unmatched: [], skipped: [], problems: [] };
   }
   if (event.kind === 'unsupported') io.warning(`Event ${event.eventName} is not a pull request: checking every file that matches \`manifests\`.`);
-  return scanWorkspace(workspace, settings.manifests);
+  return workspaceScan;
 }
 
 function checkSettings(settings: ActionSettings, scan: WorkspaceScan, workspace: string, policy: PolicySource, live: boolean): CheckSettings {
@@ -150,13 +160,24 @@ async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspac
   if (code !== 0) io.setFailed(`binauthz-gate: ${report.failures.length} image(s) could not be attested`);
 }
 
-async function comment(io: ActionIO, github: GitHubClient, event: Extract<ReturnType<typeof readEvent>, { kind: 'pull_request' }>, body: string, createIfMissing: boolean): Promise<void> {
-  const result = await upsertStickyComment(github, { owner: event.owner, repo: event.repo, issueNumber: event.number }, COMMENT_MARKER, body, { createIfMissing });
+/** The GitHub client for comments, and where its GraphQL endpoint is (to learn who the token is). */
+interface Comments {
+  readonly client: GitHubClientLike;
+  readonly graphql: string;
+}
+
+async function comment(io: ActionIO, github: Comments, event: Extract<ReturnType<typeof readEvent>, { kind: 'pull_request' }>, body: string, createIfMissing: boolean): Promise<void> {
+  const identity = await resolveTokenIdentity(github.client, github.graphql);
+  if (identity.kind === 'unknown') {
+    io.warning(`Could not tell which account the github_token writes as (${identity.why}): existing comments are left alone and a new one is written.`);
+  }
+  const result = await upsertStickyComment(github.client, { owner: event.owner, repo: event.repo, issueNumber: event.number }, COMMENT_MARKER, body, { createIfMissing, identity });
   if (result.action === 'forbidden') {
     io.warning(`Could not comment on the pull request (${result.message}). Forks and read-only tokens cannot write comments; the job summary has the report.`);
-  } else {
-    io.info(`Pull request comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
+    return;
   }
+  if (result.foreign > 0) io.warning(`${result.foreign} comment(s) on the pull request carry the binauthz-gate marker but were not written by this token's account: left alone, never edited.`);
+  io.info(`Pull request comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
 }
 
 function writeReport(env: Env, report: Report): string {

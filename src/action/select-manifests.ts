@@ -1,19 +1,25 @@
 // Which files the gate looks at: on a pull request, the changed files matching the `manifests`
-// patterns; on push, release, dispatch and schedule, every file in the workspace that matches.
+// patterns; on push, release, dispatch and schedule (and when GitHub cannot list every changed
+// file), every file in the workspace that matches. Including patterns match without case (svc.YAML
+// is a manifest); exclusions match exactly, so that `!.github/**` cannot hide `.GITHUB/svc.yaml`.
 import { relative, sep } from 'node:path';
-import { minimatch } from 'minimatch';
+import { minimatch, type MinimatchOptions } from 'minimatch';
 import { walkFiles, type WalkFindings } from '../files/manifest-files.ts';
+
+const INCLUDE: MinimatchOptions = { dot: true, matchBase: false, nocase: true };
+const EXCLUDE: MinimatchOptions = { dot: true, matchBase: false, nocase: false };
 
 /** A path is selected when a pattern includes it and no `!pattern` excludes it. */
 export function matchesManifestPatterns(path: string, patterns: readonly string[]): boolean {
-  const options = { dot: true, matchBase: false };
-  const included = patterns.filter((p) => !p.startsWith('!')).some((p) => minimatch(path, p, options));
-  return included && !patterns.filter((p) => p.startsWith('!')).some((p) => minimatch(path, p.slice(1), options));
+  const included = patterns.filter((p) => !p.startsWith('!')).some((p) => minimatch(path, p, INCLUDE));
+  return included && !patterns.filter((p) => p.startsWith('!')).some((p) => minimatch(path, p.slice(1), EXCLUDE));
 }
 
 export interface WorkspaceScan extends WalkFindings {
   /** Workspace-relative paths (forward slashes) of every matching regular file, sorted. */
   readonly paths: string[];
+  /** The including patterns that match no file at all (a typo, or a folder that moved): worth a warning. */
+  readonly unmatched: string[];
 }
 
 /**
@@ -23,12 +29,22 @@ export interface WorkspaceScan extends WalkFindings {
  */
 export async function scanWorkspace(workspace: string, patterns: readonly string[]): Promise<WorkspaceScan> {
   const paths: string[] = [];
+  const seen: string[] = [];
   const toRelative = (path: string) => relative(workspace, path).split(sep).join('/');
   const findings = await walkFiles(
     workspace,
     workspace,
-    (path) => matchesManifestPatterns(toRelative(path), patterns),
+    (path) => {
+      const rel = toRelative(path);
+      seen.push(rel);
+      return matchesManifestPatterns(rel, patterns);
+    },
     (path) => paths.push(toRelative(path)),
   );
-  return { paths: paths.sort(), ...findings };
+  return { paths: paths.sort(), unmatched: unmatchedPatterns(seen, patterns), ...findings };
+}
+
+/** The including patterns that match no file at all (a typo, or a folder that moved): worth a warning. */
+export function unmatchedPatterns(files: readonly string[], patterns: readonly string[]): string[] {
+  return patterns.filter((p) => !p.startsWith('!') && !files.some((path) => minimatch(path, p, INCLUDE)));
 }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_MANIFEST_PATTERNS, readInputs } from '../../src/action/inputs.ts';
-import { matchesManifestPatterns } from '../../src/action/select-manifests.ts';
+import { matchesManifestPatterns, unmatchedPatterns } from '../../src/action/select-manifests.ts';
 import { parseBuiltImages, substituteImages } from '../../src/manifests/substitute-images.ts';
 import type { Workload } from '../../src/manifests/workload.ts';
 
@@ -20,10 +20,16 @@ describe('readInputs', () => {
     assert.equal(settings.projectId, null);
   });
 
-  it('reads lists one per line, with comments and commas', () => {
-    const settings = inputs({ manifests: 'deploy/**/*.yaml\n# jobs too\njobs/*.yml, !jobs/old.yml\n', images: `gcr.io/p/app@${D}\n` });
-    assert.deepEqual(settings.manifests, ['deploy/**/*.yaml', 'jobs/*.yml', '!jobs/old.yml']);
+  it('reads manifests one pattern per line, never split on commas (braces work), with # comments', () => {
+    const settings = inputs({ manifests: 'deploy/**/*.{yaml,yml}\n# jobs too\njobs/*.yml\n!jobs/old.yml\n', images: `gcr.io/p/app@${D}\n` });
+    assert.deepEqual(settings.manifests, ['deploy/**/*.{yaml,yml}', 'jobs/*.yml', '!jobs/old.yml']);
     assert.equal(settings.mode.kind === 'check' && settings.mode.builtImages[0]?.written, `gcr.io/p/app@${D}`);
+  });
+
+  it('reads timeout in seconds (default 60) and refuses anything else', () => {
+    assert.equal(inputs({}).timeoutMs, 60_000);
+    assert.equal(inputs({ timeout: '5' }).timeoutMs, 5_000);
+    for (const bad of ['0', '1.5', '-3', 'soon', '3601']) assert.throws(() => inputs({ timeout: bad }), /Invalid timeout '.*'. Expected a whole number of seconds from 1 to 3600\./);
   });
 
   it('names the input and what was expected', () => {
@@ -50,6 +56,29 @@ describe('matchesManifestPatterns', () => {
     assert.ok(!matchesManifestPatterns('app/node_modules/x/a.yaml', DEFAULT_MANIFEST_PATTERNS));
     assert.ok(!matchesManifestPatterns('README.md', DEFAULT_MANIFEST_PATTERNS));
     assert.ok(matchesManifestPatterns('.config/run.yaml', DEFAULT_MANIFEST_PATTERNS), 'dot folders other than .github are searched');
+  });
+
+  it('covers every extension the CLI reads, whatever its case', () => {
+    for (const path of ['deploy/svc.json', 'deploy/svc.YAML', 'svc.Yml', 'a/b/c.JSON']) assert.ok(matchesManifestPatterns(path, DEFAULT_MANIFEST_PATTERNS), path);
+    assert.ok(!matchesManifestPatterns('deploy/svc.yaml.bak', DEFAULT_MANIFEST_PATTERNS));
+    assert.ok(matchesManifestPatterns('.GITHUB/svc.yaml', DEFAULT_MANIFEST_PATTERNS), 'exclusions match exactly: they cannot hide another folder');
+  });
+
+  it('takes braces and the other minimatch forms', () => {
+    const patterns = ['deploy/**/*.{yaml,yml}', '!deploy/**/test-*'];
+    assert.ok(matchesManifestPatterns('deploy/a/b/svc.yml', patterns));
+    assert.ok(matchesManifestPatterns('deploy/svc.yaml', patterns));
+    assert.ok(!matchesManifestPatterns('deploy/a/test-svc.yaml', patterns));
+    assert.ok(!matchesManifestPatterns('other/svc.yaml', patterns));
+    assert.ok(matchesManifestPatterns('jobs/nightly.yaml', ['jobs/+(nightly|weekly).yaml']));
+  });
+});
+
+describe('unmatchedPatterns', () => {
+  it('names each including pattern that matches no file, and never an exclusion', () => {
+    const files = ['deploy/svc.yaml', 'README.md'];
+    assert.deepEqual(unmatchedPatterns(files, ['deploy/**/*.{yaml,yml}', 'k8s/**/*.yaml', '!nothing/**']), ['k8s/**/*.yaml']);
+    assert.deepEqual(unmatchedPatterns(files, DEFAULT_MANIFEST_PATTERNS), []);
   });
 });
 

@@ -6,6 +6,9 @@ import { createGitHubClient } from '../../src/action/github-client.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.ts';
 import { listChangedFiles } from '../../src/github/pull-request-files.ts';
 import { COMMENT_MARKER, upsertStickyComment } from '../../src/github/sticky-comment.ts';
+import type { TokenIdentity } from '../../src/github/token-identity.ts';
+
+const ACTIONS: TokenIdentity = { kind: 'known', logins: ['github-actions[bot]'], botOnly: true, how: 'GraphQL viewer' };
 
 const TOKEN = 'ghs_loopbackTestToken0123456789abcdefgh';
 const OWNER = 'Codertocat';
@@ -36,9 +39,9 @@ describe('GitHub adapters against the loopback fake', () => {
     );
     const others = structuredClone(github.state.comments);
 
-    const first = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, '## fail', { createIfMissing: true });
-    const second = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, '## pass', { createIfMissing: true });
-    const third = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, '## pass', { createIfMissing: true });
+    const first = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, '## fail', { createIfMissing: true, identity: ACTIONS });
+    const second = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, '## pass', { createIfMissing: true, identity: ACTIONS });
+    const third = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, '## pass', { createIfMissing: true, identity: ACTIONS });
 
     assert.equal(first.action, 'created');
     assert.ok(first.action === 'created' && second.action === 'updated' && third.action === 'unchanged');
@@ -61,7 +64,7 @@ describe('GitHub adapters against the loopback fake', () => {
     reset();
     for (let id = 1; id <= 250; id += 1) github.state.comments.push({ id, body: `comment ${id}`, user: { login: 'octocat', type: 'User' }, issue: 2 });
     github.state.comments.push({ id: 251, body: `${COMMENT_MARKER}\nold`, user: { login: 'github-actions[bot]', type: 'Bot' }, issue: 2 });
-    const result = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'new', { createIfMissing: true });
+    const result = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'new', { createIfMissing: true, identity: ACTIONS });
     assert.deepEqual({ action: result.action, id: 'id' in result ? result.id : null }, { action: 'updated', id: 251 });
     assert.deepEqual(github.requests.map((r) => r.path), [
       `/repos/${OWNER}/${REPO}/issues/2/comments?per_page=100`,
@@ -87,7 +90,7 @@ describe('GitHub adapters against the loopback fake', () => {
   it('returns forbidden when the token may not comment, and the action can go on', async () => {
     reset();
     github.failNext(`POST /repos/${OWNER}/${REPO}/issues/2/comments`, 403);
-    const result = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'report', { createIfMissing: true });
+    const result = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'report', { createIfMissing: true, identity: ACTIONS });
     assert.ok(result.action === 'forbidden');
     assert.match(result.message, /HTTP 403: Resource not accessible by integration/);
     assert.equal(github.state.comments.length, 0);

@@ -49,7 +49,21 @@ export interface FakeGitHubOptions {
   readonly repositoryId?: number;
   /** who the token is: the author of the comments it creates (default github-actions[bot], a Bot) */
   readonly user?: { readonly login: string; readonly type: string };
+  /**
+   * what kind of token it is: `integration` (an installation token such as GITHUB_TOKEN, the default)
+   * gets 403 on `GET /user` and its bot login from the GraphQL viewer; `user` gets its login from `GET /user`
+   */
+  readonly tokenKind?: 'integration' | 'user';
+  /** the login the GraphQL viewer gives an integration token (default: user.login) */
+  readonly viewerLogin?: string;
 }
+
+/**
+ * Hostile answers for matching requests: `hang` never answers; `reset` drops the connection;
+ * `after` does the request (a comment is created) and then answers `status` as if it failed;
+ * `loop` answers a list page whose next link points back at itself.
+ */
+export type HostileMode = { readonly kind: 'hang' } | { readonly kind: 'reset' } | { readonly kind: 'after'; readonly status: number } | { readonly kind: 'loop' };
 
 export interface FakeGitHub {
   /** `http://127.0.0.1:PORT`, to pass as Octokit's baseUrl */
@@ -58,6 +72,8 @@ export interface FakeGitHub {
   readonly requests: RecordedRequest[];
   /** answers the next `count` requests that match with `status` and a GitHub-shaped error body */
   failNext(match: RequestMatch, status: number, count?: number, message?: string): void;
+  /** answers the next `count` (default every) matching requests with a hostile mode */
+  hostile(match: RequestMatch, mode: HostileMode, count?: number): void;
   /** stops listening and drops kept-alive connections; safe to call more than once */
   close(): Promise<void>;
 }
@@ -82,6 +98,12 @@ interface Failure {
   remaining: number;
 }
 
+interface Hostile {
+  readonly match: RequestMatch;
+  readonly mode: HostileMode;
+  remaining: number;
+}
+
 interface Answer {
   readonly status: number;
   readonly body: unknown;
@@ -101,6 +123,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     state: fake.state,
     requests: fake.requests,
     failNext: (match, status, count = 1, message) => fake.failures.push({ match, status, message: message ?? MESSAGES[status] ?? 'Server Error', remaining: count }),
+    hostile: (match, mode, count = Number.POSITIVE_INFINITY) => fake.hostiles.push({ match, mode, remaining: count }),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -116,6 +139,7 @@ class FakeGitHubServer {
   readonly state: FakeGitHubState = { pulls: new Map(), comments: [] };
   readonly requests: RecordedRequest[] = [];
   readonly failures: Failure[] = [];
+  readonly hostiles: Hostile[] = [];
   readonly #options: Required<FakeGitHubOptions>;
 
   constructor(options: FakeGitHubOptions) {
@@ -124,6 +148,8 @@ class FakeGitHubServer {
       repo: 'Hello-World',
       repositoryId: 186853002,
       user: { login: 'github-actions[bot]', type: 'Bot' },
+      tokenKind: 'integration',
+      viewerLogin: options.user?.login ?? 'github-actions[bot]',
       ...options,
     };
   }
@@ -131,9 +157,25 @@ class FakeGitHubServer {
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const recorded = record(request, await readBody(request));
     this.requests.push(recorded);
-    const answer = this.#authenticate(request) ?? this.#injectedFailure(recorded) ?? this.#route(request.method ?? 'GET', new URL(request.url ?? '/', this.url), recorded.body);
+    const hostile = this.#authenticate(request) === null ? this.#hostile(recorded) : null;
+    if (hostile?.kind === 'hang') return; // the socket stays open until close()
+    if (hostile?.kind === 'reset') {
+      request.socket.destroy();
+      return;
+    }
+    const url = new URL(request.url ?? '/', this.url);
+    let answer = this.#authenticate(request) ?? this.#injectedFailure(recorded) ?? this.#route(request.method ?? 'GET', url, recorded.body);
+    if (hostile?.kind === 'after') answer = error(hostile.status, MESSAGES[hostile.status] ?? 'Server Error');
+    if (hostile?.kind === 'loop' && answer.status === 200) answer = { ...answer, headers: { ...answer.headers, link: `<${url.href}>; rel="next"` } };
     recorded.status = answer.status;
     send(response, answer);
+  }
+
+  #hostile(request: RecordedRequest): HostileMode | null {
+    const found = this.hostiles.find((h) => h.remaining > 0 && matches(h.match, request));
+    if (found === undefined) return null;
+    found.remaining -= 1;
+    return found.mode;
   }
 
   #authenticate(request: IncomingMessage): Answer | null {
@@ -151,6 +193,8 @@ class FakeGitHubServer {
   }
 
   #route(method: string, url: URL, body: unknown): Answer {
+    if (method === 'GET' && url.pathname === '/user') return this.#user();
+    if (method === 'POST' && url.pathname === '/graphql') return this.#graphql(body);
     const rest = this.#repositoryPath(url.pathname);
     if (rest === null) return error(404, 'Not Found');
     let m: RegExpExecArray | null;
@@ -169,6 +213,18 @@ class FakeGitHubServer {
     if (byName?.[1]?.toLowerCase() === owner.toLowerCase() && byName[2]?.toLowerCase() === repo.toLowerCase()) return byName[3] ?? null;
     const byId = /^\/repositories\/(\d+)(\/.*)$/.exec(pathname);
     return byId?.[1] === String(repositoryId) ? (byId[2] ?? null) : null;
+  }
+
+  #user(): Answer {
+    if (this.#options.tokenKind === 'integration') return error(403, MESSAGES[403] ?? '');
+    return { status: 200, body: { login: this.#options.user.login, id: 1, type: this.#options.user.type } };
+  }
+
+  /** Only the viewer query the gate asks. */
+  #graphql(body: unknown): Answer {
+    const query = (body as { query?: unknown } | null)?.query;
+    if (typeof query !== 'string' || !/viewer\s*\{\s*login/.test(query)) return { status: 200, body: { errors: [{ message: 'unsupported query in the fake' }] } };
+    return { status: 200, body: { data: { viewer: { login: this.#options.viewerLogin } } } };
   }
 
   #getPull(number: number): Answer {
