@@ -148,9 +148,12 @@ function v1Enforcement(doc: YamlDocument, shape: Shape, problems: string[], note
   return enforcementFromPolicyValue(policy, breakglass, problems, BINAUTHZ_ANNOTATION);
 }
 
-/** Reference §5.1: exactly `default` is the project policy; any other value names a Cloud Run platform policy. */
+/**
+ * Reference §5.1: in the v1 annotation exactly `default` is the project policy; any other value names a Cloud
+ * Run platform policy. The v2 `policy` field only ever names one (the project policy is `useDefault: true`).
+ */
 function enforcementFromPolicyValue(policy: string, breakglass: string | null, problems: string[], field: string): EnforcementSetting {
-  if (policy === 'default') return { mode: 'default', breakglass };
+  if (policy === 'default' && field === BINAUTHZ_ANNOTATION) return { mode: 'default', breakglass };
   if (!PLATFORM_POLICY.test(policy)) problems.push(platformPolicyProblem(policy, field));
   return { mode: 'named-policy', policy, breakglass };
 }
