@@ -303,3 +303,15 @@ describe('fixes', () => {
     assert.deepEqual([result.verdict, result.fixes, result.containers[0]?.fixes], ['pass', [], []]);
   });
 });
+
+describe('run verdict with enforcement first', () => {
+  it('a not-enforced workload fails, and an image it could not check still makes the run an error (exit 2)', async () => {
+    const { runVerdict } = await import('../../src/report/report.ts');
+    const off = { mode: 'not-enforced', why: 'no annotation' } as const;
+    const failing = evaluateWorkload(workload([`gcr.io/p/app@${D1}`], off), policy(ALLOW), noLookups, STRICT);
+    assert.equal(runVerdict([failing], []), 'fail');
+    const unchecked = evaluateWorkload(workload([null], off), policy(ALLOW), noLookups, STRICT);
+    assert.equal(unchecked.verdict, 'fail');
+    assert.equal(runVerdict([unchecked], []), 'error');
+  });
+});
