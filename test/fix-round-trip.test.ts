@@ -258,6 +258,7 @@ interface Tally {
 }
 
 const tally: Tally = { applied: 0, advisory: 0 };
+const kinds = new Set<string>();
 
 async function roundTrip(inputs: Inputs, label: string): Promise<void> {
   const before = await check(inputs);
@@ -271,6 +272,7 @@ async function roundTrip(inputs: Inputs, label: string): Promise<void> {
     }
   }
   for (const { fix, workload, container } of jobs) {
+    kinds.add(fix.kind);
     const what = `${label} ${workload.kind} ${workload.name}${container ? ` ${container.name}` : ''} ${JSON.stringify(fix)}`;
     if (fix.kind === 'use-registry') {
       assert.match(fix.hint, /Artifact Registry remote repository/, what);
@@ -296,6 +298,53 @@ describe('every fix works', { concurrency: 1 }, () => {
     });
   }
 
+  // The edges the reference decides (or leaves open), so that every fix kind is exercised.
+  const D = `sha256:${'7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed'}`;
+  const rule = (evaluationMode: string, more: Record<string, unknown> = {}) => ({
+    name: 'projects/p1/policy',
+    defaultAdmissionRule: { evaluationMode, enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', ...more },
+  });
+  const v1 = (name: string, annotations: string, images: string[]) =>
+    `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n${annotations ? `  annotations:\n${annotations}` : ''}spec:\n  template:\n    spec:\n      containers:\n${images.map((i) => `      - image: ${i}\n`).join('')}`;
+  const v2 = (name: string, binaryAuthorization: unknown) =>
+    JSON.stringify({ name: `projects/p1/locations/us-central1/services/${name}`, binaryAuthorization, template: { containers: [{ image: `us-docker.pkg.dev/p1/r/${name}@${D}` }] } }, null, 2);
+  const edges: Case[] = [
+    {
+      id: 'edges-deny',
+      policy_format: 'yaml',
+      policy: rule('ALWAYS_DENY'),
+      manifests: {
+        'spaced.yaml': v1('spaced', '    run.googleapis.com/binary-authorization: "default "\n', [`us-docker.pkg.dev/p1/r/a@${D}`]),
+        'block.yaml': v1('block', '    run.googleapis.com/binary-authorization: |\n      default\n', [`us-docker.pkg.dev/p1/r/a@${D}`]),
+        'empty-breakglass.yaml': v1('glass', '    run.googleapis.com/binary-authorization: default\n    run.googleapis.com/binary-authorization-breakglass: ""\n', [`us-docker.pkg.dev/p1/r/a@${D}`]),
+        'hub.yaml': v1('hub', '    run.googleapis.com/binary-authorization: default\n', [`nginx@${D}`, `docker.io/library/redis@${D}`, `docker.io/istio/pilot@${D}`, 'busybox:1.36', 'gcr.io/p1/tagged:1']),
+        'v2-default.json': v2('v2-default', { policy: 'default' }),
+        'v2-both.json': v2('v2-both', { useDefault: true, policy: 'projects/p1/platforms/cloudRun/policies/x' }),
+        'v2-empty.json': v2('v2-empty', {}),
+        'v2-off.json': v2('v2-off', { useDefault: false }),
+      },
+    },
+    {
+      id: 'edges-partly-exempt',
+      policy_format: 'json',
+      policy: { ...rule('ALWAYS_DENY'), admissionWhitelistPatterns: [{ namePattern: 'docker.io/library/redis@*' }, { namePattern: `us-docker.pkg.dev/p1/r/a@${D}` }] },
+      manifests: { 'svc.yaml': v1('svc', '    run.googleapis.com/binary-authorization: default\n', [`docker.io/library/redis@${D}`, 'us-docker.pkg.dev/p1/r/a:1']) },
+    },
+    {
+      id: 'edges-attest',
+      policy_format: 'yaml',
+      policy: rule('REQUIRE_ATTESTATION', { requireAttestationsBy: ['projects/p1/attestors/a1', 'projects/p1/attestors/a2'] }),
+      manifests: { 'svc.yaml': v1('svc', '    run.googleapis.com/binary-authorization: default\n', [`docker.io/library/redis@${D}`, `us-docker.pkg.dev/p1/r/a@${D}`, 'us-docker.pkg.dev/p1/r/b:2']) },
+    },
+  ];
+  for (const testCase of edges) {
+    it(`edge cases ${testCase.id}`, async () => {
+      const count = tally.applied;
+      await roundTrip(materializeCase(testCase), testCase.id);
+      assert.ok(tally.applied > count, 'fixes were applied');
+    });
+  }
+
   const policies = [
     fileURLToPath(new URL('./fixtures/policies/always-allow.yaml', import.meta.url)),
     join(CORPUS, 'binauthz-policies', 'codelab-deny-all-policy.yaml'),
@@ -311,8 +360,9 @@ describe('every fix works', { concurrency: 1 }, () => {
     });
   }
 
-  it('applied fixes at all, and says how many', () => {
+  it('applied fixes of every kind, and says how many', () => {
     console.log(`fix round trip: ${tally.applied} fixes applied and re-checked, ${tally.advisory} use-registry hints checked for shape`);
+    assert.deepEqual([...kinds].sort(), ['add-allowlist-pattern', 'attest', 'pin-digest', 'remove-annotation', 'set-annotation', 'set-field', 'use-registry']);
     assert.ok(tally.applied > 50, `only ${tally.applied} fixes were applied`);
   });
 });
