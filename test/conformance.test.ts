@@ -1,8 +1,8 @@
 // Every shared conformance case, through the built CLI as a subprocess: the JSON report must
 // agree with what the case says Cloud Run's enforcer decides.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -30,9 +30,15 @@ function loadCases(): Case[] {
     .map((name) => parse(readFileSync(new URL(name, CASES), 'utf8')) as Case);
 }
 
+const made: string[] = [];
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Writes the case's files into a fresh folder and returns the CLI arguments for it. */
 function materialize(testCase: Case): string[] {
   const dir = mkdtempSync(join(tmpdir(), `conformance-${testCase.id}-`));
+  made.push(dir);
   const policyFile = join(dir, `policy.${testCase.policy_format}`);
   writeFileSync(policyFile, testCase.policy_format === 'json' ? JSON.stringify(testCase.policy, null, 2) : stringify(testCase.policy));
   const args = ['--policy-file', policyFile];
@@ -76,6 +82,11 @@ describe('shared conformance cases', { concurrency: 4 }, () => {
       assert.equal(report.verdict, testCase.expect.verdict, JSON.stringify(report.errors));
       assert.equal(code, testCase.expect.exit);
       for (const workload of testCase.expect.workloads ?? []) assertWorkload(report, workload);
+      // Enforcement first (README): a workload Cloud Run will not check fails, with the fix that adds the annotation.
+      for (const workload of report.workloads.filter((w) => w.enforcement === 'not-enforced')) {
+        assert.equal(workload.verdict, 'fail');
+        assert.deepEqual((workload as { fixes?: unknown }).fixes, [{ kind: 'set-annotation', key: 'run.googleapis.com/binary-authorization', value: 'default' }]);
+      }
       const mention = testCase.expect.errors_mention;
       if (mention !== undefined) {
         assert.ok(

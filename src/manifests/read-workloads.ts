@@ -71,8 +71,10 @@ function readWorkload(file: string, doc: YamlDocument, shape: Shape): Workload {
   const enforcement =
     shape.api === 'v1'
       ? v1Enforcement(doc, shape, problems, notes)
-      : v2Enforcement(asRecord(value['binaryAuthorization']), problems);
+      : v2Enforcement(value['binaryAuthorization'], problems);
+  const invalidEnforcement = problems.length > 0;
   return {
+    invalidEnforcement,
     kind: shape.kind,
     api: shape.api,
     name: workloadName(value, shape, file),
@@ -125,30 +127,48 @@ function readContainer(doc: YamlDocument, path: Path, item: unknown, position: n
 }
 
 function v1Enforcement(doc: YamlDocument, shape: Shape, problems: string[], notes: string[]): EnforcementSetting {
-  const own = asRecord(getPath(doc.value, ['metadata', 'annotations'])) ?? {};
+  const annotations = getPath(doc.value, ['metadata', 'annotations']);
+  const own = asRecord(annotations) ?? {};
+  if (annotations !== undefined && annotations !== null && asRecord(annotations) === null) {
+    problems.push(`metadata.annotations (line ${doc.lineOf(['metadata', 'annotations'])}) must be a mapping, not ${describeValue(annotations)}`);
+  }
   noteMisplacedAnnotations(doc, shape, notes);
   const breakglass = stringAnnotation(own, BREAKGLASS_ANNOTATION, problems);
   const policy = stringAnnotation(own, BINAUTHZ_ANNOTATION, problems);
   if (breakglass !== null) {
-    if (breakglass.trim() === '') {
-      notes.push(`${BREAKGLASS_ANNOTATION} is empty: gcloud treats an empty justification as set; Cloud Run's handling is undocumented`);
+    if (breakglass === '') {
+      notes.push(`${BREAKGLASS_ANNOTATION} is empty: gcloud treats an empty justification as set; Cloud Run's handling is undocumented, so the verdict is decided only where both readings agree`);
+    } else if (breakglass.trim() === '') {
+      notes.push(`${BREAKGLASS_ANNOTATION} holds only whitespace: write the incident it is for`);
     }
     notes.push(`a breakglass annotation kept in YAML is sent again by every \`gcloud run ${shape.kind === 'Job' ? 'jobs' : 'services'} replace\`: remove it once the incident is over`);
   }
   if (policy === null) return { mode: 'not-enforced', why: `no ${BINAUTHZ_ANNOTATION} annotation on the ${shape.kind}'s own metadata` };
-  return enforcementFromPolicyValue(policy, breakglass, problems);
+  if (policy === '') return { mode: 'not-enforced', why: `${BINAUTHZ_ANNOTATION} is empty` };
+  return enforcementFromPolicyValue(policy, breakglass, problems, BINAUTHZ_ANNOTATION);
 }
 
-function enforcementFromPolicyValue(value: string, breakglass: string | null, problems: string[]): EnforcementSetting {
-  const policy = value.trim();
-  if (policy === '') return { mode: 'not-enforced', why: `${BINAUTHZ_ANNOTATION} is empty` };
-  if (policy === 'default') return { mode: 'default', breakglass };
-  if (!/^projects\/[^/\s]+\/platforms\/cloudRun\/(policies\/)?[^/\s]+$/.test(policy)) {
-    problems.push(
-      `${BINAUTHZ_ANNOTATION}: "${policy}" is neither "default" nor a Cloud Run platform policy (projects/PROJECT/platforms/cloudRun/policies/NAME); Cloud Run will reject it`,
-    );
-  }
+/**
+ * Reference §5.1: in the v1 annotation exactly `default` is the project policy; any other value names a Cloud
+ * Run platform policy. The v2 `policy` field only ever names one (the project policy is `useDefault: true`).
+ */
+function enforcementFromPolicyValue(policy: string, breakglass: string | null, problems: string[], field: string): EnforcementSetting {
+  if (policy === 'default' && field === BINAUTHZ_ANNOTATION) return { mode: 'default', breakglass };
+  if (!PLATFORM_POLICY.test(policy)) problems.push(platformPolicyProblem(policy, field));
   return { mode: 'named-policy', policy, breakglass };
+}
+
+const PLATFORM_POLICY = /^projects\/[^/\s]+\/platforms\/cloudRun\/policies\/[^/\s]+$/;
+
+/** Named without the value: it comes from the manifest and may hold anything. */
+function platformPolicyProblem(policy: string, field: string): string {
+  const hint =
+    policy === 'default'
+      ? ' ("default" is the v1 annotation\'s value: in v2 the project policy is useDefault: true)'
+      : policy.trim() === 'default'
+        ? ' (it is "default" with whitespace around it, and Cloud Run compares the value exactly)'
+        : '';
+  return `${field} is neither "default" nor a Cloud Run platform policy (projects/PROJECT/platforms/cloudRun/policies/NAME)${hint}; Cloud Run will reject it`;
 }
 
 function noteMisplacedAnnotations(doc: YamlDocument, shape: Shape, notes: string[]): void {
@@ -173,21 +193,31 @@ function stringAnnotation(annotations: Record<string, unknown>, key: string, pro
 
 const V2_BINAUTHZ_FIELDS = new Set(['useDefault', 'policy', 'breakglassJustification']);
 
-function v2Enforcement(setting: Record<string, unknown> | null, problems: string[]): EnforcementSetting {
-  if (!setting) return { mode: 'not-enforced', why: 'no binaryAuthorization field' };
+function v2Enforcement(value: unknown, problems: string[]): EnforcementSetting {
+  if (value === undefined || value === null) return { mode: 'not-enforced', why: 'no binaryAuthorization field' };
+  const setting = asRecord(value);
+  if (!setting) {
+    problems.push(`binaryAuthorization must be a mapping (useDefault, policy, breakglassJustification), not ${describeValue(value)}`);
+    return { mode: 'not-enforced', why: 'binaryAuthorization is not a mapping' };
+  }
   for (const key of Object.keys(setting)) {
     if (!V2_BINAUTHZ_FIELDS.has(key)) problems.push(`binaryAuthorization.${key} is not a field of Cloud Run's BinaryAuthorization`);
   }
   const { useDefault, policy, breakglassJustification: justification } = setting;
+  if (useDefault !== undefined && typeof useDefault !== 'boolean') problems.push('binaryAuthorization.useDefault must be true or false');
+  if (policy !== undefined && typeof policy !== 'string') problems.push('binaryAuthorization.policy must be a string');
+  if (justification !== undefined && typeof justification !== 'string') problems.push('binaryAuthorization.breakglassJustification must be a string');
+  // proto3: an empty string is the same as unset (reference Q9).
   const breakglass = typeof justification === 'string' && justification !== '' ? justification : null;
-  if (typeof policy === 'string' && policy !== '') {
-    if (useDefault === true) problems.push('binaryAuthorization sets both useDefault and policy, which are one of a kind (oneof)');
-    return enforcementFromPolicyValue(policy, breakglass, problems);
+  const named = typeof policy === 'string' && policy !== '' ? policy : null;
+  if (named !== null && useDefault !== undefined) {
+    problems.push('binaryAuthorization.useDefault and binaryAuthorization.policy are one of a kind (oneof): set only one');
+    if (useDefault === true) return { mode: 'default', breakglass };
   }
+  if (named !== null) return enforcementFromPolicyValue(named, breakglass, problems, 'binaryAuthorization.policy');
   if (useDefault === true) return { mode: 'default', breakglass };
   if (breakglass !== null) {
     problems.push('binaryAuthorization.breakglassJustification must be empty when useDefault is false or unset');
   }
-  if (useDefault !== undefined && typeof useDefault !== 'boolean') problems.push('binaryAuthorization.useDefault must be true or false');
   return { mode: 'not-enforced', why: 'binaryAuthorization.useDefault is false or unset' };
 }

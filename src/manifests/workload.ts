@@ -2,7 +2,11 @@
 
 export type WorkloadKind = 'Service' | 'Job';
 
-/** How the workload asks Cloud Run to enforce Binary Authorization (v1 annotation or v2 field). */
+/**
+ * How the workload asks Cloud Run to enforce Binary Authorization (v1 annotation or v2 field).
+ * `breakglass` is the justification; `''` is a v1 annotation present but empty, which Cloud Run may or may
+ * not honour (reference Q4), so the engine decides it only where both readings agree.
+ */
 export type EnforcementSetting =
   | { readonly mode: 'not-enforced'; readonly why: string }
   | { readonly mode: 'default'; readonly breakglass: string | null }
@@ -28,6 +32,8 @@ export interface Workload {
   readonly notes: readonly string[];
   /** Things that make the workload impossible to decide (no containers, contradictory settings). */
   readonly problems: readonly string[];
+  /** True when some of `problems` are about the enforcement setting itself, so that rewriting it is the fix. */
+  readonly invalidEnforcement?: boolean;
 }
 
 /** A document that is not a Cloud Run Service or Job: listed, never silently passed. */

@@ -1,6 +1,7 @@
 // The engine's answers: per container, per workload, per run. Each decision carries only the
 // reasons that can go with it, so "allow because always-deny" cannot be written down.
 import type { AttestationFailure } from '../attestations/verify-attestor.ts';
+import type { Fix } from './fix.ts';
 
 export type ContainerDecision =
   | { readonly decision: 'allow'; readonly reason: 'exempt' | 'always-allow' | 'attested' }
@@ -20,6 +21,8 @@ export type ContainerResult = ContainerDecision & {
   readonly detail: string;
   /** Under REQUIRE_ATTESTATION, what each required attestor said; empty otherwise. */
   readonly attestors: readonly AttestorResult[];
+  /** Alternatives, each enough on its own to remove the cause; empty when allowed or when nothing mechanical helps. */
+  readonly fixes: readonly Fix[];
 };
 
 export type Enforcement = 'enforced' | 'not-enforced' | 'breakglass' | 'named-policy';

@@ -1,8 +1,10 @@
 // The enforcer, as a pure function: Cloud Run's Binary Authorization decision for every
 // container of a Service or Job, from the project policy's allowlist and default rule.
-import { candidateNames, parseImageReference, type ImageReference } from '../images/reference.ts';
+import { candidateNames, isDockerHub, parseImageReference, type ImageReference } from '../images/reference.ts';
 import type { Workload } from '../manifests/workload.ts';
-import { matchesAllowlistPattern, type AllowlistPattern } from './allowlist.ts';
+import { BINAUTHZ_ANNOTATION, BREAKGLASS_ANNOTATION } from '../manifests/read-workloads.ts';
+import { matchesAllowlistPattern, type AllowlistPattern, type PatternMatch } from './allowlist.ts';
+import { allowlistFix, attestFix, describeFixes, dockerHubRegistryFix, PIN_HINT, type Fix } from './fix.ts';
 import type {
   AttestationLookup,
   AttestorResult,
@@ -26,12 +28,15 @@ export interface WorkloadResult extends Pick<Workload, 'kind' | 'name' | 'file' 
   /** One sentence on what the verdict means for this workload, and when Cloud Run applies it. */
   readonly summary: string;
   readonly containers: readonly ContainerResult[];
+  /** Fixes for the workload's own setting (enforcement, breakglass); each container carries its own. */
+  readonly fixes: readonly Fix[];
 }
 
 type Outcome = ContainerDecision & {
   readonly detail: string;
   readonly attestors?: readonly AttestorResult[];
   readonly digest?: string | null;
+  readonly fixes?: readonly Fix[];
 };
 
 export function evaluateWorkload(
@@ -40,35 +45,71 @@ export function evaluateWorkload(
   evidence: Evidence,
   options: EvaluationOptions,
 ): WorkloadResult {
-  const enforcement = enforcementOf(workload);
   const containers = workload.containers.map((spec) => {
     const image = spec.image ?? '';
     const outcome =
       workload.enforcement.mode === 'named-policy'
-        ? namedPolicyOutcome(workload.enforcement.policy)
+        ? namedPolicyOutcome(workload, workload.enforcement.policy)
         : evaluateImage(spec.image, policy, evidence);
-    return { attestors: [], digest: null, ...outcome, name: spec.name, image, line: spec.line };
+    return { attestors: [], digest: null, fixes: [], ...outcome, name: spec.name, image, line: spec.line };
   });
-  const verdict = workloadVerdict(enforcement, containers, workload.problems.length > 0, options);
+  const decided = decideWorkload(workload, containers, options);
   return {
     kind: workload.kind,
     name: workload.name,
     file: workload.file,
     line: workload.line,
-    enforcement,
-    verdict,
-    summary: summarize(workload, enforcement, verdict, options),
+    enforcement: decided.enforcement,
+    verdict: decided.verdict,
+    summary: summarize(workload, decided.enforcement, decided.verdict, options),
     containers,
     notes: workload.notes,
-    problems: workload.problems,
+    problems: [...workload.problems, ...decided.problems],
+    fixes: decided.fixes,
   };
 }
 
-function enforcementOf(workload: Workload): Enforcement {
+interface WorkloadDecision {
+  readonly enforcement: Enforcement;
+  readonly verdict: WorkloadVerdict;
+  readonly problems: readonly string[];
+  readonly fixes: readonly Fix[];
+}
+
+/**
+ * Enforcement first: a workload Cloud Run will not check fails whatever its containers are. An empty v1
+ * breakglass annotation is open (reference Q4): decided only where "honoured" and "not honoured" agree.
+ */
+function decideWorkload(workload: Workload, containers: readonly ContainerResult[], options: EvaluationOptions): WorkloadDecision {
   const setting = workload.enforcement;
-  if (setting.mode === 'not-enforced') return 'not-enforced';
-  if (setting.mode === 'named-policy') return 'named-policy';
-  return setting.breakglass !== null ? 'breakglass' : 'enforced';
+  const hasProblems = workload.problems.length > 0;
+  const ownFixes = workload.invalidEnforcement || setting.mode !== 'default' ? [enforcementFix(workload)] : [];
+  if (setting.mode === 'not-enforced') {
+    const verdict = options.requireEnforcement ? 'fail' : workloadVerdict('not-enforced', containers, hasProblems);
+    return { enforcement: 'not-enforced', verdict, problems: [], fixes: options.requireEnforcement || workload.invalidEnforcement ? ownFixes : [] };
+  }
+  const base: Enforcement = setting.mode === 'named-policy' ? 'named-policy' : 'enforced';
+  if (setting.breakglass === null) return { enforcement: base, verdict: workloadVerdict(base, containers, hasProblems), problems: [], fixes: ownFixes };
+  const honoured = workloadVerdict(setting.mode === 'named-policy' ? 'named-policy' : 'breakglass', containers, hasProblems);
+  if (setting.breakglass !== '') return { enforcement: base === 'named-policy' ? base : 'breakglass', verdict: honoured, problems: [], fixes: ownFixes };
+  const ignored = workloadVerdict(base, containers, hasProblems);
+  if (honoured === ignored) return { enforcement: base, verdict: honoured, problems: [], fixes: ownFixes };
+  return {
+    enforcement: base,
+    verdict: 'error',
+    problems: [
+      `${BREAKGLASS_ANNOTATION} is empty, and whether Cloud Run honours an empty justification is not documented: honoured, the verdict is ${honoured}; ignored, it is ${ignored}. Remove the annotation, or write the justification`,
+    ],
+    fixes: [...ownFixes, { kind: 'remove-annotation', key: BREAKGLASS_ANNOTATION }],
+  };
+}
+
+/** The one change that makes Cloud Run enforce the project policy: the v1 annotation, or the v2 field. */
+function enforcementFix(workload: Workload): Fix {
+  if (workload.api === 'v1') return { kind: 'set-annotation', key: BINAUTHZ_ANNOTATION, value: 'default' };
+  const setting = workload.enforcement;
+  const breakglass = setting.mode !== 'not-enforced' && setting.breakglass ? { breakglassJustification: setting.breakglass } : {};
+  return { kind: 'set-field', path: 'binaryAuthorization', value: { useDefault: true, ...breakglass } };
 }
 
 /** Every image a Service or Job deploys is checked; one denied image fails the revision or execution. */
@@ -108,98 +149,140 @@ function withResolvedTag(image: ImageReference, evidence: Evidence): Resolved {
 function decideImage(image: ImageReference, policy: Policy, attestations: AttestationLookup, tagProblem: string | null): Outcome {
   const exemption = exemptionOf(policy.allowlist, image);
   if (exemption.state === 'exempt') {
-    return { decision: 'allow', reason: 'exempt', detail: `exempt by admissionWhitelistPatterns \`${exemption.pattern}\`` };
+    const patterns = [...new Set(exemption.patterns)];
+    const how = patterns.length === 1 ? `\`${patterns[0]}\`` : `${patterns.map((p) => `\`${p}\``).join(', ')}, under every spelling Cloud Run may use`;
+    return { decision: 'allow', reason: 'exempt', detail: `exempt by admissionWhitelistPatterns ${how}` };
   }
-  const unresolved = tagProblem ? `the tag could not be resolved: ${tagProblem}` : PIN_FIX;
-  const ruled = withEnforcementMode(applyRule(policy.defaultRule, image, attestations, unresolved), policy.defaultRule);
+  const ruled = withEnforcementMode(applyRule(policy.defaultRule, image, attestations, tagProblem), policy.defaultRule);
   if (exemption.state === 'not-exempt' || ruled.decision === 'allow') return ruled;
-  return exemption.state === 'needs-digest'
-    ? {
-        decision: 'error',
-        reason: 'unresolved-tag',
-        detail: `whether \`${exemption.pattern}\` exempts this image depends on the digest that tag ${image.tag ?? 'latest'} points to. ${unresolved}`,
-      }
-    : {
-        decision: 'error',
-        reason: 'ambiguous-name',
-        detail: `\`${exemption.pattern}\` exempts this Docker Hub image only under the spelling ${exemption.name}, and how Cloud Run spells Docker Hub images is not documented. Write the image and the pattern fully qualified (docker.io/library/NAME@sha256:...), or mirror it into Artifact Registry`,
-      };
+  if (exemption.state === 'needs-digest') {
+    return {
+      decision: 'error',
+      reason: 'unresolved-tag',
+      detail: `whether \`${exemption.pattern}\` exempts this image depends on the digest that tag ${image.tag ?? 'latest'} points to. ${unresolvedTag(tagProblem)}`,
+      fixes: [{ kind: 'pin-digest', image: image.written }],
+    };
+  }
+  const fixes = withRegistryFix(image, [allowlistFix(exemption.unmatched, image.digest)]);
+  return {
+    decision: 'error',
+    reason: 'ambiguous-name',
+    detail: `\`${exemption.pattern}\` exempts this Docker Hub image only under the spelling ${exemption.matched}, not under ${exemption.unmatched.join(' or ')}, and how Cloud Run spells Docker Hub images is not documented. ${describeFixes(fixes)}`,
+    fixes,
+  };
 }
 
-const PIN_FIX = 'Pin the image by digest (IMAGE@sha256:...), or run live (--project) so the tag is resolved through the registry';
+/** The sentence that goes with a pin-digest fix: why the digest is unknown, then how to pin it. */
+function unresolvedTag(tagProblem: string | null): string {
+  return tagProblem ? `the tag could not be resolved: ${tagProblem}. ${PIN_HINT}` : PIN_HINT;
+}
+
+/** For Docker Hub, mirroring into Artifact Registry is always an alternative: it removes the spelling question. */
+function withRegistryFix(image: ImageReference, fixes: readonly (Fix | null)[]): Fix[] {
+  const listed = fixes.filter((fix): fix is Fix => fix !== null);
+  return isDockerHub(image) ? [...listed, dockerHubRegistryFix(image.repository)] : listed;
+}
 
 type Exemption =
-  | { readonly state: 'exempt'; readonly pattern: string }
+  | { readonly state: 'exempt'; readonly pattern: string; readonly patterns: readonly string[] }
   | { readonly state: 'not-exempt' }
   | { readonly state: 'needs-digest'; readonly pattern: string }
-  | { readonly state: 'ambiguous-name'; readonly pattern: string; readonly name: string };
+  | { readonly state: 'ambiguous-name'; readonly pattern: string; readonly matched: string; readonly unmatched: readonly string[] };
 
-/** An image is exempt when any pattern matches it; undecidable when that depends on an unknown digest or spelling. */
+/**
+ * Each spelling Cloud Run may use (one, except for Docker Hub) is exempt when any pattern matches it; the
+ * image is exempt when every spelling is, undecidable when that depends on an unknown digest or on the spelling.
+ */
 export function exemptionOf(allowlist: readonly AllowlistPattern[], image: ImageReference): Exemption {
-  const names = candidateNames(image);
-  let undecided: Exemption = { state: 'not-exempt' };
-  for (const pattern of allowlist) {
-    const answers = names.map((name) => matchesAllowlistPattern(pattern, name, image.digest));
-    if (answers.every((answer) => answer === 'match')) return { state: 'exempt', pattern: pattern.text };
-    if (undecided.state !== 'not-exempt') continue;
-    if (answers.includes('needs-digest')) undecided = { state: 'needs-digest', pattern: pattern.text };
-    else if (answers.includes('match')) {
-      undecided = { state: 'ambiguous-name', pattern: pattern.text, name: names[answers.indexOf('match')] ?? image.writtenName };
-    }
+  const readings = candidateNames(image).map((name) => ({ name, ...spellingExemption(allowlist, name, image.digest) }));
+  const matched = readings.filter((r) => r.answer === 'match');
+  const unmatched = readings.filter((r) => r.answer === 'no-match');
+  const first = matched[0];
+  if (first !== undefined && matched.length === readings.length) {
+    return { state: 'exempt', pattern: first.pattern ?? '', patterns: matched.map((r) => r.pattern ?? '') };
   }
-  return undecided;
+  if (first !== undefined && unmatched.length > 0) {
+    return { state: 'ambiguous-name', pattern: first.pattern ?? '', matched: first.name, unmatched: unmatched.map((r) => r.name) };
+  }
+  const digestDecides = readings.find((r) => r.answer === 'needs-digest');
+  return digestDecides ? { state: 'needs-digest', pattern: digestDecides.pattern ?? '' } : { state: 'not-exempt' };
 }
 
-function applyRule(rule: AdmissionRule, image: ImageReference, attestations: AttestationLookup, unresolved: string): Outcome {
+function spellingExemption(allowlist: readonly AllowlistPattern[], name: string, digest: string | null): { answer: PatternMatch; pattern: string | null } {
+  let undecided: string | null = null;
+  for (const pattern of allowlist) {
+    const answer = matchesAllowlistPattern(pattern, name, digest);
+    if (answer === 'match') return { answer, pattern: pattern.text };
+    if (answer === 'needs-digest') undecided ??= pattern.text;
+  }
+  return undecided === null ? { answer: 'no-match', pattern: null } : { answer: 'needs-digest', pattern: undecided };
+}
+
+function applyRule(rule: AdmissionRule, image: ImageReference, attestations: AttestationLookup, tagProblem: string | null): Outcome {
   switch (rule.evaluationMode) {
     case 'ALWAYS_ALLOW':
       return { decision: 'allow', reason: 'always-allow', detail: 'allowed by the default rule (ALWAYS_ALLOW)' };
-    case 'ALWAYS_DENY':
+    case 'ALWAYS_DENY': {
+      const fixes = withRegistryFix(image, [allowlistFix(candidateNames(image), image.digest)]);
       return {
         decision: 'deny',
         reason: 'always-deny',
-        detail: `Container image '${enforcerName(image)}' is not authorized by policy. Denied by an ALWAYS_DENY admission rule. Fix: exempt it in admissionWhitelistPatterns (for example \`${image.writtenName}@*\`) or change the default rule`,
+        detail: `Container image '${enforcerName(image)}' is not authorized by policy. Denied by an ALWAYS_DENY admission rule. ${describeFixes(fixes)}; or change the default rule`,
+        fixes,
       };
+    }
     case 'REQUIRE_ATTESTATION':
-      return requireAttestation(rule.requireAttestationsBy, image, attestations, unresolved);
+      return requireAttestation(rule.requireAttestationsBy, image, attestations, tagProblem);
   }
 }
 
-function requireAttestation(attestors: readonly string[], image: ImageReference, attestations: AttestationLookup, unresolved: string): Outcome {
+function requireAttestation(attestors: readonly string[], image: ImageReference, attestations: AttestationLookup, tagProblem: string | null): Outcome {
   if (image.digest === null) {
     return {
       decision: 'error',
       reason: 'unresolved-tag',
-      detail: `attestations bind digests, and the digest of tag ${image.tag ?? 'latest'} is not known. ${unresolved}`,
+      detail: `attestations bind digests, and the digest of tag ${image.tag ?? 'latest'} is not known. ${unresolvedTag(tagProblem)}`,
+      fixes: [{ kind: 'pin-digest', image: image.written }],
     };
   }
-  const results = attestors.map((attestor) => attestations(attestor, candidateNames(image), image.digest as string));
-  const undecidable = results.filter((r) => r.outcome === 'undecidable');
+  const digest = image.digest;
+  // Each spelling is one reading of how Cloud Run names the image (Docker Hub: several); decide where all agree.
+  const readings = candidateNames(image).map((name) => ({ name, results: attestors.map((attestor) => attestations(attestor, [name], digest)) }));
+  const results = readings[0]?.results ?? [];
+  const undecidable = readings.flatMap((r) => r.results).filter((r) => r.outcome === 'undecidable');
   if (undecidable.length > 0) {
-    return { decision: 'error', reason: 'attestation-unavailable', detail: undecidable.map((r) => r.detail).join('; '), attestors: results };
+    return { decision: 'error', reason: 'attestation-unavailable', detail: [...new Set(undecidable.map((r) => r.detail))].join('; '), attestors: results };
   }
-  const missing = results.filter((r) => r.outcome === 'not-verified');
-  if (missing.length === 0) {
+  const short = readings.filter((r) => r.results.some((result) => result.outcome !== 'verified'));
+  if (short.length === 0) {
     return { decision: 'allow', reason: 'attested', detail: `attested by ${results.map((r) => r.attestor).join(' and ')}`, attestors: results };
   }
-  return { decision: 'deny', reason: 'missing-attestation', detail: missingDetail(image, results, missing), attestors: results };
+  const missing = [...new Set(short.flatMap((r) => r.results.filter((result) => result.outcome !== 'verified').map((result) => result.attestor)))];
+  const fixes = [attestFix(missing, short.map((r) => `${r.name}@${digest}`))].filter((fix): fix is Fix => fix !== null);
+  if (short.length < readings.length) {
+    return {
+      decision: 'error',
+      reason: 'ambiguous-name',
+      detail: `this Docker Hub image is attested only under some of the spellings Cloud Run may use (not under ${short.map((r) => r.name).join(' or ')}), and how Cloud Run spells Docker Hub images is not documented. ${describeFixes(fixes)}`,
+      attestors: results,
+      fixes,
+    };
+  }
+  const shown = short[0]?.results ?? results;
+  return { decision: 'deny', reason: 'missing-attestation', detail: missingDetail(image, shown, fixes), attestors: shown, fixes };
 }
 
-function missingDetail(image: ImageReference, results: readonly AttestorResult[], missing: readonly AttestorResult[]): string {
-  const name = enforcerName(image);
+function missingDetail(image: ImageReference, results: readonly AttestorResult[], fixes: readonly Fix[]): string {
+  const missing = results.filter((r) => r.outcome !== 'verified');
   const attested = results.filter((r) => r.outcome === 'verified').map((r) => r.attestor);
   return [
-    `Container image '${name}' is not authorized by policy.`,
+    `Container image '${enforcerName(image)}' is not authorized by policy.`,
     ...missing.map((r) => `Denied by attestor ${r.attestor}: ${r.detail.replace(/\.$/, '')}.`),
     attested.length > 0 ? `Attested by ${attested.join(', ')}.` : '',
-    `Fix: attest the digest, e.g. ${missing.map((r) => attestCommand(name, r.attestor)).join('; ')}`,
+    describeFixes(fixes),
   ]
     .filter(Boolean)
     .join(' ');
-}
-
-function attestCommand(image: string, attestor: string): string {
-  return `\`binauthz-gate attest --attestor ${attestor} --kms-key-version KEY_VERSION ${image}\``;
 }
 
 function withEnforcementMode(outcome: Outcome, rule: AdmissionRule): Outcome {
@@ -212,28 +295,25 @@ function withEnforcementMode(outcome: Outcome, rule: AdmissionRule): Outcome {
   };
 }
 
-function namedPolicyOutcome(policy: string): Outcome {
+function namedPolicyOutcome(workload: Workload, policy: string): Outcome {
+  const fixes = [enforcementFix(workload)];
   return {
     decision: 'error',
     reason: 'named-policy',
-    detail: `the workload names the Cloud Run platform policy ${policy}, whose schema Google does not publish: binauthz-gate cannot evaluate it (use "default" to apply the project policy)`,
+    detail: `the workload names a Cloud Run platform policy${PLATFORM_POLICY_NAME.test(policy) ? ` (${policy})` : ''}, whose schema Google does not publish: binauthz-gate cannot evaluate it. To apply the project policy instead: ${describeFixes(fixes).replace(/^Fix: /, '')}`,
+    fixes,
   };
 }
+
+const PLATFORM_POLICY_NAME = /^projects\/[a-z0-9-]+\/platforms\/cloudRun\/policies\/[A-Za-z0-9_-]+$/;
 
 /** The enforcer names images as REPO@DIGEST; without a digest, the best we can say is the reference as written. */
 function enforcerName(image: ImageReference): string {
   return image.digest ? `${image.writtenName}@${image.digest}` : image.written;
 }
 
-
-function workloadVerdict(
-  enforcement: Enforcement,
-  containers: readonly ContainerResult[],
-  hasProblems: boolean,
-  options: EvaluationOptions,
-): WorkloadVerdict {
+function workloadVerdict(enforcement: Enforcement, containers: readonly ContainerResult[], hasProblems: boolean): WorkloadVerdict {
   if (hasProblems || enforcement === 'named-policy' || containers.some((c) => c.decision === 'error')) return 'error';
-  if (enforcement === 'not-enforced' && options.requireEnforcement) return 'fail';
   const denied = containers.some((c) => c.decision === 'deny');
   const dryRun = containers.some((c) => c.decision === 'dryrun-deny');
   if (enforcement === 'breakglass') return denied || dryRun ? 'warn' : 'pass';
@@ -242,13 +322,17 @@ function workloadVerdict(
 
 function summarize(workload: Workload, enforcement: Enforcement, verdict: WorkloadVerdict, options: EvaluationOptions): string {
   const blocked = workload.kind === 'Job' ? 'the Job updates, but every execution fails' : 'the revision fails to deploy';
-  if (verdict === 'error') return 'could not be decided: see the errors below; the gate fails closed';
   if (enforcement === 'not-enforced') {
     const why = workload.enforcement.mode === 'not-enforced' ? workload.enforcement.why : '';
+    const fix =
+      workload.api === 'v1'
+        ? `Fix: add ${BINAUTHZ_ANNOTATION}: default to the ${workload.kind}'s metadata.annotations`
+        : describeFixes([enforcementFix(workload)]);
     return options.requireEnforcement
-      ? `Cloud Run will not check its images (${why}); an organization requiring Binary Authorization (constraints/run.allowedBinaryAuthorizationPolicies) rejects it. Fix: add run.googleapis.com/binary-authorization: default to the ${workload.kind}'s metadata.annotations`
+      ? `Cloud Run will not check its images (${why}); an organization requiring Binary Authorization (constraints/run.allowedBinaryAuthorizationPolicies) rejects it. ${fix}`
       : `Cloud Run will not check its images (${why}); verdict shown for when enforcement is on`;
   }
+  if (verdict === 'error') return 'could not be decided: see the errors below; the gate fails closed';
   if (enforcement === 'breakglass') {
     return verdict === 'warn'
       ? 'breakglass: deploys although the policy would deny it, and the bypass is written to the audit log'

@@ -53,9 +53,11 @@ export function attestationRequests(images: readonly ImageReference[], policy: P
   for (const written of images) {
     const image = withDigest(written, tags);
     if (image.digest === null || exemptionOf(policy.allowlist, image).state === 'exempt') continue;
-    const names = candidateNames(image);
-    for (const attestor of rule.requireAttestationsBy) {
-      requests.set(requestKey(attestor, names, image.digest), { attestor, names, digest: image.digest });
+    // One request per spelling: each is one reading of how Cloud Run names a Docker Hub image.
+    for (const name of candidateNames(image)) {
+      for (const attestor of rule.requireAttestationsBy) {
+        requests.set(requestKey(attestor, [name], image.digest), { attestor, names: [name], digest: image.digest });
+      }
     }
   }
   return [...requests.values()];

@@ -1,6 +1,7 @@
 // The report every front end prints: the JSON contract of shared/conformance/README.md, plus
 // what a person needs to act on it (skipped documents, policy notes, a summary per workload).
 import type { RunVerdict, WorkloadVerdict } from '../policy/decision.ts';
+export type { Fix } from '../policy/fix.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
 import type { Policy } from '../policy/policy.ts';
 import type { SkippedDocument } from '../manifests/workload.ts';
@@ -36,9 +37,14 @@ export function buildReport(
   return { verdict: runVerdict(workloads, errors), policy, workloads, skipped, errors };
 }
 
-/** error if anything could not be decided, else fail if any workload fails, else pass (warnings pass). */
+/**
+ * error if anything could not be decided, else fail if any workload fails, else pass (warnings pass). A
+ * container in error keeps the run in error (exit 2) even when its workload already fails for not asking
+ * Cloud Run to enforce: the fix for enforcement is there, but that image was still not checked.
+ */
 export function runVerdict(workloads: readonly WorkloadResult[], errors: readonly ReportError[]): RunVerdict {
-  if (errors.length > 0 || workloads.some((w) => w.verdict === 'error')) return 'error';
+  const undecided = (w: WorkloadResult) => w.verdict === 'error' || w.containers.some((c) => c.decision === 'error');
+  if (errors.length > 0 || workloads.some(undecided)) return 'error';
   return workloads.some((w) => w.verdict === 'fail') ? 'fail' : 'pass';
 }
 

@@ -152,3 +152,69 @@ describe('readWorkloads', () => {
     assert.equal(typeof set.problems[0]?.line, 'number');
   });
 });
+
+describe('readWorkloads: enforcement edges as the reference documents them', () => {
+  const v2 = (binaryAuthorization: unknown) =>
+    readWorkloads('x.json', JSON.stringify({ name: 'svc', binaryAuthorization, template: { containers: [{ image: `gcr.io/p/app@${DIGEST}` }] } })).workloads[0];
+
+  it('compares the annotation exactly: "default " and a block scalar "default\\n" are other values, so named policies Cloud Run rejects', () => {
+    for (const value of ['"default "', '" default"', '|\n      default', 'Default']) {
+      const [web] = readWorkloads('w.yaml', service(`    run.googleapis.com/binary-authorization: ${value}\n`)).workloads;
+      assert.equal(web?.enforcement.mode, 'named-policy', value);
+      assert.equal(web?.invalidEnforcement, true, value);
+      assert.match(web?.problems.join() ?? '', /run\.googleapis\.com\/binary-authorization is neither "default" nor a Cloud Run platform policy/, value);
+    }
+    const [spaced] = readWorkloads('w.yaml', service('    run.googleapis.com/binary-authorization: "default "\n')).workloads;
+    assert.match(spaced?.problems[0] ?? '', /whitespace around it/);
+    assert.ok(!(spaced?.problems[0] ?? '').includes('"default "'), 'the raw value is not quoted back');
+  });
+
+  it('an empty annotation is not enforced; exactly default is', () => {
+    assert.equal(readWorkloads('w.yaml', service('    run.googleapis.com/binary-authorization: ""\n')).workloads[0]?.enforcement.mode, 'not-enforced');
+    const exact = readWorkloads('w.yaml', service('    run.googleapis.com/binary-authorization: default\n')).workloads[0];
+    assert.deepEqual([exact?.enforcement.mode, exact?.invalidEnforcement, exact?.problems], ['default', false, []]);
+  });
+
+  it('a platform policy path needs policies/ (the v2 proto comment without it is a doc error)', () => {
+    const [web] = readWorkloads('w.yaml', service('    run.googleapis.com/binary-authorization: projects/p/platforms/cloudRun/strict\n')).workloads;
+    assert.equal(web?.enforcement.mode, 'named-policy');
+    assert.equal(web?.problems.length, 1);
+  });
+
+  it('v2 policy must be a platform policy path: "default" is an error naming the field', () => {
+    const named = v2({ policy: 'default' });
+    assert.equal(named?.enforcement.mode, 'named-policy');
+    assert.match(named?.problems.join() ?? '', /binaryAuthorization\.policy is neither "default" nor a Cloud Run platform policy.*useDefault: true/);
+    assert.deepEqual(v2({ policy: 'projects/p/platforms/cloudRun/policies/x' })?.problems, []);
+  });
+
+  it('v2 {} and useDefault: false are not enforced, without a problem', () => {
+    for (const setting of [{}, { useDefault: false }, { policy: '' }, { useDefault: false, breakglassJustification: '' }]) {
+      const workload = v2(setting);
+      assert.equal(workload?.enforcement.mode, 'not-enforced', JSON.stringify(setting));
+      assert.deepEqual(workload?.problems, [], JSON.stringify(setting));
+    }
+  });
+
+  it('v2 useDefault together with policy is an error naming both fields', () => {
+    for (const useDefault of [true, false]) {
+      const workload = v2({ useDefault, policy: 'projects/p/platforms/cloudRun/policies/x' });
+      assert.match(workload?.problems.join() ?? '', /binaryAuthorization\.useDefault and binaryAuthorization\.policy are one of a kind/);
+      assert.equal(workload?.invalidEnforcement, true);
+    }
+  });
+
+  it('a v2 binaryAuthorization that is not a mapping, and v1 annotations that are not one, are problems, not "not enforced" silently', () => {
+    const text = v2('default');
+    assert.equal(text?.enforcement.mode, 'not-enforced');
+    assert.match(text?.problems.join() ?? '', /binaryAuthorization must be a mapping/);
+    const listed = readWorkloads('w.yaml', 'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: w\n  annotations:\n  - run.googleapis.com/binary-authorization=default\nspec:\n  template:\n    spec:\n      containers:\n      - image: gcr.io/p/a:1\n').workloads[0];
+    assert.match(listed?.problems.join() ?? '', /metadata\.annotations \(line 5\) must be a mapping/);
+  });
+
+  it('a v2 empty breakglassJustification is absent; a v1 empty breakglass is kept open as ""', () => {
+    assert.deepEqual(v2({ useDefault: true, breakglassJustification: '' })?.enforcement, { mode: 'default', breakglass: null });
+    const [web] = readWorkloads('w.yaml', service('    run.googleapis.com/binary-authorization: default\n    run.googleapis.com/binary-authorization-breakglass:\n')).workloads;
+    assert.deepEqual(web?.enforcement, { mode: 'default', breakglass: '' });
+  });
+});

@@ -191,10 +191,12 @@ function workload(i: number, overrides: Partial<WorkloadResult> = {}): WorkloadR
         reason: 'always-deny',
         detail: `Container image '${image}' is not authorized by policy. Denied by an ALWAYS_DENY admission rule.`,
         attestors: [],
+        fixes: [],
       },
     ],
     notes: [],
     problems: [],
+    fixes: [],
     ...overrides,
   };
 }
