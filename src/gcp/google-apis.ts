@@ -30,6 +30,8 @@ export interface GoogleApis {
   listAttestationOccurrences(note: string, digest: string): Promise<unknown[]>;
   /** Creates an occurrence under `projects/PROJECT`; retried only when Google did not take it (429). */
   createOccurrence(project: string, occurrence: AttestationOccurrenceBody): Promise<unknown>;
+  /** Deletes `projects/P/occurrences/ID` (attest removes only its own duplicate); retried only on 429, like creating. */
+  deleteOccurrence(name: string): Promise<void>;
   /** The key version's algorithm as Cloud KMS names it, e.g. EC_SIGN_P256_SHA256. */
   getKeyVersionAlgorithm(keyVersion: string): Promise<string>;
   /** Signs a digest the caller computed; returns the signature bytes. */
@@ -49,6 +51,7 @@ const ROLES = {
   attestor: 'roles/binaryauthorization.attestorsViewer on the attestor',
   occurrences: "roles/containeranalysis.occurrences.viewer on the attestor's note project",
   create: "roles/containeranalysis.notes.attacher on the attestor's note and roles/containeranalysis.occurrences.editor on the project",
+  remove: 'roles/containeranalysis.occurrences.editor on the project',
   kmsRead: 'roles/cloudkms.viewer (or roles/cloudkms.signerVerifier) on the key',
   kmsSign: 'roles/cloudkms.signerVerifier (or roles/cloudkms.signer) on the key',
 } as const;
@@ -117,6 +120,12 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
           (await analysis.projects.occurrences.create({ parent: `projects/${project}`, requestBody: { ...occurrence, attestation: { ...occurrence.attestation, signatures: [...occurrence.attestation.signatures] } } }, { retry: false, timeout, signal })).data,
         onlyWhenNotTaken,
       ),
+    deleteOccurrence: async (name) => {
+      await call(`delete occurrence ${name}`, { api: 'Container Analysis', action: `delete occurrence ${name}`, role: ROLES.remove }, async (timeout, signal) =>
+        (await analysis.projects.occurrences.delete({ name }, { retry: false, timeout, signal })).data,
+        onlyWhenNotTaken,
+      );
+    },
     getKeyVersionAlgorithm: async (keyVersion) => {
       const version = await call(`key version ${keyVersion}`, { api: 'Cloud KMS', action: `get key version ${keyVersion}`, role: ROLES.kmsRead }, async (timeout, signal) =>
         (await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.get({ name: keyVersion }, { retry: false, timeout, signal })).data,
