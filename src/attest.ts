@@ -310,7 +310,7 @@ async function converge(base: RecordBase, mine: Stamped, attestor: Attestor, api
   if (mine.createTime === null) return withNote('Container Analysis gave the new occurrence no createTime, so a duplicate made concurrently could not be looked for');
   let listed: unknown[];
   try {
-    listed = await apis.listAttestationOccurrences(attestor.noteReference, image.digest);
+    listed = await apis.listAttestationOccurrences(attestor.noteReference, image.digest, `after creating ${mine.name}`);
   } catch (error) {
     return withNote(`could not list again to look for a duplicate made concurrently: ${messageOf(error)}`);
   }

@@ -17,13 +17,15 @@ const ATTESTOR = 'projects/p1/attestors/a1';
 const NOTE = 'projects/p1/notes/n1';
 const GCLOUD_IMAGE = 'us-docker.pkg.dev/p1/repo/app';
 const GCLOUD_DIGEST = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
+const REGISTRY_HOSTS = ['us-docker.pkg.dev', 'gcr.io', 'docker.io', 'localhost:5000', 'europe-docker.pkg.dev'];
+const REPOSITORIES = ['p1/repo/app', 'p1/sidecars/otel', 'p1/api', 'p1/app', 'library/nginx', 'cloudflare/cloudflared', 'team/app', 'p1/r/app'];
 const gcloudFixture = (name: string) => readFileSync(new URL(`./fixtures/gcloud/${name}`, import.meta.url), 'utf8');
 const gcloudRequests = JSON.parse(gcloudFixture('requests.json')) as { method: string; path: string; body: string }[];
 
 interface AttestJson {
-  attestations: { image: string; digest: string; attestor: string; occurrence: string; created: boolean }[];
+  attestations: { image: string; digest: string; attestor: string; occurrence: string; outcome: string; created: boolean; removed: string | null }[];
   skipped: { image: string; reason: string }[];
-  errors: { image: string | null; message: string }[];
+  errors: { image: string | null; kind: string; message: string }[];
 }
 
 function pem(key: KeyObject): string {
@@ -38,6 +40,7 @@ describe('binauthz-gate attest', () => {
   beforeEach(async () => {
     google = await startFakeGoogle();
     registry = await startFakeRegistry();
+    for (const repository of REPOSITORIES) registry.pushManifest(repository, 'built', 'hello');
     const kms = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     localKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
     google.state.kmsKeys.set(KEY_VERSION, { privateKey: kms.privateKey, algorithm: 'EC_SIGN_P256_SHA256' });
@@ -62,8 +65,9 @@ describe('binauthz-gate attest', () => {
     await registry.close();
   });
 
-  const attest = (args: string[]) =>
-    runCliJson<AttestJson>(['attest', '--attestor', ATTESTOR, '--format', 'json', '--registry-mirror', `us-docker.pkg.dev=${registry.url}`, ...args], { env: google.env() });
+  // Every registry host the tests name goes to the loopback registry, which holds GCLOUD_DIGEST (sha256 of "hello") in each repository.
+  const mirrors = () => REGISTRY_HOSTS.flatMap((host) => ['--registry-mirror', `${host}=${registry.url}`]);
+  const attest = (args: string[]) => runCliJson<AttestJson>(['attest', '--attestor', ATTESTOR, '--format', 'json', ...mirrors(), ...args], { env: google.env() });
 
   const posts = () => google.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/occurrences'));
 
@@ -154,14 +158,15 @@ describe('binauthz-gate attest', () => {
     assert.equal(code, 0, stdout);
     assert.deepEqual([report.attestations[0]?.image, report.attestations[0]?.digest], [`${GCLOUD_IMAGE}:v7`, GCLOUD_DIGEST]);
     assert.equal(JSON.parse(posts()[0]?.body ?? '{}').resourceUri, `${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`);
-    const text = await runCli(['attest', '--attestor', ATTESTOR, '--kms-key-version', KEY_VERSION, '--registry-mirror', `us-docker.pkg.dev=${registry.url}`, `${GCLOUD_IMAGE}:v7`], { env: google.env() });
+    const text = await runCli(['attest', '--attestor', ATTESTOR, '--kms-key-version', KEY_VERSION, ...mirrors(), `${GCLOUD_IMAGE}:v7`], { env: google.env() });
     assert.match(text.stdout, /already attested[\s\S]*tag v7 resolved to sha256:2cf2/);
   });
 
   it('attests from manifests only what the policy sends to this attestor', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'attest-manifests-'));
     writeFileSync(join(dir, 'web.yaml'), `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n      - image: us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}\n`);
-    const { code, report } = await attest(['--kms-key-version', KEY_VERSION, '--project', 'p1', '--from-manifests', dir]);
+    const images = [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`, `us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`];
+    const { code, report } = await attest(['--kms-key-version', KEY_VERSION, '--project', 'p1', '--from-manifests', dir, ...images]);
     assert.equal(code, 0, JSON.stringify(report));
     assert.deepEqual(report.attestations.map((a) => a.image), [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`]);
     assert.deepEqual(report.skipped.map((s) => s.image), [`us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`]);

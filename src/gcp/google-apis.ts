@@ -26,8 +26,11 @@ export interface GoogleApiSettings {
 export interface GoogleApis {
   getPolicy(project: string): Promise<unknown>;
   getAttestor(name: string): Promise<unknown>;
-  /** Every ATTESTATION occurrence on `note` whose resource URL ends with `digest`, all pages. */
-  listAttestationOccurrences(note: string, digest: string): Promise<unknown[]>;
+  /**
+   * Every ATTESTATION occurrence on `note` whose resource URL ends with `digest`, all pages. The run asks each
+   * question once; `round` (attest's list after creating) makes the same list a new question.
+   */
+  listAttestationOccurrences(note: string, digest: string, round?: string): Promise<unknown[]>;
   /** Creates an occurrence under `projects/PROJECT`; retried only when Google did not take it (429). */
   createOccurrence(project: string, occurrence: AttestationOccurrenceBody): Promise<unknown>;
   /** Deletes `projects/P/occurrences/ID` (attest removes only its own duplicate); retried only on 429, like creating. */
@@ -94,12 +97,12 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
       call(`attestor ${name}`, attestorCall(name), async (timeout, signal) =>
         (await binauthz.projects.attestors.get({ name }, { retry: false, timeout, signal })).data,
       ),
-    listAttestationOccurrences: async (note, digest) => {
+    listAttestationOccurrences: async (note, digest, round = '') => {
       const occurrences: unknown[] = [];
       let pageToken: string | undefined;
       do {
         const token = pageToken;
-        const page = await call(`occurrences ${note} ${digest} ${token ?? ''}`, listCall(note, digest), async (timeout, signal) =>
+        const page = await call(`occurrences ${note} ${digest} ${token ?? ''} ${round}`, listCall(note, digest), async (timeout, signal) =>
           (
             await analysis.projects.notes.occurrences.list(
               { name: note, filter: `has_suffix(resourceUrl, "${digest}")`, pageSize: PAGE_SIZE, ...(token ? { pageToken: token } : {}) },

@@ -4,7 +4,7 @@ import { clean } from './format-text.ts';
 
 export function attestJson(report: AttestReport) {
   return {
-    attestations: report.attestations.map(({ image, digest, attestor, occurrence, outcome, created, removed }) => ({ image, digest, attestor, occurrence, outcome, created, removed })),
+    attestations: report.attestations.map(({ image, digest, attestor, occurrence, outcome, created, removed, notes }) => ({ image, digest, attestor, occurrence, outcome, created, removed, notes })),
     skipped: report.skipped,
     errors: report.failures.map(({ image, kind, message }) => ({ image, kind, message })),
   };
