@@ -1,10 +1,10 @@
 // The attest step end to end: the built CLI against loopback Google (Cloud KMS signing with a
 // key the test server holds) and registry servers. What it creates must carry gcloud's bytes,
 // verify with the check's verifier, make `check` pass, and never be duplicated.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
@@ -26,6 +26,17 @@ interface AttestJson {
   attestations: { image: string; digest: string; attestor: string; occurrence: string; outcome: string; created: boolean; removed: string | null }[];
   skipped: { image: string; reason: string }[];
   errors: { image: string | null; kind: string; message: string }[];
+}
+
+const temps: string[] = [];
+after(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
 }
 
 function pem(key: KeyObject): string {
@@ -94,7 +105,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('makes check pass, and a second run creates nothing', async () => {
-    const service = join(mkdtempSync(join(tmpdir(), 'attest-')), 'app.yaml');
+    const service = join(tempDir('attest-'), 'app.yaml');
     writeFileSync(service, `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: app\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n`);
     const before = await runCli(['check', '--project', 'p1', service], { env: google.env() });
     assert.equal(before.code, 1, 'denied before attesting');
@@ -102,6 +113,8 @@ describe('binauthz-gate attest', () => {
     const second = await attest(['--kms-key-version', KEY_VERSION, `${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`]);
     assert.equal(second.code, 0);
     assert.equal(second.report.attestations[0]?.created, false);
+    assert.equal(second.report.attestations[0]?.outcome, 'existing');
+    assert.equal(first.report.attestations[0]?.outcome, 'created');
     assert.equal(second.report.attestations[0]?.occurrence, first.report.attestations[0]?.occurrence);
     assert.equal(posts().length, 1, 'one occurrence, ever');
     assert.equal(google.state.occurrences.length, 1);
@@ -110,7 +123,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('signs with a local RSA-PSS key under the id the attestor holds', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attest-key-'));
+    const dir = tempDir('attest-key-');
     writeFileSync(join(dir, 'key.pem'), localKey.privateKey.export({ type: 'pkcs1', format: 'pem' }));
     const { code, report, stdout, stderr } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
     assert.equal(code, 0, JSON.stringify(report));
@@ -119,7 +132,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('refuses a key id the attestor does not hold, naming the ids it holds, and creates nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attest-key-'));
+    const dir = tempDir('attest-key-');
     writeFileSync(join(dir, 'key.pem'), localKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const { code, report } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;other', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
     assert.equal(code, 2);
@@ -129,7 +142,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('refuses a local key that cannot make the signature the attestor expects', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attest-key-'));
+    const dir = tempDir('attest-key-');
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(join(dir, 'key.pem'), ec.privateKey.export({ type: 'sec1', format: 'pem' }));
     const { code, report } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
@@ -163,7 +176,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('attests from manifests only what the policy sends to this attestor', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attest-manifests-'));
+    const dir = tempDir('attest-manifests-');
     writeFileSync(join(dir, 'web.yaml'), `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n      - image: us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}\n`);
     const images = [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`, `us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`];
     const { code, report } = await attest(['--kms-key-version', KEY_VERSION, '--project', 'p1', '--from-manifests', dir, ...images]);
