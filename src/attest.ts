@@ -162,15 +162,16 @@ async function collectTargets(settings: AttestSettings, live: LiveServices, repo
     settings.images.map(async (image) => {
       const target = await toTarget(image, live);
       if ('problem' in target) report.failures.push({ image, kind: 'bad-input', message: target.problem });
-      else targets.set(targetKey(target), target);
+      // Each spelling once: an attestation binds the name as written, so two spellings are two attestations.
+      else targets.set(`${target.name}@${target.digest}`, target);
     }),
   );
   if (settings.fromManifests === null || targets.size === 0) return [...targets.values()];
   const wanted = await wantedByManifests(settings, settings.fromManifests, live, report);
   if (wanted === null) return [];
   const kept: Target[] = [];
-  for (const [key, target] of targets) {
-    const why = wanted.get(key);
+  for (const target of targets.values()) {
+    const why = wanted.get(targetKey(target));
     if (why === null) kept.push(target);
     else report.skipped.push({ image: target.image, reason: notWanted(target, why) });
   }
@@ -190,10 +191,13 @@ async function toTarget(image: string, live: LiveServices): Promise<Target | { p
   return { image, name: ref.writtenName, ...where, digest: resolved.digest, notes: [`tag ${tag} resolved to ${resolved.digest}; the attestation binds that digest, not the tag`] };
 }
 
-/** One key per repository and digest, whatever the spelling (`nginx`, `docker.io/library/nginx`). */
+/** One key per repository and digest, whatever the spelling (`nginx`, `docker.io/library/nginx`): what narrowing compares. */
 function targetKey(target: { readonly registry: string; readonly repository: string; readonly digest: string }): string {
-  return `${target.registry.toLowerCase()}/${target.repository}@${target.digest}`;
+  const host = target.registry.toLowerCase();
+  return `${DOCKER_HUB_HOSTS.has(host) ? 'docker.io' : host}/${target.repository}@${target.digest}`;
 }
+
+const DOCKER_HUB_HOSTS: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 function notWanted(target: Target, why: string | undefined): string {
   if (why !== undefined) return `the manifests deploy it, but ${why}`;

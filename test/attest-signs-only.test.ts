@@ -107,6 +107,17 @@ describe('attest signs only what the build made', () => {
       assert.equal(posts().length, 1);
     });
 
+    it('compares repositories whatever their spelling, and attests each spelling given', async () => {
+      const hub = registry.pushManifest('library/nginx', 'built', '{"schemaVersion":2,"nginx":true}');
+      const dir = tempDir('attest-narrow-');
+      writeFileSync(join(dir, 'web.yaml'), service('web', [`index.docker.io/library/nginx@${hub}`]));
+      const given = [`nginx@${hub}`, `docker.io/library/nginx@${hub}`];
+      const { code, report } = await attest(['--registry-mirror', `docker.io=${registry.url}`, '--project', 'p1', '--from-manifests', dir, ...given]);
+      assert.equal(code, 0, JSON.stringify(report));
+      assert.deepEqual(report.attestations.map((a) => a.image).sort(), [...given].sort());
+      assert.deepEqual(posts().map((p) => (JSON.parse(p.body) as { resourceUri: string }).resourceUri).sort(), [...given].sort(), 'an attestation binds the name as written');
+    });
+
     it('with no image given, is a usage error and nothing is asked of Google or the registry', async () => {
       const dir = tempDir('attest-narrow-');
       writeFileSync(join(dir, 'web.yaml'), service('web', [`${APP}@${appDigest}`]));
