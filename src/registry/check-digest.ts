@@ -18,6 +18,8 @@ export type DigestCheck =
   /** `unknown`: the registry answered 404, a definite "no such manifest"; `failed`: it could not be told. */
   | { readonly ok: false; readonly kind: 'unknown' | 'failed'; readonly problem: string; readonly status: number | null };
 
+const DIGEST_RE = /^[a-z0-9]+:[a-f0-9]{32,128}$/;
+
 export type DigestChecker = (image: DigestedImage) => Promise<DigestCheck>;
 
 export function createDigestChecker(settings: RegistrySettings): DigestChecker {
@@ -44,7 +46,11 @@ async function checkDigest(resolver: ReturnType<typeof createResolver>, image: D
   if (response.status === 404) return unknown(image);
   if (response.status !== 200) return failedWith(statusProblem(asked, response.status, authorization));
   const claimed = response.headers.get('docker-content-digest')?.trim() ?? '';
-  if (claimed !== '') return claimed === image.digest ? { ok: true } : mismatch(image, `Docker-Content-Digest ${claimed}`);
+  if (claimed !== '') {
+    if (claimed === image.digest) return { ok: true };
+    // The header is the registry's text: quoted only when it is a digest, so an answer cannot write into the report.
+    return mismatch(image, DIGEST_RE.test(claimed) ? `Docker-Content-Digest ${claimed}` : 'a Docker-Content-Digest header that is not a digest');
+  }
   // No header: the manifest's bytes say what it is. Only sha256 can be recomputed here.
   if (!image.digest.startsWith('sha256:')) {
     return { ok: false, kind: 'failed', problem: `${where(image)}: the registry answered HTTP 200 without Docker-Content-Digest, and a ${image.digest.split(':')[0]} digest cannot be checked from the manifest`, status: 200 };

@@ -69,6 +69,15 @@ describe('createDigestChecker', () => {
     assert.match(check.ok === false ? check.problem : '', new RegExp(`with Docker-Content-Digest ${UNKNOWN}: not the manifest asked for`));
   });
 
+  it('never quotes a Docker-Content-Digest that is not a digest', async () => {
+    const registry = await fakeRegistry({ fault: (request) => (request.path.startsWith('/v2/') ? { status: 200, headers: { 'docker-content-digest': 'ghp_plantedSecret0123456789 <b>pass</b>' } } : null) });
+    const check = await createDigestChecker(settingsFor(registry))(app(MANIFEST_DIGEST));
+    assert.equal(check.ok === false && check.kind, 'failed');
+    const problem = check.ok === false ? check.problem : '';
+    assert.match(problem, /with a Docker-Content-Digest header that is not a digest: not the manifest asked for/);
+    assert.ok(!problem.includes('ghp_') && !problem.includes('<b>'));
+  });
+
   it('without the header, hashes the manifest: its own bytes pass, other bytes do not', async () => {
     const registry = await fakeRegistry({ omitDigestHeader: true });
     registry.pushManifest('team/app', 'v1', MANIFEST);
