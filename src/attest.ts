@@ -1,12 +1,16 @@
 // The attest step, wired: create exactly the attestations the policy needs, as gcloud would,
-// and never twice. Each image's digest is looked up first (an attestation this attestor already
-// verifies means nothing to do); a new signature is checked against the attestor's key before
-// anything is created, and the created occurrence is verified again before success is reported.
+// and never twice. Only images named explicitly are signed (--from-manifests narrows that list, it
+// never adds to it), and only once their registry confirms the digest exists. Each image's digest is
+// looked up first (an attestation this attestor already verifies means nothing to do); a new signature
+// is checked against the attestor's key before anything is created, the created occurrence is verified
+// again, and a list after creating makes concurrent runs converge on one occurrence: the oldest valid
+// one stays, and a run whose own is younger deletes it.
 import { parseAttestors, parseOccurrences, verifyAttestor, verifySignature, keyIdMatches, createSignaturePayload, type Attestor, type AttestorKey } from './attestations/index.ts';
 import { attestorSigningScheme, keyFitsScheme, kmsSigningScheme, payloadDigest, readSigningKey, signLocally, type SigningScheme } from './attestations/signing.ts';
 import type { FileScope } from './files/manifest-files.ts';
 import { padded, type GoogleApis } from './gcp/google-apis.ts';
 import { parseImageReference, type ImageReference } from './images/reference.ts';
+import type { DigestChecker } from './registry/check-digest.ts';
 import { loadPolicy, readManifests, readNamedFile, type LiveServices, type NamedFileReading, type PolicySource } from './check.ts';
 import { exemptionOf } from './policy/evaluate.ts';
 
@@ -15,8 +19,9 @@ export type SignerSettings = { readonly kind: 'kms'; readonly keyVersion: string
 export interface AttestSettings {
   readonly attestor: string;
   readonly signer: SignerSettings;
+  /** The images to attest, named by the caller (the build); never taken from manifests. */
   readonly images: readonly string[];
-  /** Attest what these manifests deploy and the policy sends to this attestor. */
+  /** Narrows `images` to those these manifests deploy under a workload the policy sends to this attestor; never adds one. */
   readonly fromManifests: { readonly paths: readonly string[]; readonly policy: PolicySource } | null;
   /** The project the occurrences are created in (default: the note's project). */
   readonly project: string | null;
@@ -25,20 +30,41 @@ export interface AttestSettings {
   readonly maxFileBytes: number;
 }
 
+/**
+ * `created`: this run's occurrence is the one that stands. `existing`: one was there already, nothing created.
+ * `deduplicated`: this run created one, found an older valid one made concurrently, and deleted its own.
+ */
+export type AttestOutcome = 'created' | 'existing' | 'deduplicated';
+
 export interface AttestationRecord {
   readonly image: string;
   readonly digest: string;
   readonly attestor: string;
+  /** The occurrence that stands for this image and attestor after the run. */
   readonly occurrence: string;
+  readonly outcome: AttestOutcome;
+  /** `outcome === 'created'`, kept for readers of the earlier JSON. */
   readonly created: boolean;
+  /** The occurrence this run created and deleted again (`deduplicated` only). */
+  readonly removed: string | null;
   readonly notes: readonly string[];
 }
+
+export type AttestFailureKind = 'bad-input' | 'undecided' | 'not-attested';
 
 export interface AttestReport {
   readonly attestations: readonly AttestationRecord[];
   readonly skipped: readonly { readonly image: string; readonly reason: string }[];
-  /** `bad-input`: nothing could be tried (exit 2); `not-attested`: tried and failed (exit 1). */
-  readonly failures: readonly { readonly image: string | null; readonly kind: 'bad-input' | 'not-attested'; readonly message: string }[];
+  /**
+   * `bad-input`: nothing could be tried (exit 2). `undecided`: the registry could not say whether the digest
+   * exists (exit 2). `not-attested`: tried and refused or failed, e.g. a digest its registry does not know (exit 1).
+   */
+  readonly failures: readonly { readonly image: string | null; readonly kind: AttestFailureKind; readonly message: string }[];
+}
+
+/** What attest needs of live mode: the Google APIs, tag resolution, and the registry's digest check. */
+export interface AttestServices extends LiveServices {
+  readonly checkDigest: DigestChecker;
 }
 
 interface Signer {
@@ -50,14 +76,25 @@ interface Signer {
 
 class BadInput extends Error {}
 
+/** The registry refused the digest (404: `not-attested`) or could not be asked (`undecided`); nothing was created. */
+class DigestRefused extends Error {
+  readonly kind: 'undecided' | 'not-attested';
+  constructor(kind: 'undecided' | 'not-attested', message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
 interface Target {
   readonly image: string;
   readonly name: string;
+  readonly registry: string;
+  readonly repository: string;
   readonly digest: string;
   readonly notes: readonly string[];
 }
 
-export async function runAttest(settings: AttestSettings, live: LiveServices): Promise<AttestReport> {
+export async function runAttest(settings: AttestSettings, live: AttestServices): Promise<AttestReport> {
   const report: Mutable<AttestReport> = { attestations: [], skipped: [], failures: [] };
   let attestor: Attestor;
   let signer: Signer;
@@ -73,9 +110,9 @@ export async function runAttest(settings: AttestSettings, live: LiveServices): P
   await Promise.all(
     targets.map(async (target) => {
       try {
-        report.attestations.push(await attestOne(target, attestor, signer, live.apis, project));
+        report.attestations.push(await attestOne(target, attestor, signer, live, project));
       } catch (error) {
-        report.failures.push({ image: target.image, kind: 'not-attested', message: messageOf(error) });
+        report.failures.push({ image: target.image, kind: error instanceof DigestRefused ? error.kind : 'not-attested', message: messageOf(error) });
       }
     }),
   );
@@ -116,52 +153,92 @@ async function createSigner(settings: SignerSettings, attestor: Attestor, apis: 
   return { keyId, key, scheme: declared, sign: async (payload) => signLocally(local.key, declared, payload) };
 }
 
-/** The images to attest: those given, and those the manifests deploy that the policy sends to this attestor. */
+/**
+ * The images to attest: those given, each once. With manifests, only those the manifests deploy under a
+ * workload the policy sends to this attestor; the others are skipped, saying why. Manifests never add one:
+ * an attestor that stamps whatever a branch's manifests name stamps whatever the branch's author wants.
+ */
 async function collectTargets(settings: AttestSettings, live: LiveServices, report: Mutable<AttestReport>): Promise<Target[]> {
-  const candidates: { image: string; reason: string | null }[] = settings.images.map((image) => ({ image, reason: null }));
-  if (settings.fromManifests) candidates.push(...(await imagesFromManifests(settings, live, report)));
   const targets = new Map<string, Target>();
   await Promise.all(
-    candidates.map(async ({ image }) => {
+    settings.images.map(async (image) => {
       const target = await toTarget(image, live);
       if ('problem' in target) report.failures.push({ image, kind: 'bad-input', message: target.problem });
+      // Each spelling once: an attestation binds the name as written, so two spellings are two attestations.
       else targets.set(`${target.name}@${target.digest}`, target);
     }),
   );
-  return [...targets.values()];
+  if (settings.fromManifests === null || targets.size === 0) return [...targets.values()];
+  const wanted = await wantedByManifests(settings, settings.fromManifests, live, report);
+  if (wanted === null) return [];
+  const kept: Target[] = [];
+  for (const target of targets.values()) {
+    const why = wanted.get(targetKey(target));
+    if (why === null) kept.push(target);
+    else report.skipped.push({ image: target.image, reason: notWanted(target, why) });
+  }
+  return kept;
 }
 
 async function toTarget(image: string, live: LiveServices): Promise<Target | { problem: string }> {
   const parsed = parseImageReference(image);
   if (!parsed.ok) return { problem: parsed.problem };
   const ref = parsed.image;
-  if (ref.digest) return { image, name: ref.writtenName, digest: ref.digest, notes: [] };
+  const where = { registry: ref.registry, repository: ref.repository };
+  if (ref.digest) return { image, name: ref.writtenName, ...where, digest: ref.digest, notes: [] };
   if (!live.resolveTag) return { problem: `${image} has no digest and tags are not resolved (--no-resolve-tags): attest IMAGE@sha256:...` };
   const tag = ref.tag ?? 'latest';
   const resolved = await live.resolveTag({ registry: ref.registry, repository: ref.repository, tag });
   if (!resolved.ok) return { problem: `tag ${tag} could not be resolved: ${resolved.problem}` };
-  return { image, name: ref.writtenName, digest: resolved.digest, notes: [`tag ${tag} resolved to ${resolved.digest}; the attestation binds that digest, not the tag`] };
+  return { image, name: ref.writtenName, ...where, digest: resolved.digest, notes: [`tag ${tag} resolved to ${resolved.digest}; the attestation binds that digest, not the tag`] };
 }
 
-async function imagesFromManifests(settings: AttestSettings, live: LiveServices, report: Mutable<AttestReport>): Promise<{ image: string; reason: null }[]> {
-  const from = settings.fromManifests as NonNullable<AttestSettings['fromManifests']>;
+/** One key per repository and digest, whatever the spelling (`nginx`, `docker.io/library/nginx`): what narrowing compares. */
+function targetKey(target: { readonly registry: string; readonly repository: string; readonly digest: string }): string {
+  const host = target.registry.toLowerCase();
+  return `${DOCKER_HUB_HOSTS.has(host) ? 'docker.io' : host}/${target.repository}@${target.digest}`;
+}
+
+const DOCKER_HUB_HOSTS: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+function notWanted(target: Target, why: string | undefined): string {
+  if (why !== undefined) return `the manifests deploy it, but ${why}`;
+  return `no manifest given with --from-manifests deploys ${target.name}@${target.digest}: not attested`;
+}
+
+/**
+ * Per image key the manifests deploy: null when the policy sends it to this attestor, else why not.
+ * null as a whole when the policy or a manifest cannot be read (reported): nothing is attested then.
+ */
+async function wantedByManifests(
+  settings: AttestSettings,
+  from: NonNullable<AttestSettings['fromManifests']>,
+  live: LiveServices,
+  report: Mutable<AttestReport>,
+): Promise<Map<string, string | null> | null> {
   const manifests = await readManifests(from.paths, settings.files, settings.maxFileBytes);
   for (const error of manifests.errors) report.failures.push({ image: null, kind: 'bad-input', message: `${error.file ?? ''}${error.line ? `:${error.line}` : ''} ${error.message}` });
   const loaded = await loadPolicy(from.policy, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, live);
   if (!loaded.ok) {
     for (const error of loaded.errors) report.failures.push({ image: null, kind: 'bad-input', message: error.message });
-    return [];
+    return null;
   }
+  if (manifests.errors.length > 0) return null;
   const rule = loaded.policy.defaultRule;
-  const wanted: { image: string; reason: null }[] = [];
+  const wanted = new Map<string, string | null>();
   for (const workload of manifests.workloads) {
     for (const container of workload.containers) {
       if (container.image === null) continue;
       const parsed = parseImageReference(container.image);
+      // An image the manifests name but that cannot be read matches no image given: nothing to attest for it.
       if (!parsed.ok) continue;
+      const target = await toTarget(container.image, live);
+      if ('problem' in target) continue;
+      const key = targetKey(target);
       const skip = skipReason(parsed.image, loaded.policy.allowlist, rule, settings.attestor, workload.enforcement.mode);
-      if (skip) report.skipped.push({ image: container.image, reason: skip });
-      else wanted.push({ image: container.image, reason: null });
+      // Wanted by one workload is wanted: another workload's exemption does not undo it.
+      if (skip === null) wanted.set(key, null);
+      else if (!wanted.has(key)) wanted.set(key, skip);
     }
   }
   return wanted;
@@ -182,11 +259,15 @@ function skipReason(
   return null;
 }
 
-async function attestOne(target: Target, attestor: Attestor, signer: Signer, apis: GoogleApis, project: string): Promise<AttestationRecord> {
+async function attestOne(target: Target, attestor: Attestor, signer: Signer, live: AttestServices, project: string): Promise<AttestationRecord> {
+  await confirmDigestExists(target, live.checkDigest);
+  const apis = live.apis;
   const image = { names: [target.name], digest: target.digest };
   const base = { image: target.image, digest: target.digest, attestor: attestor.name };
   const existing = await verifyAttestor(attestor, readOccurrences(await apis.listAttestationOccurrences(attestor.noteReference, target.digest)), image);
-  if (existing.outcome === 'verified') return { ...base, occurrence: existing.occurrence, created: false, notes: [...target.notes, 'already attested: nothing created'] };
+  if (existing.outcome === 'verified') {
+    return { ...base, occurrence: existing.occurrence, outcome: 'existing', created: false, removed: null, notes: [...target.notes, 'already attested: nothing created'] };
+  }
   const payload = createSignaturePayload(target.name, target.digest);
   const signature = await signer.sign(payload);
   const check = await verifySignature(signer.key, payload, signature);
@@ -201,10 +282,90 @@ async function attestOne(target: Target, attestor: Attestor, signer: Signer, api
   });
   const confirmed = await verifyAttestor(attestor, readOccurrences([created]), image);
   if (confirmed.outcome !== 'verified') throw new Error(`the created occurrence does not verify: ${confirmed.detail}`);
-  return { ...base, occurrence: confirmed.occurrence, created: true, notes: target.notes };
+  if (!confirmed.occurrence.startsWith(`projects/${project}/occurrences/`)) {
+    throw new Error(`Container Analysis answered the create in projects/${project} with occurrence ${confirmed.occurrence}, which is not in that project`);
+  }
+  return converge({ ...base, notes: target.notes }, { name: confirmed.occurrence, createTime: createTimeOf(created) }, attestor, apis, image);
 }
 
-function readOccurrences(json: unknown[]) {
+/** Signs nothing for a digest its registry does not hold: an attestation waiting for whoever pushes it first. */
+async function confirmDigestExists(target: Target, checkDigest: DigestChecker): Promise<void> {
+  const check = await checkDigest({ registry: target.registry, repository: target.repository, digest: target.digest });
+  if (check.ok) return;
+  if (check.kind === 'unknown') throw new DigestRefused('not-attested', `refused: ${check.problem}; nothing was signed or created`);
+  throw new DigestRefused('undecided', `could not confirm that the digest exists: ${check.problem}; nothing was signed or created`);
+}
+
+interface Stamped {
+  readonly name: string;
+  /** createTime in nanoseconds since the epoch; null when the answer has none that can be read */
+  readonly createTime: bigint | null;
+}
+
+type RecordBase = Pick<AttestationRecord, 'image' | 'digest' | 'attestor' | 'notes'>;
+
+/**
+ * Two runs that both found nothing both create. Listing again, each sees the same set and picks the same
+ * keeper, the oldest valid one (createTime, then name); the run whose own occurrence is not the keeper
+ * deletes it. Only this run's occurrence is ever deleted. When the list or the delete fails, the attestation
+ * stands (it is valid) and the note says a duplicate may remain.
+ */
+async function converge(base: RecordBase, mine: Stamped, attestor: Attestor, apis: GoogleApis, image: { names: string[]; digest: string }): Promise<AttestationRecord> {
+  const created: AttestationRecord = { ...base, occurrence: mine.name, outcome: 'created', created: true, removed: null };
+  const withNote = (note: string): AttestationRecord => ({ ...created, notes: [...base.notes, note] });
+  if (mine.createTime === null) return withNote('Container Analysis gave the new occurrence no createTime, so a duplicate made concurrently could not be looked for');
+  let listed: unknown[];
+  try {
+    listed = await apis.listAttestationOccurrences(attestor.noteReference, image.digest, `after creating ${mine.name}`);
+  } catch (error) {
+    return withNote(`could not list again to look for a duplicate made concurrently: ${messageOf(error)}`);
+  }
+  const valid = (await validOccurrences(attestor, listed, image)).filter((occurrence) => occurrence.name !== mine.name);
+  const keeper = [mine, ...valid].filter((occurrence) => occurrence.createTime !== null).sort(olderFirst)[0] ?? mine;
+  if (keeper.name === mine.name) return created;
+  try {
+    await apis.deleteOccurrence(mine.name);
+  } catch (error) {
+    return withNote(`${keeper.name}, made concurrently, is older; deleting this run's duplicate failed, so both remain: ${messageOf(error)}`);
+  }
+  return { ...base, occurrence: keeper.name, outcome: 'deduplicated', created: false, removed: mine.name };
+}
+
+/** The listed occurrences that this attestor verifies for the image, each on its own, with their createTime. */
+async function validOccurrences(attestor: Attestor, listed: readonly unknown[], image: { names: string[]; digest: string }): Promise<Stamped[]> {
+  const times = new Map<string, bigint | null>();
+  for (const item of listed) {
+    const name = typeof item === 'object' && item !== null ? (item as { name?: unknown }).name : undefined;
+    if (typeof name === 'string') times.set(name, createTimeOf(item));
+  }
+  const valid: Stamped[] = [];
+  for (const occurrence of readOccurrences(listed)) {
+    const check = await verifyAttestor(attestor, [occurrence], image);
+    if (check.outcome === 'verified') valid.push({ name: check.occurrence, createTime: times.get(check.occurrence) ?? null });
+  }
+  return valid;
+}
+
+function olderFirst(a: Stamped, b: Stamped): number {
+  const [ta, tb] = [a.createTime ?? 0n, b.createTime ?? 0n];
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+const TIMESTAMP_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
+
+/** An RFC 3339 createTime to nanoseconds: Google writes up to nine fractional digits, beyond what Date keeps. */
+export function createTimeOf(occurrence: unknown): bigint | null {
+  const text = typeof occurrence === 'object' && occurrence !== null ? (occurrence as { createTime?: unknown }).createTime : undefined;
+  if (typeof text !== 'string') return null;
+  const match = TIMESTAMP_RE.exec(text);
+  if (match === null) return null;
+  const wholeSecondsMs = Date.parse(`${match[1]}${match[3]}`);
+  if (Number.isNaN(wholeSecondsMs)) return null;
+  return BigInt(wholeSecondsMs) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
+}
+
+function readOccurrences(json: readonly unknown[]) {
   return parseOccurrences(json).occurrences;
 }
 

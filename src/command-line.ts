@@ -35,13 +35,15 @@ Policy and evidence:
                              deploy time (default: on in live mode, off offline)
   --registry-mirror HOST=URL send HOST's registry requests to URL (repeatable)
 
-Attest (after a build; creates exactly the attestations the policy needs, never twice):
+Attest (after a build; signs only the IMAGEs given, each once its registry confirms the digest,
+and converges concurrent runs on one occurrence per attestor and digest):
   --attestor NAME            the attestor to attest for
   --kms-key-version NAME     sign with Cloud KMS: projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N
   --private-key-file FILE    sign with a local PEM key (PKCS#8, SEC1 or PKCS#1) ...
   --public-key-id ID         ... whose public key the attestor holds under this id
-  --from-manifests PATH      also attest the images these manifests deploy that the policy sends to the
-                             attestor (repeatable; the policy from --policy-file or --project)
+  --from-manifests PATH      attest only those IMAGEs these manifests deploy under a workload the policy
+                             sends to the attestor (repeatable; the policy from --policy-file or --project);
+                             it narrows the IMAGEs given, never adds one
   --project ID               the project occurrences are created in (default: the note's project)
 
 Output and limits:
@@ -150,7 +152,10 @@ function attestCommand(values: Values, images: readonly string[], env: Env, cwd:
   const attestor = values.attestor;
   if (!attestor || !/^projects\/[^/]+\/attestors\/[^/]+$/.test(attestor)) throw new UsageError('attest needs --attestor projects/PROJECT/attestors/ATTESTOR');
   const fromManifests = values['from-manifests'] ?? [];
-  if (images.length === 0 && fromManifests.length === 0) throw new UsageError('attest needs IMAGE@sha256:... arguments or --from-manifests PATH');
+  // Manifests only narrow: what is signed is always what the caller (the build) names.
+  if (images.length === 0) {
+    throw new UsageError(`attest needs the images to attest as IMAGE@sha256:... arguments${fromManifests.length > 0 ? ' (--from-manifests only narrows them; it never adds one)' : ''}`);
+  }
   return {
     kind: 'attest',
     format: oneOf('--format', values.format, ['text', 'json'] as const),

@@ -5,7 +5,7 @@ import { adcFileOf, bearerToken, createCredentials } from './gcp/credentials.ts'
 import { createGoogleApis, type GoogleEndpoints } from './gcp/google-apis.ts';
 import { createCallRunner, type CallRunner } from './net/call-runner.ts';
 import { classifyHttpFailure, type AttemptFailure } from './net/retry.ts';
-import { createTagResolver } from './registry/index.ts';
+import { createDigestChecker, createTagResolver, type DigestChecker, type RegistrySettings } from './registry/index.ts';
 import { RegistryRequestError } from './registry/http-request.ts';
 import type { LiveServices } from './check.ts';
 import { endpointsFromEnvironment } from './gcp/endpoints.ts';
@@ -32,26 +32,28 @@ export function liveSettingsFrom(
   return { ...choices, accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null, adcFile: adcFileOf(env), endpoints: endpointsFromEnvironment(env), version: VERSION };
 }
 
-export function createLiveServices(settings: LiveSettings): { readonly services: LiveServices; readonly runner: CallRunner } {
+/** The attest step's digest check rides along: it is not tag resolution, so --no-resolve-tags does not turn it off. */
+export function createLiveServices(settings: LiveSettings): { readonly services: LiveServices & { readonly checkDigest: DigestChecker }; readonly runner: CallRunner } {
   const runner = createCallRunner({ concurrency: settings.concurrency, deadline: Date.now() + settings.timeoutMs });
   const credentials = createCredentials(settings.accessToken, settings.adcFile);
   const apis = createGoogleApis({ auth: credentials, endpoints: settings.endpoints, userAgent: { product: 'binauthz-gate', version: settings.version }, runner });
   let registryCalls = 0;
   let googleToken: Promise<string | null> | null = null;
-  const resolver = createTagResolver({
+  const registry: RegistrySettings = {
     mirrors: settings.mirrors,
     googleToken: () => (googleToken ??= bearerToken(credentials)),
     userAgent: `binauthz-gate/${settings.version}`,
     // The resolver remembers its answers; each request here is a new question for the runner.
     send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, () => attempt(), classifyRegistryFailure),
-  });
+  };
+  const resolver = createTagResolver(registry);
   const resolveTag = settings.resolveTags
     ? async (request: { registry: string; repository: string; tag: string }) => {
         const answer = await resolver(request);
         return answer.ok ? { ok: true as const, digest: answer.digest } : { ok: false as const, problem: answer.problem };
       }
     : null;
-  return { services: { apis, resolveTag }, runner };
+  return { services: { apis, resolveTag, checkDigest: createDigestChecker(registry) }, runner };
 }
 
 function classifyRegistryFailure(error: unknown): AttemptFailure {

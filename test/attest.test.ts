@@ -1,7 +1,7 @@
 // The attest step end to end: the built CLI against loopback Google (Cloud KMS signing with a
 // key the test server holds) and registry servers. What it creates must carry gcloud's bytes,
 // verify with the check's verifier, make `check` pass, and never be duplicated.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -18,13 +18,26 @@ const ATTESTOR = 'projects/p1/attestors/a1';
 const NOTE = 'projects/p1/notes/n1';
 const GCLOUD_IMAGE = 'us-docker.pkg.dev/p1/repo/app';
 const GCLOUD_DIGEST = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
+const REGISTRY_HOSTS = ['us-docker.pkg.dev', 'gcr.io', 'docker.io', 'localhost:5000', 'europe-docker.pkg.dev'];
+const REPOSITORIES = ['p1/repo/app', 'p1/sidecars/otel', 'p1/api', 'p1/app', 'library/nginx', 'cloudflare/cloudflared', 'team/app', 'p1/r/app'];
 const gcloudFixture = (name: string) => readFileSync(new URL(`./fixtures/gcloud/${name}`, import.meta.url), 'utf8');
 const gcloudRequests = JSON.parse(gcloudFixture('requests.json')) as { method: string; path: string; body: string }[];
 
 interface AttestJson {
-  attestations: { image: string; digest: string; attestor: string; occurrence: string; created: boolean }[];
+  attestations: { image: string; digest: string; attestor: string; occurrence: string; outcome: string; created: boolean; removed: string | null }[];
   skipped: { image: string; reason: string }[];
-  errors: { image: string | null; message: string }[];
+  errors: { image: string | null; kind: string; message: string }[];
+}
+
+const temps: string[] = [];
+after(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
 }
 
 function pem(key: KeyObject): string {
@@ -39,6 +52,7 @@ describe('binauthz-gate attest', () => {
   beforeEach(async () => {
     google = await startFakeGoogle();
     registry = await startFakeRegistry();
+    for (const repository of REPOSITORIES) registry.pushManifest(repository, 'built', 'hello');
     const kms = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     localKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
     google.state.kmsKeys.set(KEY_VERSION, { privateKey: kms.privateKey, algorithm: 'EC_SIGN_P256_SHA256' });
@@ -63,8 +77,9 @@ describe('binauthz-gate attest', () => {
     await registry.close();
   });
 
-  const attest = (args: string[]) =>
-    runCliJson<AttestJson>(['attest', '--attestor', ATTESTOR, '--format', 'json', '--registry-mirror', `us-docker.pkg.dev=${registry.url}`, ...args], { env: google.env() });
+  // Every registry host the tests name goes to the loopback registry, which holds GCLOUD_DIGEST (sha256 of "hello") in each repository.
+  const mirrors = () => REGISTRY_HOSTS.flatMap((host) => ['--registry-mirror', `${host}=${registry.url}`]);
+  const attest = (args: string[]) => runCliJson<AttestJson>(['attest', '--attestor', ATTESTOR, '--format', 'json', ...mirrors(), ...args], { env: google.env() });
 
   const posts = () => google.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/occurrences'));
 
@@ -91,7 +106,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('makes check pass, and a second run creates nothing', async () => {
-    const service = join(mkdtempSync(join(tmpdir(), 'attest-')), 'app.yaml');
+    const service = join(tempDir('attest-'), 'app.yaml');
     writeFileSync(service, `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: app\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n`);
     const before = await runCli(['check', '--project', 'p1', service], { env: google.env() });
     assert.equal(before.code, 1, 'denied before attesting');
@@ -99,6 +114,8 @@ describe('binauthz-gate attest', () => {
     const second = await attest(['--kms-key-version', KEY_VERSION, `${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`]);
     assert.equal(second.code, 0);
     assert.equal(second.report.attestations[0]?.created, false);
+    assert.equal(second.report.attestations[0]?.outcome, 'existing');
+    assert.equal(first.report.attestations[0]?.outcome, 'created');
     assert.equal(second.report.attestations[0]?.occurrence, first.report.attestations[0]?.occurrence);
     assert.equal(posts().length, 1, 'one occurrence, ever');
     assert.equal(google.state.occurrences.length, 1);
@@ -107,7 +124,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('signs with a local RSA-PSS key under the id the attestor holds', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attest-key-'));
+    const dir = tempDir('attest-key-');
     writeFileSync(join(dir, 'key.pem'), localKey.privateKey.export({ type: 'pkcs1', format: 'pem' }));
     const { code, report, stdout, stderr } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
     assert.equal(code, 0, JSON.stringify(report));
@@ -116,7 +133,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('refuses a key id the attestor does not hold, naming the ids it holds, and creates nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attest-key-'));
+    const dir = tempDir('attest-key-');
     writeFileSync(join(dir, 'key.pem'), localKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const { code, report } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;other', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
     assert.equal(code, 2);
@@ -126,7 +143,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('refuses a local key that cannot make the signature the attestor expects', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attest-key-'));
+    const dir = tempDir('attest-key-');
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(join(dir, 'key.pem'), ec.privateKey.export({ type: 'sec1', format: 'pem' }));
     const { code, report } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
@@ -169,14 +186,15 @@ describe('binauthz-gate attest', () => {
     assert.equal(code, 0, stdout);
     assert.deepEqual([report.attestations[0]?.image, report.attestations[0]?.digest], [`${GCLOUD_IMAGE}:v7`, GCLOUD_DIGEST]);
     assert.equal(JSON.parse(posts()[0]?.body ?? '{}').resourceUri, `${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`);
-    const text = await runCli(['attest', '--attestor', ATTESTOR, '--kms-key-version', KEY_VERSION, '--registry-mirror', `us-docker.pkg.dev=${registry.url}`, `${GCLOUD_IMAGE}:v7`], { env: google.env() });
+    const text = await runCli(['attest', '--attestor', ATTESTOR, '--kms-key-version', KEY_VERSION, ...mirrors(), `${GCLOUD_IMAGE}:v7`], { env: google.env() });
     assert.match(text.stdout, /already attested[\s\S]*tag v7 resolved to sha256:2cf2/);
   });
 
   it('attests from manifests only what the policy sends to this attestor', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'attest-manifests-'));
+    const dir = tempDir('attest-manifests-');
     writeFileSync(join(dir, 'web.yaml'), `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n      - image: us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}\n`);
-    const { code, report } = await attest(['--kms-key-version', KEY_VERSION, '--project', 'p1', '--from-manifests', dir]);
+    const images = [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`, `us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`];
+    const { code, report } = await attest(['--kms-key-version', KEY_VERSION, '--project', 'p1', '--from-manifests', dir, ...images]);
     assert.equal(code, 0, JSON.stringify(report));
     assert.deepEqual(report.attestations.map((a) => a.image), [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`]);
     assert.deepEqual(report.skipped.map((s) => s.image), [`us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`]);

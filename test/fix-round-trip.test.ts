@@ -62,6 +62,8 @@ async function check(inputs: Inputs): Promise<Report> {
         ? { from: 'files', attestorsFile: existsSync(inputs.attestorsFile) ? inputs.attestorsFile : null, attestationsFile: existsSync(inputs.attestationsFile) ? inputs.attestationsFile : null }
         : { from: 'none' },
       paths: [join(inputs.dir, 'manifests')],
+      files: { workingFolder: inputs.dir, paths: 'named' },
+      allowEmpty: false,
       requireEnforcement: true,
       maxFileBytes: 4 * 1024 * 1024,
     },

@@ -61,6 +61,10 @@ function attestMode(input: (name: string) => string, images: readonly string[]):
   if (!/^projects\/[^/\s]+\/locations\/[^/\s]+\/keyRings\/[^/\s]+\/cryptoKeys\/[^/\s]+\/cryptoKeyVersions\/[^/\s]+$/.test(kmsKeyVersion)) {
     throw new InputError(`Invalid kms_key_version '${kmsKeyVersion}'. Expected projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N (required when mode is attest).`);
   }
+  // The build names what it made; nothing else is signed (a branch's manifests are anyone's to edit).
+  if (images.length === 0) {
+    throw new InputError('Invalid images: empty. Expected the images the build pushed, one per line as IMAGE@sha256:DIGEST (required when mode is attest).');
+  }
   return { kind: 'attest', attestor, kmsKeyVersion, images };
 }
 

@@ -3,13 +3,13 @@
 // Everything the runner provides comes in through ActionIO and env, so tests can run it whole.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, normalize, resolve, sep } from 'node:path';
-import { policySourceOf, runCheck, type CheckSettings, type LiveServices, type PolicySource } from '../check.ts';
-import { runAttest } from '../attest.ts';
+import { policySourceOf, runCheck, type CheckSettings, type PolicySource } from '../check.ts';
+import { runAttest, type AttestServices } from '../attest.ts';
 import { createLiveServices, liveSettingsFrom } from '../live-services.ts';
 import { defaultProject } from '../gcp/project.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
 import { exitCode, type Report } from '../report/report.ts';
-import { attestExitCode, attestJson } from '../report/format-attest.ts';
+import { attestExitCode, attestJson, describeOutcome } from '../report/format-attest.ts';
 import { formatMarkdown, formatNoManifests } from '../report/format-markdown.ts';
 import { readEvent, readEventFile } from '../github/event.ts';
 import { listChangedFiles } from '../github/pull-request-files.ts';
@@ -54,7 +54,7 @@ export async function runAction(io: ActionIO, env: Env): Promise<void> {
   const project = settings.projectId ?? defaultProject(env);
   const policy = policySourceOf(settings.policyFile, project);
   const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: new Map() })).services;
-  if (settings.mode.kind === 'attest') return attest(io, env, settings, workspace, policy, services());
+  if (settings.mode.kind === 'attest') return attest(io, env, settings.mode, settings.projectId, workspace, services());
   if (!policy) throw new InputError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
   // Without a project, a policy file is checked offline.
   const live = project ? services() : null;
@@ -130,20 +130,22 @@ function checkSettings(settings: ActionSettings, scan: WorkspaceScan, workspace:
   };
 }
 
-async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspace: string, policy: PolicySource | null, live: LiveServices): Promise<void> {
-  if (settings.mode.kind !== 'attest') return;
-  const mode = settings.mode;
-  const scan = mode.images.length === 0 ? await scanWorkspace(workspace, settings.manifests) : { paths: [], skipped: [], problems: [] };
-  for (const problem of scan.problems) io.warning(`${problem.file}: ${problem.message}`);
-  const fromManifests = scan.paths;
-  if (fromManifests.length > 0 && !policy) throw new InputError('Invalid project_id: attesting from manifests needs the policy (project_id or policy_file).');
+/** Attests exactly the images the workflow names (`images`, required): the workspace's manifests add none. */
+async function attest(
+  io: ActionIO,
+  env: Env,
+  mode: Extract<ActionSettings['mode'], { kind: 'attest' }>,
+  project: string | null,
+  workspace: string,
+  live: AttestServices,
+): Promise<void> {
   const report = await runAttest(
     {
       attestor: mode.attestor,
       signer: { kind: 'kms', keyVersion: mode.kmsKeyVersion },
       images: mode.images,
-      fromManifests: fromManifests.length > 0 && policy ? { paths: fromManifests, policy } : null,
-      project: settings.projectId,
+      fromManifests: null,
+      project,
       files: { workingFolder: workspace, paths: 'listed' },
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
     },
@@ -152,7 +154,7 @@ async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspac
   const json = attestJson(report);
   io.setOutput('attestations', JSON.stringify(json.attestations));
   io.setOutput('report', writeJson(env, 'binauthz-gate-attestations.json', json));
-  for (const a of report.attestations) io.info(`${a.created ? 'created' : 'already attested'}: ${a.image} (${a.digest}) by ${a.attestor}: ${a.occurrence}`);
+  for (const a of report.attestations) io.info(`${describeOutcome(a)}: ${a.image} (${a.digest}) by ${a.attestor}: ${a.occurrence}`);
   for (const s of report.skipped) io.info(`skipped ${s.image}: ${s.reason}`);
   for (const f of report.failures) io.error(`${f.image ? `${f.image}: ` : ''}${f.message}`);
   const code = attestExitCode(report);

@@ -26,10 +26,15 @@ export interface GoogleApiSettings {
 export interface GoogleApis {
   getPolicy(project: string): Promise<unknown>;
   getAttestor(name: string): Promise<unknown>;
-  /** Every ATTESTATION occurrence on `note` whose resource URL ends with `digest`, all pages. */
-  listAttestationOccurrences(note: string, digest: string): Promise<unknown[]>;
+  /**
+   * Every ATTESTATION occurrence on `note` whose resource URL ends with `digest`, all pages. The run asks each
+   * question once; `round` (attest's list after creating) makes the same list a new question.
+   */
+  listAttestationOccurrences(note: string, digest: string, round?: string): Promise<unknown[]>;
   /** Creates an occurrence under `projects/PROJECT`; retried only when Google did not take it (429). */
   createOccurrence(project: string, occurrence: AttestationOccurrenceBody): Promise<unknown>;
+  /** Deletes `projects/P/occurrences/ID` (attest removes only its own duplicate); retried only on 429, like creating. */
+  deleteOccurrence(name: string): Promise<void>;
   /** The key version's algorithm as Cloud KMS names it, e.g. EC_SIGN_P256_SHA256. */
   getKeyVersionAlgorithm(keyVersion: string): Promise<string>;
   /** Signs a digest the caller computed; returns the signature bytes. */
@@ -49,6 +54,7 @@ const ROLES = {
   attestor: 'roles/binaryauthorization.attestorsViewer on the attestor',
   occurrences: "roles/containeranalysis.occurrences.viewer on the attestor's note project",
   create: "roles/containeranalysis.notes.attacher on the attestor's note and roles/containeranalysis.occurrences.editor on the project",
+  remove: 'roles/containeranalysis.occurrences.editor on the project',
   kmsRead: 'roles/cloudkms.viewer (or roles/cloudkms.signerVerifier) on the key',
   kmsSign: 'roles/cloudkms.signerVerifier (or roles/cloudkms.signer) on the key',
 } as const;
@@ -91,12 +97,12 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
       call(`attestor ${name}`, attestorCall(name), async (timeout, signal) =>
         (await binauthz.projects.attestors.get({ name }, { retry: false, timeout, signal })).data,
       ),
-    listAttestationOccurrences: async (note, digest) => {
+    listAttestationOccurrences: async (note, digest, round = '') => {
       const occurrences: unknown[] = [];
       let pageToken: string | undefined;
       do {
         const token = pageToken;
-        const page = await call(`occurrences ${note} ${digest} ${token ?? ''}`, listCall(note, digest), async (timeout, signal) =>
+        const page = await call(`occurrences ${note} ${digest} ${token ?? ''} ${round}`, listCall(note, digest), async (timeout, signal) =>
           (
             await analysis.projects.notes.occurrences.list(
               { name: note, filter: `has_suffix(resourceUrl, "${digest}")`, pageSize: PAGE_SIZE, ...(token ? { pageToken: token } : {}) },
@@ -117,6 +123,12 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
           (await analysis.projects.occurrences.create({ parent: `projects/${project}`, requestBody: { ...occurrence, attestation: { ...occurrence.attestation, signatures: [...occurrence.attestation.signatures] } } }, { retry: false, timeout, signal })).data,
         onlyWhenNotTaken,
       ),
+    deleteOccurrence: async (name) => {
+      await call(`delete occurrence ${name}`, { api: 'Container Analysis', action: `delete occurrence ${name}`, role: ROLES.remove }, async (timeout, signal) =>
+        (await analysis.projects.occurrences.delete({ name }, { retry: false, timeout, signal })).data,
+        onlyWhenNotTaken,
+      );
+    },
     getKeyVersionAlgorithm: async (keyVersion) => {
       const version = await call(`key version ${keyVersion}`, { api: 'Cloud KMS', action: `get key version ${keyVersion}`, role: ROLES.kmsRead }, async (timeout, signal) =>
         (await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.get({ name: keyVersion }, { retry: false, timeout, signal })).data,

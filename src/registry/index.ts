@@ -4,3 +4,5 @@ export { createTagResolver } from './resolve-tag.ts';
 export { RegistryRequestError } from './http-request.ts';
 export { MANIFEST_MEDIA_TYPES } from './manifest-digest.ts';
 export type { RegistrySettings, TagResolution, TaggedImage, TagResolver } from './settings.ts';
+export { createDigestChecker } from './check-digest.ts';
+export type { DigestCheck, DigestChecker, DigestedImage } from './check-digest.ts';

@@ -11,6 +11,8 @@ const GOOGLE_ROLES =
 type Failure = Extract<TagResolution, { ok: false }>;
 
 export function describeTag(image: TaggedImage): string {
+  // The digest check (check-digest.ts) asks by digest through the same code; a digest is not a tag.
+  if (image.tag.includes(':')) return `manifest ${image.registry}/${image.repository}@${image.tag}`;
   return `tag ${image.tag} of ${image.registry}/${image.repository}`;
 }
 

@@ -16,7 +16,7 @@ type GoogleToken = { readonly ok: true; readonly token: string | null } | { read
 /** Who a request speaks as. A Google token goes only to Google hosts (or their mirrors), never to other registries or token realms. */
 type Authorization = { readonly kind: 'google'; readonly token: string } | { readonly kind: 'anonymous'; readonly token: string | null };
 
-interface Resolver {
+export interface Resolver {
   readonly settings: RegistrySettings;
   readonly mirrors: ReadonlyMap<string, string>;
   readonly anonymousTokens: AnonymousTokens;
@@ -30,19 +30,7 @@ type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; 
 const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
 
 export function createTagResolver(settings: RegistrySettings): TagResolver {
-  const mirrors = normalizeMirrors(settings.mirrors);
-  let google: Promise<GoogleToken> | undefined;
-  const resolver: Resolver = {
-    settings,
-    mirrors,
-    anonymousTokens: createAnonymousTokens(settings, mirrors),
-    // Through then(), so a googleToken that throws before returning its promise is a problem too, not a crash.
-    googleToken: () => (google ??= Promise.resolve().then(() => settings.googleToken()).then(
-      (token) => ({ ok: true, token: token === '' ? null : token }),
-      (error: unknown) => ({ ok: false, error }),
-    )),
-    challenges: new Map(),
-  };
+  const resolver = createResolver(settings);
   const resolutions = new Map<string, Promise<TagResolution>>();
   return (image) => {
     const key = JSON.stringify([image.registry.toLowerCase(), image.repository, image.tag]);
@@ -55,10 +43,37 @@ export function createTagResolver(settings: RegistrySettings): TagResolver {
   };
 }
 
-async function resolveTag(resolver: Resolver, image: TaggedImage): Promise<TagResolution> {
-  const path = `/v2/${image.repository.split('/').map(encodeURIComponent).join('/')}/manifests/${encodeURIComponent(image.tag)}`;
+/** The state one registry client keeps (tokens, challenges); shared with the digest check (check-digest.ts). */
+export function createResolver(settings: RegistrySettings): Resolver {
+  const mirrors = normalizeMirrors(settings.mirrors);
+  let google: Promise<GoogleToken> | undefined;
+  return {
+    settings,
+    mirrors,
+    anonymousTokens: createAnonymousTokens(settings, mirrors),
+    // Through then(), so a googleToken that throws before returning its promise is a problem too, not a crash.
+    googleToken: () => (google ??= Promise.resolve().then(() => settings.googleToken()).then(
+      (token) => ({ ok: true, token: token === '' ? null : token }),
+      (error: unknown) => ({ ok: false, error }),
+    )),
+    challenges: new Map(),
+  };
+}
+
+/**
+ * `/v2/REPOSITORY/manifests/REFERENCE` and where to send it. A tag is percent-encoded (a no-op for valid tags);
+ * a digest (`sha256:…`) is sent as written, since registries route on the literal colon.
+ */
+export function manifestTarget(resolver: Resolver, image: TaggedImage): { readonly target: RequestTarget; readonly base: string } {
+  const reference = image.tag.includes(':') ? image.tag : encodeURIComponent(image.tag);
+  const path = `/v2/${image.repository.split('/').map(encodeURIComponent).join('/')}/manifests/${reference}`;
   const target = targetFor(resolver.mirrors, apiHost(image.registry), path, [image.registry]);
-  const head = await authorizedHead(resolver, image, target, target.url.slice(0, -path.length));
+  return { target, base: target.url.slice(0, -path.length) };
+}
+
+async function resolveTag(resolver: Resolver, image: TaggedImage): Promise<TagResolution> {
+  const { target, base } = manifestTarget(resolver, image);
+  const head = await authorizedHead(resolver, image, target, base);
   if (!head.ok) return head.resolution;
   const { response, authorization } = head.value;
   if (response.status !== 200) return statusProblem(image, response.status, authorization);
@@ -68,7 +83,7 @@ async function resolveTag(resolver: Resolver, image: TaggedImage): Promise<TagRe
 }
 
 /** The HEAD answer, after at most one retry with an anonymous token; `base` keys the challenge to the server that sent it (the mirror, when mirrored). */
-async function authorizedHead(
+export async function authorizedHead(
   resolver: Resolver,
   image: TaggedImage,
   target: RequestTarget,
@@ -127,7 +142,7 @@ function pullScope(image: TaggedImage): string {
 }
 
 /** Some registries leave Docker-Content-Digest off (or garble it); the manifest's own bytes then say what the digest is. */
-async function resolveByContent(resolver: Resolver, image: TaggedImage, target: RequestTarget, authorization: Authorization): Promise<TagResolution> {
+export async function resolveByContent(resolver: Resolver, image: TaggedImage, target: RequestTarget, authorization: Authorization): Promise<TagResolution> {
   const get = await requestManifest(resolver, image, 'GET', target, authorization);
   if (!get.ok) return problems.requestFailed(image, get.error);
   const { status, headers, body } = get.response;
@@ -152,7 +167,7 @@ function requestManifest(
   return sendRequest(resolver.settings.send, label, { method, target, headers, readBody: method === 'GET' });
 }
 
-function statusProblem(image: TaggedImage, status: number, authorization: Authorization): TagResolution {
+export function statusProblem(image: TaggedImage, status: number, authorization: Authorization): TagResolution {
   if (status === 404) return problems.notFound(image);
   if (status === 401 || status === 403) {
     if (isGoogleHost(image.registry)) return problems.googleNotAuthorized(image, status, authorization.kind === 'google');

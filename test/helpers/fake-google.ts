@@ -73,6 +73,19 @@ export interface FakeGoogleOptions {
   /** The largest page the occurrence list answers, whatever pageSize the client asks for (default 100). */
   pageSize?: number;
   requireToken?: string;
+  /** Attest races (see "Concurrent attest runs" below). */
+  race?: FakeRace;
+}
+
+/**
+ * `barrier: N`: each occurrence create is held until N have arrived (or 10 s passed), then all are stored and
+ * answered at once: N runs that each listed nothing and created, as a build matrix does.
+ * `twin: 'older' | 'younger'`: each create also stores a copy under another name, 1 ms older or younger, as if
+ * another run had created the same attestation just before or just after.
+ */
+export interface FakeRace {
+  barrier?: number;
+  twin?: 'older' | 'younger';
 }
 
 type Api = RecordedRequest['api'];
@@ -91,7 +104,7 @@ interface Context {
 }
 
 interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   pattern: RegExp;
   /** Query parameters the method takes besides the standard ones; Google rejects any other name. */
   query: readonly string[];
@@ -308,6 +321,47 @@ function createOccurrence({ state, request, match }: Context): Answer {
   };
   state.occurrences.push(occurrence);
   return ok(asServed(occurrence));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Concurrent attest runs: DELETE, twins and a create barrier
+
+function deleteOccurrence({ state, match }: Context): Answer {
+  const name = `projects/${match[1]}/occurrences/${match[2]}`;
+  const index = (state.occurrences as Occurrence[]).findIndex((o) => o.name === name);
+  if (index === -1) return googleError(404, `Occurrence ${name} not found.`);
+  state.occurrences.splice(index, 1);
+  return ok({});
+}
+
+/** After a create: the same attestation under another name, 1 ms older or younger (FakeRace.twin). */
+function storeTwin(state: FakeGoogleState, race: FakeRace | undefined, answer: Answer): void {
+  if (race?.twin === undefined || answer.status !== 200) return;
+  const created = state.occurrences.at(-1) as Occurrence & { name: string; createTime: string };
+  const shift = race.twin === 'older' ? -1 : 1;
+  const time = new Date(Date.parse(created.createTime) + shift).toISOString();
+  const project = created.name.split('/')[1];
+  state.occurrences.push({ ...created, name: `projects/${project}/occurrences/twin-${randomUUID()}`, createTime: time, updateTime: time });
+}
+
+const isCreate = (request: RecordedRequest): boolean => request.method === 'POST' && /^\/v1\/projects\/[^/]+\/occurrences$/.test(request.path);
+
+/** Holds each arrival until `size` have arrived, or 10 s passed, then lets them all through (FakeRace.barrier). */
+function createBarrier(size: number): () => Promise<void> {
+  let waiting: (() => void)[] = [];
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      const timer = setTimeout(() => {
+        waiting = waiting.filter((w) => w !== resolve);
+        resolve();
+      }, 10_000);
+      timer.unref();
+      if (waiting.length >= size) {
+        for (const release of waiting) release();
+        waiting = [];
+      }
+    });
 }
 
 function getOccurrence({ state, match }: Context): Answer {
@@ -560,6 +614,7 @@ function routes(createTime: string): readonly Route[] {
     },
     { method: 'POST', pattern: new RegExp(`^${project}/occurrences$`), query: [], answer: createOccurrence },
     { method: 'GET', pattern: new RegExp(`^${project}/occurrences/([^/:]+)$`), query: [], answer: getOccurrence },
+    { method: 'DELETE', pattern: new RegExp(`^${project}/occurrences/([^/:]+)$`), query: [], answer: deleteOccurrence },
     { method: 'GET', pattern: new RegExp(`^/v1/(${KEY_VERSION})$`), query: [], answer: (c) => getCryptoKeyVersion(c, createTime) },
     { method: 'GET', pattern: new RegExp(`^/v1/(${KEY_VERSION})/publicKey$`), query: ['publicKeyFormat', 'public_key_format'], answer: getPublicKey },
     { method: 'POST', pattern: new RegExp(`^/v1/(${KEY_VERSION}):asymmetricSign$`), query: [], answer: asymmetricSign },
@@ -671,6 +726,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const table = routes(new Date().toISOString());
   const closing = new AbortController();
   const hanging = new Set<ServerResponse>();
+  const barrier = options.race?.barrier ? createBarrier(options.race.barrier) : null;
   let inFlight = 0;
   let peak = 0;
 
@@ -684,9 +740,11 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     }
     // Faults come before authentication: they stand for the network and Google's front end, which answer
     // 429/503 or nothing whoever is asking.
+    if (barrier !== null && isCreate(request)) await barrier();
     const reply = fault
       ? faultAnswer(fault, request)
       : (unauthenticated(incoming.headers.authorization, request, options.requireToken) ?? route(table, state, options, request));
+    if (!fault && isCreate(request)) storeTwin(state, options.race, reply);
     if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });
     send(response, reply, request.query['prettyPrint'] !== 'false');
   }
