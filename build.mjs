@@ -6,7 +6,23 @@
 // `undici` (fetch and ProxyAgent for @actions/github), `node-fetch` (gaxios) and `qs`
 // (googleapis-common's query strings). Tests of the source run against the real packages;
 // end-to-end tests run the bundles.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+// src/version.ts reads the version from this project's package.json. Bundle only that field:
+// the whole file would ship the scripts and devDependencies, and make every edit of them a stale
+// dist/. Dependencies' own package.json files (read for their user agents) load as they are.
+const ownPackageJson = fileURLToPath(new URL('package.json', import.meta.url));
+const { version } = JSON.parse(readFileSync(ownPackageJson, 'utf8'));
+const versionOnly = {
+  name: 'own-package-json-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
+      args.path === ownPackageJson ? { contents: JSON.stringify({ version }), loader: 'json' } : undefined,
+    );
+  },
+};
 
 const outdir = process.argv[2] ?? 'dist';
 const entries = { index: 'src/index.ts', cli: 'src/cli.ts' };
@@ -31,6 +47,7 @@ for (const [name, entry] of Object.entries(entries)) {
         .filter(Boolean)
         .join('\n'),
     },
+    plugins: [versionOnly],
     logLevel: 'warning',
   });
 }
