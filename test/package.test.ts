@@ -89,8 +89,20 @@ describe('the npm package', { timeout: 300_000 }, () => {
   it('holds only what runs: dist/, action.yml, README.md, LICENSE and package.json', () => {
     const dist = readdirSync(join(root, 'dist')).map((name) => `dist/${name}`);
     assert.deepEqual(packed, ['LICENSE', 'README.md', 'action.yml', ...dist, 'package.json'].sort());
-    assert.ok(dist.some((f) => f.endsWith('.LEGAL.txt')), 'the bundled licence notices ship with the bundles');
+    assert.ok(dist.some((f) => f.endsWith('.LEGAL.txt')), 'the bundled legal comments ship with the bundles');
+    assert.ok(dist.includes('dist/THIRD-PARTY-LICENSES.txt'), 'so do the licences of the bundled packages');
     for (const path of packed) assert.doesNotMatch(path, /^(src|test|bench|examples|node_modules)\//, path);
+  });
+
+  it('ships the licence of every package it bundles', () => {
+    const licences = readFileSync(join(installDir, 'node_modules', 'binauthz-gate', 'dist', 'THIRD-PARTY-LICENSES.txt'), 'utf8');
+    // What the code imports directly; build.mjs lists their own dependencies too.
+    for (const name of ['@actions/core', '@octokit/core', 'google-auth-library', 'googleapis', 'minimatch', 'openpgp', 'yaml']) {
+      const version = (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      assert.ok(licences.includes(`\n${name} ${version} (`), `${name} ${version} is listed`);
+    }
+    assert.match(licences, /GNU LESSER GENERAL PUBLIC LICENSE/, "openpgp's LGPL text");
+    assert.match(licences, /Apache License\s+Version 2\.0/, "the Google libraries' Apache-2.0 text");
   });
 
   it('declares no runtime dependency, and installs nothing beside itself', () => {
