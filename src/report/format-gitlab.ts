@@ -61,21 +61,25 @@ export function formatGitlab(report: Report, options: GitlabOptions): CodeQualit
   const seen = new Map<string, number>();
   return findings.map((finding) => {
     const path = finding.file === null ? null : repositoryPath(finding.file, options.root);
-    const located = path !== null;
-    const where = !located && finding.file !== null ? `${finding.file}${finding.line !== null ? `:${finding.line}` : ''}: ` : '';
     const key = JSON.stringify([finding.check, path ?? finding.file ?? '', ...finding.identity]);
     // Two findings about the same thing (the same error twice in one file) still need their own
     // fingerprint, or GitLab shows only the first; the n-th repeat is numbered, in report order.
     const repeat = seen.get(key) ?? 0;
     seen.set(key, repeat + 1);
-    return {
-      description: bounded(clean(`${where}${finding.message}`)),
-      check_name: finding.check,
-      fingerprint: fingerprint(repeat === 0 ? key : `${key}#${repeat}`),
-      severity: finding.severity,
-      location: { path: path ?? UNLOCATED_PATH, lines: { begin: located ? lineOf(finding.line) : 1 } },
-    };
+    return issueOf(finding, path, fingerprint(repeat === 0 ? key : `${key}#${repeat}`));
   });
+}
+
+function issueOf(finding: Finding, path: string | null, fingerprint: string): CodeQualityIssue {
+  // A file GitLab cannot show keeps its name and line in the text.
+  const where = path === null && finding.file !== null ? `${finding.file}${finding.line !== null ? `:${finding.line}` : ''}: ` : '';
+  return {
+    description: bounded(clean(`${where}${finding.message}`)),
+    check_name: finding.check,
+    fingerprint,
+    severity: finding.severity,
+    location: { path: path ?? UNLOCATED_PATH, lines: { begin: path === null ? 1 : lineOf(finding.line) } },
+  };
 }
 
 function workloadFindings(workload: WorkloadResult): Finding[] {
