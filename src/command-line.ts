@@ -8,6 +8,7 @@ import { createLiveServices, liveSettingsFrom, type LiveSettings } from './live-
 import { exitCode, type FailOn, type Report } from './report/report.ts';
 import { formatMarkdown } from './report/format-markdown.ts';
 import { formatSarif } from './report/format-sarif.ts';
+import { formatGitlab } from './report/format-gitlab.ts';
 import { formatText } from './report/format-text.ts';
 import { attestExitCode, attestJson, formatAttestText } from './report/format-attest.ts';
 import { runAttest, type AttestSettings, type SignerSettings } from './attest.ts';
@@ -47,8 +48,8 @@ and converges concurrent runs on one occurrence per attestor and digest):
   --project ID               the project occurrences are created in (default: the note's project)
 
 Output and limits:
-  --format FORMAT            text (default), json, markdown (the pull-request comment's body) or
-                             sarif (code scanning, with file and line)
+  --format FORMAT            text (default), json, markdown (the pull-request comment's body),
+                             sarif (code scanning, with file and line) or gitlab (GitLab Code Quality)
   --allow-empty              pass when PATH holds no Cloud Run Service or Job (by default that is an
                              error: nothing was checked)
   --fail-on LEVEL            never | error | fail | warn: the lowest verdict that fails the run
@@ -70,6 +71,8 @@ class UsageError extends Error {}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+type CheckFormat = 'text' | 'json' | 'markdown' | 'sarif' | 'gitlab';
+
 export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
@@ -77,7 +80,7 @@ export type Command =
       readonly kind: 'check';
       readonly settings: CheckSettings;
       readonly live: LiveSettings | null;
-      readonly format: 'text' | 'json' | 'markdown' | 'sarif';
+      readonly format: CheckFormat;
       readonly failOn: FailOn;
     }
   | { readonly kind: 'attest'; readonly settings: AttestSettings; readonly live: LiveSettings; readonly format: 'text' | 'json' };
@@ -131,7 +134,7 @@ export function parseCommandLine(argv: readonly string[], env: Env, cwd: string 
   const live = policy.from === 'live' || attestations.from === 'live' || values['resolve-tags'] === true;
   return {
     kind: 'check',
-    format: oneOf('--format', values.format, ['text', 'json', 'markdown', 'sarif'] as const),
+    format: oneOf('--format', values.format, ['text', 'json', 'markdown', 'sarif', 'gitlab'] as const),
     failOn: oneOf('--fail-on', values['fail-on'], ['never', 'error', 'fail', 'warn'] as const),
     settings: {
       policy,
@@ -273,7 +276,7 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
   return print(formatReport(report, command.format), exitCode(report, command.failOn));
 }
 
-function formatReport(report: Report, format: 'text' | 'json' | 'markdown' | 'sarif'): string {
+function formatReport(report: Report, format: CheckFormat): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
@@ -281,6 +284,9 @@ function formatReport(report: Report, format: 'text' | 'json' | 'markdown' | 'sa
       return formatMarkdown(report, { links: null, maxLength: Number.MAX_SAFE_INTEGER, overflowNote: '', marker: null });
     case 'sarif':
       return `${JSON.stringify(formatSarif(report, { name: 'binauthz-gate', version: VERSION, informationUri: 'https://github.com/binauthz-gate/binauthz-gate' }), null, 2)}\n`;
+    case 'gitlab':
+      // GitLab runs the job in the checkout: absolute paths are made relative to it.
+      return `${JSON.stringify(formatGitlab(report, { root: process.cwd() }), null, 2)}\n`;
     case 'text':
       return formatText(report);
   }
