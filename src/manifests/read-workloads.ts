@@ -3,7 +3,7 @@
 // `gcloud run services describe --format export` prints it), the v1 Job (run.googleapis.com/v1)
 // and the Cloud Run Admin API v2 resource (template.containers, binaryAuthorization).
 import { parseYamlSource, type Path, type YamlDocument } from '../yaml/yaml-source.ts';
-import { asRecord, describeValue, getPath } from '../yaml/values.ts';
+import { asRecord, describeValue, getPath, nameOrDescription } from '../yaml/values.ts';
 import type {
   ContainerSpec,
   EnforcementSetting,
@@ -26,7 +26,7 @@ const SHAPES = {
 } as const satisfies Record<string, Shape>;
 
 export function readWorkloads(file: string, text: string): ManifestSet {
-  const source = parseYamlSource(text);
+  const source = parseYamlSource(text, { json: /\.json$/i.test(file) });
   if (!source.ok) {
     return { workloads: [], skipped: [], problems: source.problems.map((p) => ({ file, ...p })) };
   }
@@ -42,17 +42,18 @@ export function readWorkloads(file: string, text: string): ManifestSet {
 
 function shapeOf(value: unknown): Shape | { skip: string; why: string } {
   const doc = asRecord(value);
+  // Not the text itself: a .env file or a symlinked secret is a plain text document too.
   if (!doc) return { skip: describeValue(value), why: 'not a mapping, so not a Cloud Run resource' };
   const apiVersion = typeof doc['apiVersion'] === 'string' ? doc['apiVersion'] : null;
   const kind = typeof doc['kind'] === 'string' ? doc['kind'] : null;
   if (apiVersion === null && kind === null) return v2ShapeOf(doc);
-  const label = `${apiVersion ?? '(no apiVersion)'} ${kind ?? '(no kind)'}`;
+  const label = `${apiVersion === null ? '(no apiVersion)' : nameOrDescription(apiVersion, 'apiVersion')} ${kind === null ? '(no kind)' : nameOrDescription(kind, 'kind')}`;
   if (apiVersion && /^serving\.knative\.dev\/v1(alpha1|beta1)?$/.test(apiVersion) && kind === 'Service') {
     return SHAPES.v1Service;
   }
   if (apiVersion && /^run\.googleapis\.com\/v1(alpha1|beta1)?$/.test(apiVersion)) {
     if (kind === 'Job') return SHAPES.v1Job;
-    return { skip: label, why: `a Cloud Run ${kind ?? 'resource'}: binauthz-gate evaluates Services and Jobs only` };
+    return { skip: label, why: `a Cloud Run ${kind === null ? 'resource' : nameOrDescription(kind, 'kind')}: binauthz-gate evaluates Services and Jobs only` };
   }
   return { skip: label, why: 'not a Cloud Run Service or Job' };
 }
@@ -144,8 +145,10 @@ function enforcementFromPolicyValue(value: string, breakglass: string | null, pr
   if (policy === '') return { mode: 'not-enforced', why: `${BINAUTHZ_ANNOTATION} is empty` };
   if (policy === 'default') return { mode: 'default', breakglass };
   if (!/^projects\/[^/\s]+\/platforms\/cloudRun\/(policies\/)?[^/\s]+$/.test(policy)) {
+    // The enforcement value is what the report is about; it is shown (escaped by each format) only when name-shaped.
+    const shown = /^[A-Za-z0-9_.:\/-]{1,200}$/.test(policy) ? `"${policy}"` : 'the value';
     problems.push(
-      `${BINAUTHZ_ANNOTATION}: "${policy}" is neither "default" nor a Cloud Run platform policy (projects/PROJECT/platforms/cloudRun/policies/NAME); Cloud Run will reject it`,
+      `${BINAUTHZ_ANNOTATION}: ${shown} is neither "default" nor a Cloud Run platform policy (projects/PROJECT/platforms/cloudRun/policies/NAME); Cloud Run will reject it`,
     );
   }
   return { mode: 'named-policy', policy, breakglass };
@@ -176,7 +179,7 @@ const V2_BINAUTHZ_FIELDS = new Set(['useDefault', 'policy', 'breakglassJustifica
 function v2Enforcement(setting: Record<string, unknown> | null, problems: string[]): EnforcementSetting {
   if (!setting) return { mode: 'not-enforced', why: 'no binaryAuthorization field' };
   for (const key of Object.keys(setting)) {
-    if (!V2_BINAUTHZ_FIELDS.has(key)) problems.push(`binaryAuthorization.${key} is not a field of Cloud Run's BinaryAuthorization`);
+    if (!V2_BINAUTHZ_FIELDS.has(key)) problems.push(`binaryAuthorization.${nameOrDescription(key)} is not a field of Cloud Run's BinaryAuthorization`);
   }
   const { useDefault, policy, breakglassJustification: justification } = setting;
   const breakglass = typeof justification === 'string' && justification !== '' ? justification : null;
