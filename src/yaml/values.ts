@@ -58,3 +58,13 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length] ?? 0;
 }
+
+/**
+ * A library's error message (node:crypto, OpenPGP.js) when it is a short plain sentence; such
+ * messages name the failure, but one that could carry the input (quotes, line breaks, long) is
+ * replaced by a generic word.
+ */
+export function libraryReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^[A-Za-z0-9 :,.()_-]{1,120}$/.test(message) ? message : 'unreadable';
+}
