@@ -55,13 +55,14 @@ interface Target {
   readonly notes: readonly string[];
 }
 
-export async function runAttest(settings: AttestSettings, live: LiveServices): Promise<AttestReport> {
+/** `secrets` (the run's redactor) learns the private key the moment it is read. */
+export async function runAttest(settings: AttestSettings, live: LiveServices, secrets: { addPem(text: string): void }): Promise<AttestReport> {
   const report: Mutable<AttestReport> = { attestations: [], skipped: [], failures: [] };
   let attestor: Attestor;
   let signer: Signer;
   try {
     attestor = await fetchAttestor(live.apis, settings.attestor);
-    signer = await createSigner(settings.signer, attestor, live.apis, settings.maxFileBytes);
+    signer = await createSigner(settings.signer, attestor, live.apis, settings.maxFileBytes, secrets);
   } catch (error) {
     report.failures.push({ image: null, kind: error instanceof BadInput ? 'bad-input' : 'not-attested', message: messageOf(error) });
     return report;
@@ -89,7 +90,7 @@ async function fetchAttestor(apis: GoogleApis, name: string): Promise<Attestor> 
   return attestor;
 }
 
-async function createSigner(settings: SignerSettings, attestor: Attestor, apis: GoogleApis, maxFileBytes: number): Promise<Signer> {
+async function createSigner(settings: SignerSettings, attestor: Attestor, apis: GoogleApis, maxFileBytes: number, secrets: { addPem(text: string): void }): Promise<Signer> {
   const keyId = settings.kind === 'kms' ? `//cloudkms.googleapis.com/v1/${settings.keyVersion}` : settings.publicKeyId;
   const key = attestor.publicKeys.find((candidate) => keyIdMatches(candidate, keyId));
   if (!key) {
@@ -107,6 +108,7 @@ async function createSigner(settings: SignerSettings, attestor: Attestor, apis: 
   }
   const read = readTextFile(settings.keyFile, maxFileBytes);
   if (!read.ok) throw new BadInput(`private key ${settings.keyFile}: ${read.problem}`);
+  secrets.addPem(read.text);
   const local = readSigningKey(read.text);
   if (!local.ok) throw new BadInput(`private key ${settings.keyFile}: ${local.problem}`);
   const mismatch = keyFitsScheme(local.key, declared);

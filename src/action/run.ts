@@ -18,6 +18,8 @@ import { InputError, readInputs, type ActionSettings } from './inputs.ts';
 import { matchesManifestPatterns, scanWorkspace } from './select-manifests.ts';
 import { annotate } from './annotations.ts';
 import type { GitHubClient } from './github-client.ts';
+import { redactingIO } from './redacting-io.ts';
+import { redactorFor, type Redactor } from '../report/redact.ts';
 
 export interface ActionIO {
   getInput(name: string): string;
@@ -42,15 +44,21 @@ type Env = Readonly<Record<string, string | undefined>>;
 const COMMENT_LIMIT = 65_536;
 const SUMMARY_LIMIT = 1_000_000;
 
-export async function runAction(io: ActionIO, env: Env): Promise<void> {
+/**
+ * `redactor` is the run's one redaction point (main.ts shares it with its own catch): every
+ * writer of `io` goes through it, and the report is redacted field by field before it is
+ * formatted, written to a file or posted.
+ */
+export async function runAction(rawIo: ActionIO, env: Env, redactor: Redactor = redactorFor(env)): Promise<void> {
+  const io = redactingIO(rawIo, redactor);
   const settings = readInputs((name) => io.getInput(name));
   for (const secret of [settings.githubToken, env['CLOUDSDK_AUTH_ACCESS_TOKEN']]) if (secret) io.setSecret(secret);
   const workspace = resolve(env['GITHUB_WORKSPACE'] ?? process.cwd());
   process.chdir(workspace);
   const project = settings.projectId ?? defaultProject(env);
   const policy = policySourceOf(settings.policyFile, project);
-  const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: 60_000, resolveTags: settings.resolveTags, mirrors: new Map() })).services;
-  if (settings.mode.kind === 'attest') return attest(io, env, settings, workspace, policy, services());
+  const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: 60_000, resolveTags: settings.resolveTags, mirrors: new Map() }), redactor).services;
+  if (settings.mode.kind === 'attest') return attest(io, env, settings, workspace, policy, services(), redactor);
   if (!policy) throw new InputError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
   // Without a project, a policy file is checked offline.
   const live = project ? services() : null;
@@ -65,8 +73,8 @@ export async function runAction(io: ActionIO, env: Env): Promise<void> {
     if (settings.comment) await comment(io, github(), event, formatNoManifests(COMMENT_MARKER), false);
     return;
   }
-  const report = await runCheck(checkSettings(settings, paths, policy, live !== null), live);
-  const reportPath = writeReport(env, report);
+  const report = redactor.redactValue(await runCheck(checkSettings(settings, paths, policy, live !== null), live));
+  const reportPath = writeReport(env, report, redactor);
   io.setOutput('verdict', report.verdict);
   io.setOutput('report', reportPath);
   annotate(io, report);
@@ -76,7 +84,7 @@ export async function runAction(io: ActionIO, env: Env): Promise<void> {
   await io.writeSummary(formatMarkdown(report, { links, maxLength: SUMMARY_LIMIT, overflowNote: `the full report is in ${reportPath}`, marker: null }));
   if (settings.comment && event.kind === 'pull_request') {
     const body = formatMarkdown(report, { links, maxLength: COMMENT_LIMIT, overflowNote: 'the full report is in the job summary', marker: COMMENT_MARKER });
-    await comment(io, github(), event, body, true);
+    await comment(io, github(), event, redactor.redact(body), true);
   }
   const code = exitCode(report, settings.failOn);
   if (code !== 0) io.setFailed(`binauthz-gate: the verdict is ${report.verdict} (fail_on: ${settings.failOn})`);
@@ -115,12 +123,12 @@ function checkSettings(settings: ActionSettings, paths: readonly string[], polic
   };
 }
 
-async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspace: string, policy: PolicySource | null, live: LiveServices): Promise<void> {
+async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspace: string, policy: PolicySource | null, live: LiveServices, redactor: Redactor): Promise<void> {
   if (settings.mode.kind !== 'attest') return;
   const mode = settings.mode;
   const fromManifests = mode.images.length === 0 ? scanWorkspace(workspace, settings.manifests) : [];
   if (fromManifests.length > 0 && !policy) throw new InputError('Invalid project_id: attesting from manifests needs the policy (project_id or policy_file).');
-  const report = await runAttest(
+  const report = redactor.redactValue(await runAttest(
     {
       attestor: mode.attestor,
       signer: { kind: 'kms', keyVersion: mode.kmsKeyVersion },
@@ -130,10 +138,11 @@ async function attest(io: ActionIO, env: Env, settings: ActionSettings, workspac
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
     },
     live,
-  );
+    redactor,
+  ));
   const json = attestJson(report);
   io.setOutput('attestations', JSON.stringify(json.attestations));
-  io.setOutput('report', writeJson(env, 'binauthz-gate-attestations.json', json));
+  io.setOutput('report', writeJson(env, 'binauthz-gate-attestations.json', json, redactor));
   for (const a of report.attestations) io.info(`${a.created ? 'created' : 'already attested'}: ${a.image} (${a.digest}) by ${a.attestor}: ${a.occurrence}`);
   for (const s of report.skipped) io.info(`skipped ${s.image}: ${s.reason}`);
   for (const f of report.failures) io.error(`${f.image ? `${f.image}: ` : ''}${f.message}`);
@@ -151,14 +160,14 @@ async function comment(io: ActionIO, github: GitHubClient, event: Extract<Return
   }
 }
 
-function writeReport(env: Env, report: Report): string {
-  return writeJson(env, 'binauthz-gate-report.json', report);
+function writeReport(env: Env, report: Report, redactor: Redactor): string {
+  return writeJson(env, 'binauthz-gate-report.json', report, redactor);
 }
 
-function writeJson(env: Env, name: string, value: unknown): string {
+function writeJson(env: Env, name: string, value: unknown, redactor: Redactor): string {
   const folder = env['RUNNER_TEMP'] ?? join(process.cwd(), '.binauthz-gate');
   mkdirSync(folder, { recursive: true });
   const path = join(folder, name);
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileSync(path, redactor.redact(`${JSON.stringify(value, null, 2)}\n`));
   return path;
 }

@@ -141,3 +141,21 @@ function redactDeep(value: unknown, redact: (text: string) => string, depth: num
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** Environment variables that hold credentials whichever front end runs: their values are secrets. */
+export const CREDENTIAL_VARIABLES = [
+  'CLOUDSDK_AUTH_ACCESS_TOKEN',
+  'GOOGLE_OAUTH_ACCESS_TOKEN',
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+  'INPUT_GITHUB_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'ACTIONS_RUNTIME_TOKEN',
+] as const;
+
+/** A redactor that already knows the credentials in the environment. */
+export function redactorFor(env: Readonly<Record<string, string | undefined>>): Redactor {
+  const redactor = new Redactor();
+  for (const name of CREDENTIAL_VARIABLES) redactor.add(env[name]);
+  return redactor;
+}
