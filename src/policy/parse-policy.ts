@@ -154,7 +154,7 @@ function optionalString(reader: PolicyReader, body: Record<string, unknown>, key
 function readGlobalMode(reader: PolicyReader, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'string' || !GLOBAL_MODES.includes(value)) {
-    reader.error(['globalPolicyEvaluationMode'], `${describeValue(value)} that is not one of ${GLOBAL_MODES.join(', ')}${meant(value, GLOBAL_MODES)}`);
+    reader.error(['globalPolicyEvaluationMode'], `${describeValue(value)} is not one of ${GLOBAL_MODES.join(', ')}${meant(value, GLOBAL_MODES)}`);
   } else if (value === 'ENABLE') {
     reader.note(
       ['globalPolicyEvaluationMode'],
@@ -219,7 +219,7 @@ function buildRule(evaluationMode: (typeof EVALUATION_MODES)[number], enforcemen
 
 function oneOf<T extends string>(reader: PolicyReader, path: Path, value: unknown, allowed: readonly T[]): T | null {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  reader.error(path, value === undefined ? `is required (one of ${allowed.join(', ')})` : `${describeValue(value)} that is not one of ${allowed.join(', ')}${meant(value, allowed)}`);
+  reader.error(path, value === undefined ? `is required (one of ${allowed.join(', ')})` : `${describeValue(value)} is not one of ${allowed.join(', ')}${meant(value, allowed)}`);
   return null;
 }
 
@@ -244,8 +244,11 @@ function readAttestorNames(reader: PolicyReader, path: Path, value: unknown, kcc
   return names;
 }
 
+/** Names the placeholder itself (`${GCP_PROJECT_ID}`, `<PROJECT>`, `{{ project }}`): it is an identifier, not a value. */
 function placeholderHint(name: unknown): string {
-  return typeof name === 'string' && /[${}<>]|[A-Z]{3,}_[A-Z]/.test(name) ? ': it looks like a template placeholder that was never filled in' : '';
+  if (typeof name !== 'string' || !/[${}<>]|[A-Z]{3,}_[A-Z]/.test(name)) return '';
+  const placeholder = /\$\{?[A-Za-z_][A-Za-z0-9_]{0,63}\}?|<[A-Za-z_][A-Za-z0-9_-]{0,63}>|\{\{\s*[A-Za-z_.][A-Za-z0-9_.]{0,63}\s*\}\}|\b[A-Z][A-Z0-9]{2,}(?:_[A-Z0-9]+)+\b/.exec(name)?.[0];
+  return `: ${placeholder ?? 'it'} looks like a template placeholder that was never filled in`;
 }
 
 /** Config Connector refers to attestors as `{name: k8s-name}` or `{external: projects/P/attestors/A}`. */

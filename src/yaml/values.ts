@@ -26,11 +26,17 @@ export function nameOrDescription(text: string, what = 'key'): string {
   return NAME_SHAPE.test(text) ? text : `(a ${what} that is not a name)`;
 }
 
-/** A short description of a value for messages, by type only: `null`, `a list`, `a text`, `a number`. */
+/** An enum-shaped value (EVALUATION_MODE, ALWAYS_ALOW): upper case, digits and `_` only; no credential looks like it. */
+export const ENUM_SHAPE = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/**
+ * A short description of a value for messages, by type only: `null`, `a list`, `a text`, `a number`;
+ * a text is quoted only when it is enum-shaped (a misspelt mode), never otherwise.
+ */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return value === '' ? 'an empty text' : 'a text';
+  if (typeof value === 'string') return value === '' ? 'an empty text' : ENUM_SHAPE.test(value) ? `"${value}"` : 'a text';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'boolean') return `${value}`;
   if (typeof value === 'number' || typeof value === 'bigint') return 'a number';

@@ -53,9 +53,10 @@ export function parseYamlSource(text: string, options: SourceOptions = {}): Pars
     if ('problems' in parsed) problems.push(...parsed.problems);
     else if (parsed.document) documents.push(parsed.document);
   }
-  if (problems.length === 0) return { ok: true, documents };
+  // A .json file is JSON: what YAML would also accept (plain scalars, comments) is still an error.
   const json = options.json ? jsonProblem(stripBom(text)) : null;
-  return { ok: false, problems: json ? [json] : firstProblems(problems) };
+  if (json) return { ok: false, problems: [json] };
+  return problems.length === 0 ? { ok: true, documents } : { ok: false, problems: firstProblems(problems) };
 }
 
 /** After the first syntax error a YAML parser reports a cascade; the first few say it all. */
