@@ -3,7 +3,7 @@
 import { describe, it, after, afterEach, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,25 @@ describe('the CLI quotes nothing of what it should not', () => {
       }
     });
   }
+});
+
+describe('a private key given where a policy or manifest belongs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-no-leak-key-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  writeFileSync(join(dir, 'key.yaml'), pem);
+  writeFileSync(join(dir, 'key.json'), JSON.stringify({ type: 'service_account', private_key: pem, private_key_id: 'k' }).slice(0, -2));
+
+  it('is described, never quoted, as a policy file or as manifests', async () => {
+    const lines = pem.split('\n').filter((line) => line && !line.startsWith('-----'));
+    for (const args of [['--policy-file', join(dir, 'key.yaml'), service], ['--policy-file', join(dir, 'key.json'), join(dir, 'key.yaml'), join(dir, 'key.json')]]) {
+      for (const format of FORMATS) {
+        const run = await runCli(['check', '--format', format, ...args]);
+        assert.equal(run.code, 2);
+        for (const line of lines) assertAbsent(run.stdout + run.stderr, line, `${format} ${args.join(' ')}`);
+      }
+    }
+  });
 });
 
 describe('the CLI against a Google that echoes the token back', () => {
