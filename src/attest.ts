@@ -94,13 +94,14 @@ interface Target {
   readonly notes: readonly string[];
 }
 
-export async function runAttest(settings: AttestSettings, live: AttestServices): Promise<AttestReport> {
+/** `secrets` (the run's redactor) learns the private key the moment it is read. */
+export async function runAttest(settings: AttestSettings, live: AttestServices, secrets: { addPem(text: string): void }): Promise<AttestReport> {
   const report: Mutable<AttestReport> = { attestations: [], skipped: [], failures: [] };
   let attestor: Attestor;
   let signer: Signer;
   try {
     attestor = await fetchAttestor(live.apis, settings.attestor);
-    signer = await createSigner(settings.signer, attestor, live.apis, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes });
+    signer = await createSigner(settings.signer, attestor, live.apis, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, secrets);
   } catch (error) {
     report.failures.push({ image: null, kind: error instanceof BadInput ? 'bad-input' : 'not-attested', message: messageOf(error) });
     return report;
@@ -128,7 +129,13 @@ async function fetchAttestor(apis: GoogleApis, name: string): Promise<Attestor> 
   return attestor;
 }
 
-async function createSigner(settings: SignerSettings, attestor: Attestor, apis: GoogleApis, reading: NamedFileReading): Promise<Signer> {
+async function createSigner(
+  settings: SignerSettings,
+  attestor: Attestor,
+  apis: GoogleApis,
+  reading: NamedFileReading,
+  secrets: { addPem(text: string): void },
+): Promise<Signer> {
   const keyId = settings.kind === 'kms' ? `//cloudkms.googleapis.com/v1/${settings.keyVersion}` : settings.publicKeyId;
   const key = attestor.publicKeys.find((candidate) => keyIdMatches(candidate, keyId));
   if (!key) {
@@ -146,6 +153,7 @@ async function createSigner(settings: SignerSettings, attestor: Attestor, apis: 
   }
   const read = await readNamedFile(settings.keyFile, reading);
   if (!read.ok) throw new BadInput(`private key ${settings.keyFile}: ${read.problem}`);
+  secrets.addPem(read.text);
   const local = readSigningKey(read.text);
   if (!local.ok) throw new BadInput(`private key ${settings.keyFile}: ${local.problem}`);
   const mismatch = keyFitsScheme(local.key, declared);

@@ -14,6 +14,7 @@ import { attestExitCode, attestJson, formatAttestText } from './report/format-at
 import { runAttest, type AttestSettings, type SignerSettings } from './attest.ts';
 import { defaultProject } from './gcp/project.ts';
 import { VERSION } from './version.ts';
+import { redactorFor, type Redactor } from './report/redact.ts';
 
 const USAGE = `Usage: binauthz-gate check [--policy-file POLICY | --project PROJECT] [options] PATH...
        binauthz-gate attest --attestor projects/P/attestors/A (--kms-key-version KEY_VERSION |
@@ -257,22 +258,32 @@ function parseSize(text: string): number {
   return Number(match[1]) * factor;
 }
 
-export async function main(argv: readonly string[], env: Env): Promise<number> {
+/**
+ * Runs the command line. `redactor` is the run's one redaction point: it learns every credential
+ * (environment, Google tokens, key files) and every write to stdout or stderr goes through it;
+ * reports are redacted field by field before formatting too, since a format may escape a secret
+ * (markdown turns `_` into an entity) so that the written text no longer contains it verbatim.
+ */
+export async function main(argv: readonly string[], env: Env, redactor: Redactor = redactorFor(env)): Promise<number> {
+  const print = (text: string, code: number): number => {
+    process.stdout.write(redactor.redact(text));
+    return code;
+  };
   let command: Command;
   try {
     command = parseCommandLine(argv, env);
   } catch (error) {
-    process.stderr.write(`binauthz-gate: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    process.stderr.write(redactor.redact(`binauthz-gate: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`));
     return 2;
   }
   if (command.kind === 'help') return print(`${USAGE}\n`, 0);
   if (command.kind === 'version') return print(`${VERSION}\n`, 0);
   if (command.kind === 'attest') {
-    const report = await runAttest(command.settings, createLiveServices(command.live).services);
+    const report = redactor.redactValue(await runAttest(command.settings, createLiveServices(command.live, redactor).services, redactor));
     return print(command.format === 'json' ? `${JSON.stringify(attestJson(report), null, 2)}\n` : formatAttestText(report), attestExitCode(report));
   }
-  const live = command.live ? createLiveServices(command.live) : null;
-  const report = await runCheck(command.settings, live?.services ?? null);
+  const live = command.live ? createLiveServices(command.live, redactor) : null;
+  const report = redactor.redactValue(await runCheck(command.settings, live?.services ?? null));
   return print(formatReport(report, command.format), exitCode(report, command.failOn));
 }
 
@@ -292,7 +303,3 @@ function formatReport(report: Report, format: CheckFormat): string {
   }
 }
 
-function print(text: string, code: number): number {
-  process.stdout.write(text);
-  return code;
-}

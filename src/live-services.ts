@@ -1,7 +1,7 @@
 // Live mode's remote services, built from settings: credentials, one call policy for the run
 // (asked once, bounded concurrency, retries inside the deadline), the Google APIs and the
 // registry's tag resolver.
-import { adcFileOf, bearerToken, createCredentials } from './gcp/credentials.ts';
+import { adcFileOf, bearerToken, createCredentials, type SecretSink } from './gcp/credentials.ts';
 import { createGoogleApis, type GoogleEndpoints } from './gcp/google-apis.ts';
 import { createCallRunner, type CallRunner } from './net/call-runner.ts';
 import { classifyHttpFailure, type AttemptFailure } from './net/retry.ts';
@@ -33,15 +33,16 @@ export function liveSettingsFrom(
 }
 
 /** The attest step's digest check rides along: it is not tag resolution, so --no-resolve-tags does not turn it off. */
-export function createLiveServices(settings: LiveSettings): { readonly services: LiveServices & { readonly checkDigest: DigestChecker }; readonly runner: CallRunner } {
+/** `secrets` (the run's redactor) learns every credential the services hold or obtain. */
+export function createLiveServices(settings: LiveSettings, secrets: SecretSink): { readonly services: LiveServices & { readonly checkDigest: DigestChecker }; readonly runner: CallRunner } {
   const runner = createCallRunner({ concurrency: settings.concurrency, deadline: Date.now() + settings.timeoutMs });
-  const credentials = createCredentials(settings.accessToken, settings.adcFile);
+  const credentials = createCredentials(settings.accessToken, secrets, settings.adcFile);
   const apis = createGoogleApis({ auth: credentials, endpoints: settings.endpoints, userAgent: { product: 'binauthz-gate', version: settings.version }, runner });
   let registryCalls = 0;
   let googleToken: Promise<string | null> | null = null;
   const registry: RegistrySettings = {
     mirrors: settings.mirrors,
-    googleToken: () => (googleToken ??= bearerToken(credentials)),
+    googleToken: () => (googleToken ??= bearerToken(credentials, secrets)),
     userAgent: `binauthz-gate/${settings.version}`,
     // The resolver remembers its answers; each request here is a new question for the runner.
     send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, () => attempt(), classifyRegistryFailure),

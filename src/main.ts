@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import { createGitHubClient } from './action/github-client.ts';
 import { runAction, type ActionIO } from './action/run.ts';
 import { InputError } from './action/inputs.ts';
+import { redactorFor } from './report/redact.ts';
 
 const io: ActionIO = {
   getInput: (name) => core.getInput(name),
@@ -22,13 +23,15 @@ const io: ActionIO = {
 
 /** The action: one try whose catch fails the step (also what `npm run local-action` calls). */
 export async function run(): Promise<void> {
+  // One redactor for the run: runAction feeds it and wraps io with it; this catch writes through it too.
+  const redactor = redactorFor(process.env);
   try {
-    await runAction(io, process.env);
+    await runAction(io, process.env, redactor);
   } catch (error) {
-    if (error instanceof InputError) core.setFailed(error.message);
+    if (error instanceof InputError) core.setFailed(redactor.redact(error.message));
     else {
-      core.debug(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      core.setFailed(`binauthz-gate failed: ${error instanceof Error ? error.message : String(error)}`);
+      core.debug(redactor.redact(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+      core.setFailed(redactor.redact(`binauthz-gate failed: ${error instanceof Error ? error.message : String(error)}`));
     }
   }
 }

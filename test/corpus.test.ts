@@ -94,7 +94,7 @@ describe('the crafted bad inputs', () => {
     ['crafted-yaml-alias-bomb.yaml', /alias/],
     ['crafted-deep-nesting.yaml', /nest/],
     ['crafted-not-yaml-gzip-binary.yaml', /compressed or binary/],
-    ['crafted-invalid-yaml-syntax.yaml', /Tabs are not allowed/],
+    ['crafted-invalid-yaml-syntax.yaml', /invalid YAML at line 9, column 1: a tab is used for indentation/],
   ];
   for (const [name, message] of cases) {
     it(`${name} is an error with a clear message and exit 2`, async () => {

@@ -20,6 +20,8 @@ import { InputError, readInputs, type ActionSettings } from './inputs.ts';
 import { matchesManifestPatterns, scanWorkspace, type WorkspaceScan } from './select-manifests.ts';
 import { annotate } from './annotations.ts';
 import type { GitHubClient } from './github-client.ts';
+import { redactingIO } from './redacting-io.ts';
+import { redactorFor, type Redactor } from '../report/redact.ts';
 
 export interface ActionIO {
   getInput(name: string): string;
@@ -44,7 +46,13 @@ type Env = Readonly<Record<string, string | undefined>>;
 const COMMENT_LIMIT = 65_536;
 const SUMMARY_LIMIT = 1_000_000;
 
-export async function runAction(io: ActionIO, env: Env): Promise<void> {
+/**
+ * `redactor` is the run's one redaction point (main.ts shares it with its own catch): every
+ * writer of `io` goes through it, and the report is redacted field by field before it is
+ * formatted, written to a file or posted.
+ */
+export async function runAction(rawIo: ActionIO, env: Env, redactor: Redactor = redactorFor(env)): Promise<void> {
+  const io = redactingIO(rawIo, redactor);
   const settings = readInputs((name) => io.getInput(name));
   // One deadline for the run: every GitHub call (retries included) ends by it, as the Google calls do.
   const deadline = Date.now() + settings.timeoutMs;
@@ -53,8 +61,8 @@ export async function runAction(io: ActionIO, env: Env): Promise<void> {
   process.chdir(workspace);
   const project = settings.projectId ?? defaultProject(env);
   const policy = policySourceOf(settings.policyFile, project);
-  const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: new Map() })).services;
-  if (settings.mode.kind === 'attest') return attest(io, env, settings.mode, settings.projectId, workspace, services());
+  const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: new Map() }), redactor).services;
+  if (settings.mode.kind === 'attest') return attest(io, env, settings.mode, settings.projectId, workspace, services(), redactor);
   if (!policy) throw new InputError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
   // Without a project, a policy file is checked offline.
   const live = project ? services() : null;
@@ -69,8 +77,8 @@ export async function runAction(io: ActionIO, env: Env): Promise<void> {
     if (settings.comment) await comment(io, github(), event, formatNoManifests(COMMENT_MARKER), false);
     return;
   }
-  const report = await runCheck(checkSettings(settings, scan, workspace, policy, live !== null), live);
-  const reportPath = writeReport(env, report);
+  const report = redactor.redactValue(await runCheck(checkSettings(settings, scan, workspace, policy, live !== null), live));
+  const reportPath = writeReport(env, report, redactor);
   io.setOutput('verdict', report.verdict);
   io.setOutput('report', reportPath);
   annotate(io, report);
@@ -80,7 +88,7 @@ export async function runAction(io: ActionIO, env: Env): Promise<void> {
   await io.writeSummary(formatMarkdown(report, { links, maxLength: SUMMARY_LIMIT, overflowNote: `the full report is in ${reportPath}`, marker: null }));
   if (settings.comment && event.kind === 'pull_request') {
     const body = formatMarkdown(report, { links, maxLength: COMMENT_LIMIT, overflowNote: 'the full report is in the job summary', marker: COMMENT_MARKER });
-    await comment(io, github(), event, body, true);
+    await comment(io, github(), event, redactor.redact(body), true);
   }
   const code = exitCode(report, settings.failOn);
   if (code !== 0) io.setFailed(`binauthz-gate: the verdict is ${report.verdict} (fail_on: ${settings.failOn})`);
@@ -138,8 +146,9 @@ async function attest(
   project: string | null,
   workspace: string,
   live: AttestServices,
+  redactor: Redactor,
 ): Promise<void> {
-  const report = await runAttest(
+  const report = redactor.redactValue(await runAttest(
     {
       attestor: mode.attestor,
       signer: { kind: 'kms', keyVersion: mode.kmsKeyVersion },
@@ -150,10 +159,11 @@ async function attest(
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
     },
     live,
-  );
+    redactor,
+  ));
   const json = attestJson(report);
   io.setOutput('attestations', JSON.stringify(json.attestations));
-  io.setOutput('report', writeJson(env, 'binauthz-gate-attestations.json', json));
+  io.setOutput('report', writeJson(env, 'binauthz-gate-attestations.json', json, redactor));
   for (const a of report.attestations) io.info(`${describeOutcome(a)}: ${a.image} (${a.digest}) by ${a.attestor}: ${a.occurrence}`);
   for (const s of report.skipped) io.info(`skipped ${s.image}: ${s.reason}`);
   for (const f of report.failures) io.error(`${f.image ? `${f.image}: ` : ''}${f.message}`);
@@ -182,14 +192,14 @@ async function comment(io: ActionIO, github: Comments, event: Extract<ReturnType
   io.info(`Pull request comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
 }
 
-function writeReport(env: Env, report: Report): string {
-  return writeJson(env, 'binauthz-gate-report.json', report);
+function writeReport(env: Env, report: Report, redactor: Redactor): string {
+  return writeJson(env, 'binauthz-gate-report.json', report, redactor);
 }
 
-function writeJson(env: Env, name: string, value: unknown): string {
+function writeJson(env: Env, name: string, value: unknown, redactor: Redactor): string {
   const folder = env['RUNNER_TEMP'] ?? join(process.cwd(), '.binauthz-gate');
   mkdirSync(folder, { recursive: true });
   const path = join(folder, name);
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileSync(path, redactor.redact(`${JSON.stringify(value, null, 2)}\n`));
   return path;
 }

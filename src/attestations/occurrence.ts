@@ -5,6 +5,7 @@
 
 import { decodeBase64, type DecodedBytes } from './base64.ts';
 import { isObject, nonEmptyString, parseList, type JsonObject } from './json.ts';
+import { describeValue, nameOrDescription } from '../yaml/values.ts';
 
 export interface AttestationSignature {
   readonly publicKeyId: string;
@@ -36,7 +37,7 @@ function parseOccurrence(item: unknown, index: number, problems: string[]): Atte
   const name = nonEmptyString(item['name']) ?? `occurrence #${index + 1}`;
   const kind = item['kind'];
   if (kind !== undefined && kind !== 'ATTESTATION') {
-    return skip(problems, `Occurrence ${name} is of kind ${String(kind)}, not ATTESTATION`);
+    return skip(problems, `Occurrence ${name} is of kind ${typeof kind === 'string' ? nameOrDescription(kind, 'kind') : describeValue(kind)}, not ATTESTATION`);
   }
   const attestation = item['attestation'];
   if (!isObject(attestation)) return skip(problems, `Occurrence ${name} has no attestation`);

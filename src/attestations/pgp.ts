@@ -5,6 +5,7 @@
 import type { Key, VerifyMessageResult } from 'openpgp';
 import { normalizeFingerprint, type AttestorKey } from './attestor.ts';
 import type { SignatureCheck } from './verify.ts';
+import { libraryReason } from '../yaml/values.ts';
 
 export type PgpKey = Extract<AttestorKey, { kind: 'pgp' }>;
 
@@ -39,7 +40,7 @@ async function readAttestorKey(key: PgpKey): Promise<PreparedKey> {
   try {
     parsed = await (await loadOpenpgp()).readKey({ armoredKey: key.armored });
   } catch (error) {
-    return { ok: false, reason: `its asciiArmoredPgpPublicKey is not a readable OpenPGP key (${messageOf(error)})` };
+    return { ok: false, reason: `its asciiArmoredPgpPublicKey is not a readable OpenPGP key (${libraryReason(error)})` };
   }
   if (parsed.isPrivate()) return { ok: false, reason: 'its asciiArmoredPgpPublicKey holds a private key, not a public key' };
   const fingerprint = normalizeFingerprint(parsed.getFingerprint());
@@ -61,7 +62,7 @@ async function signedMessageProblem(key: Key, payload: Uint8Array, armored: stri
     if (failure !== undefined) return failure;
     return Buffer.from(payload).equals(data) ? undefined : 'the signed message verifies, but its content is not the payload';
   } catch (error) {
-    return `the signed message cannot be read (${messageOf(error)})`;
+    return `the signed message cannot be read (${libraryReason(error)})`;
   }
 }
 
@@ -85,7 +86,7 @@ async function signaturesProblem(key: Key, signatures: VerifyMessageResult['sign
       await signature.verified;
       return undefined;
     } catch (error) {
-      return messageOf(error);
+      return libraryReason(error);
     }
   }));
   if (errors.some((error) => error === undefined)) return undefined;
@@ -97,6 +98,3 @@ async function signaturesProblem(key: Key, signatures: VerifyMessageResult['sign
   return `the OpenPGP signature does not verify (${errors.find((error) => error !== undefined) ?? 'unknown error'})`;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

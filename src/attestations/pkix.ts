@@ -5,6 +5,7 @@
 import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { AttestorKey } from './attestor.ts';
 import type { SignatureCheck } from './verify.ts';
+import { libraryReason, nameOrDescription } from '../yaml/values.ts';
 
 export type PkixKey = Extract<AttestorKey, { kind: 'pkix' }>;
 
@@ -71,7 +72,7 @@ function prepareKey(key: PkixKey): PreparedKey {
 function parseKey(key: PkixKey): PreparedKey {
   const scheme = SCHEMES.get(key.algorithm);
   if (scheme === undefined) {
-    return { ok: false, reason: `its signatureAlgorithm ${key.algorithm} is not one Binary Authorization can verify with` };
+    return { ok: false, reason: `its signatureAlgorithm ${nameOrDescription(key.algorithm, 'algorithm')} is not one Binary Authorization can verify with` };
   }
   // createPublicKey would also derive a public key from a pasted private key; an attestor holds SPKI only.
   if (!/-----BEGIN PUBLIC KEY-----/.test(key.pem)) {
@@ -81,7 +82,7 @@ function parseKey(key: PkixKey): PreparedKey {
   try {
     parsed = createPublicKey({ key: key.pem, format: 'pem' });
   } catch (error) {
-    return { ok: false, reason: `its publicKeyPem does not parse (${messageOf(error)})` };
+    return { ok: false, reason: `its publicKeyPem does not parse (${libraryReason(error)})` };
   }
   const mismatch = shapeMismatch(parsed, scheme);
   if (mismatch !== undefined) return { ok: false, reason: `it is ${mismatch}, but its signatureAlgorithm is ${key.algorithm}` };
@@ -141,6 +142,3 @@ function failureReason(algorithm: string, ready: Extract<PreparedKey, { ok: true
   return `the ${algorithm} check fails`;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -3,7 +3,7 @@
 // `gcloud run services describe --format export` prints it), the v1 Job (run.googleapis.com/v1)
 // and the Cloud Run Admin API v2 resource (template.containers, binaryAuthorization).
 import { parseYamlSource, type Path, type YamlDocument } from '../yaml/yaml-source.ts';
-import { asRecord, describeValue, getPath } from '../yaml/values.ts';
+import { asRecord, describeValue, getPath, nameOrDescription } from '../yaml/values.ts';
 import type {
   ContainerSpec,
   EnforcementSetting,
@@ -26,7 +26,7 @@ const SHAPES = {
 } as const satisfies Record<string, Shape>;
 
 export function readWorkloads(file: string, text: string): ManifestSet {
-  const source = parseYamlSource(text);
+  const source = parseYamlSource(text, { json: /\.json$/i.test(file) });
   if (!source.ok) {
     return { workloads: [], skipped: [], problems: source.problems.map((p) => ({ file, ...p })) };
   }
@@ -42,17 +42,18 @@ export function readWorkloads(file: string, text: string): ManifestSet {
 
 function shapeOf(value: unknown): Shape | { skip: string; why: string } {
   const doc = asRecord(value);
+  // Not the text itself: a .env file or a symlinked secret is a plain text document too.
   if (!doc) return { skip: describeValue(value), why: 'not a mapping, so not a Cloud Run resource' };
   const apiVersion = typeof doc['apiVersion'] === 'string' ? doc['apiVersion'] : null;
   const kind = typeof doc['kind'] === 'string' ? doc['kind'] : null;
   if (apiVersion === null && kind === null) return v2ShapeOf(doc);
-  const label = `${apiVersion ?? '(no apiVersion)'} ${kind ?? '(no kind)'}`;
+  const label = `${apiVersion === null ? '(no apiVersion)' : nameOrDescription(apiVersion, 'apiVersion')} ${kind === null ? '(no kind)' : nameOrDescription(kind, 'kind')}`;
   if (apiVersion && /^serving\.knative\.dev\/v1(alpha1|beta1)?$/.test(apiVersion) && kind === 'Service') {
     return SHAPES.v1Service;
   }
   if (apiVersion && /^run\.googleapis\.com\/v1(alpha1|beta1)?$/.test(apiVersion)) {
     if (kind === 'Job') return SHAPES.v1Job;
-    return { skip: label, why: `a Cloud Run ${kind ?? 'resource'}: binauthz-gate evaluates Services and Jobs only` };
+    return { skip: label, why: `a Cloud Run ${kind === null ? 'resource' : nameOrDescription(kind, 'kind')}: binauthz-gate evaluates Services and Jobs only` };
   }
   return { skip: label, why: 'not a Cloud Run Service or Job' };
 }
@@ -201,7 +202,7 @@ function v2Enforcement(value: unknown, problems: string[]): EnforcementSetting {
     return { mode: 'not-enforced', why: 'binaryAuthorization is not a mapping' };
   }
   for (const key of Object.keys(setting)) {
-    if (!V2_BINAUTHZ_FIELDS.has(key)) problems.push(`binaryAuthorization.${key} is not a field of Cloud Run's BinaryAuthorization`);
+    if (!V2_BINAUTHZ_FIELDS.has(key)) problems.push(`binaryAuthorization.${nameOrDescription(key)} is not a field of Cloud Run's BinaryAuthorization`);
   }
   const { useDefault, policy, breakglassJustification: justification } = setting;
   if (useDefault !== undefined && typeof useDefault !== 'boolean') problems.push('binaryAuthorization.useDefault must be true or false');

@@ -2,7 +2,7 @@
 // (JSON) gives it, or wrapped in a Config Connector BinaryAuthorizationPolicy. Anything that
 // is not valid, or not a project policy at all, is an error naming the field: never a guess.
 import { parseYamlSource, type Path, type YamlDocument } from '../yaml/yaml-source.ts';
-import { asRecord, describeValue } from '../yaml/values.ts';
+import { asRecord, closestAllowed, describeValue, nameOrDescription } from '../yaml/values.ts';
 import { parseAllowlistPattern, type AllowlistPattern } from './allowlist.ts';
 import type { AdmissionRule, EnforcementMode, ParsedPolicy, PolicyError, PolicyNote } from './policy.ts';
 
@@ -45,7 +45,8 @@ class PolicyReader {
 
   field(path: Path): string {
     return [...this.base, ...path].reduce<string>(
-      (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${key}` : key),
+      // Keys come from the file: named only when name-shaped (values never are; see values.ts).
+      (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${nameOrDescription(key)}` : nameOrDescription(key)),
       '',
     );
   }
@@ -64,7 +65,7 @@ class PolicyReader {
 }
 
 export function parsePolicyText(source: string, text: string): ParsedPolicy {
-  const parsed = parseYamlSource(text);
+  const parsed = parseYamlSource(text, { json: /\.json$/i.test(source) });
   if (looksLikeTerraform(text)) {
     return fail('(file)', null, 'not a policy file: it looks like Terraform (HCL). Export the project policy with `gcloud container binauthz policy export` instead');
   }
@@ -99,7 +100,7 @@ function policyBody(doc: YamlDocument): Body {
     return spec ? { value: spec, base: ['spec'], kcc: true } : { error: 'a Config Connector BinaryAuthorizationPolicy without a spec' };
   }
   if (apiVersion !== undefined || kind !== undefined) {
-    return { error: `not a Binary Authorization project policy: it is a ${String(apiVersion)} ${String(kind)}${knownKindHint(String(apiVersion))}` };
+    return { error: `not a Binary Authorization project policy: it is a ${shownName(apiVersion, 'apiVersion')} ${shownName(kind, 'kind')}${knownKindHint(String(apiVersion))}` };
   }
   if ('gkePolicy' in top || 'cloudRunPolicy' in top) {
     const platform = 'gkePolicy' in top ? 'GKE platform policy (gkePolicy check sets, used by continuous validation)' : 'Cloud Run platform policy (cloudRunPolicy)';
@@ -108,10 +109,14 @@ function policyBody(doc: YamlDocument): Body {
   const keys = Object.keys(top);
   if (!keys.some((key) => POLICY_FIELDS.has(key))) {
     return {
-      error: `does not look like a Binary Authorization policy: it has none of defaultAdmissionRule, admissionWhitelistPatterns, name (its keys: ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''})`,
+      error: `does not look like a Binary Authorization policy: it has none of defaultAdmissionRule, admissionWhitelistPatterns, name (its keys: ${keys.slice(0, 6).map((key) => nameOrDescription(key)).join(', ')}${keys.length > 6 ? ', …' : ''})`,
     };
   }
   return { value: top, base: [], kcc: false };
+}
+
+function shownName(value: unknown, what: string): string {
+  return typeof value === 'string' ? nameOrDescription(value, what) : `(no ${what})`;
 }
 
 function knownKindHint(apiVersion: string): string {
@@ -124,7 +129,7 @@ function readPolicy(source: string, reader: PolicyReader, body: Record<string, u
     if (!POLICY_FIELDS.has(key) && !(kcc && KCC_EXTRA_FIELDS.has(key))) reader.error([key], 'is not a field of a Binary Authorization policy');
   }
   const name = optionalString(reader, body, 'name');
-  if (name !== null && !/^projects\/[^/]+\/policy$/.test(name)) reader.error(['name'], `"${name}" is not a project policy name (projects/PROJECT/policy)`);
+  if (name !== null && !/^projects\/[^/]+\/policy$/.test(name)) reader.error(['name'], 'is not a project policy name (projects/PROJECT/policy)');
   const etag = optionalString(reader, body, 'etag');
   optionalString(reader, body, 'description');
   readGlobalMode(reader, body['globalPolicyEvaluationMode']);
@@ -149,7 +154,7 @@ function optionalString(reader: PolicyReader, body: Record<string, unknown>, key
 function readGlobalMode(reader: PolicyReader, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'string' || !GLOBAL_MODES.includes(value)) {
-    reader.error(['globalPolicyEvaluationMode'], `${describeValue(value)} is not one of ${GLOBAL_MODES.join(', ')}`);
+    reader.error(['globalPolicyEvaluationMode'], `${describeValue(value)} is not one of ${GLOBAL_MODES.join(', ')}${meant(value, GLOBAL_MODES)}`);
   } else if (value === 'ENABLE') {
     reader.note(
       ['globalPolicyEvaluationMode'],
@@ -170,7 +175,7 @@ function readAllowlist(reader: PolicyReader, value: unknown): AllowlistPattern[]
     const path = ['admissionWhitelistPatterns', index];
     const extra = entry ? Object.keys(entry).filter((key) => key !== 'namePattern') : [];
     if (!entry || typeof entry['namePattern'] !== 'string' || extra.length > 0) {
-      reader.error(path, `must be {namePattern: "registry/path/..."}, not ${describeValue(item)}${extra.length ? ` (unknown field ${extra.join(', ')})` : ''}`);
+      reader.error(path, `must be {namePattern: "registry/path/..."}, not ${describeValue(item)}${extra.length ? ` (unknown field ${extra.map((key) => nameOrDescription(key)).join(', ')})` : ''}`);
       return;
     }
     const parsed = parseAllowlistPattern(entry['namePattern']);
@@ -214,8 +219,14 @@ function buildRule(evaluationMode: (typeof EVALUATION_MODES)[number], enforcemen
 
 function oneOf<T extends string>(reader: PolicyReader, path: Path, value: unknown, allowed: readonly T[]): T | null {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  reader.error(path, value === undefined ? `is required (one of ${allowed.join(', ')})` : `${describeValue(value)} is not one of ${allowed.join(', ')}`);
+  reader.error(path, value === undefined ? `is required (one of ${allowed.join(', ')})` : `${describeValue(value)} is not one of ${allowed.join(', ')}${meant(value, allowed)}`);
   return null;
+}
+
+/** ` (did you mean X?)` naming our own constant, never the value written. */
+function meant(value: unknown, allowed: readonly string[]): string {
+  const closest = closestAllowed(value, allowed);
+  return closest === null ? '' : ` (did you mean ${closest}?)`;
 }
 
 function readAttestorNames(reader: PolicyReader, path: Path, value: unknown, kcc: boolean): string[] {
@@ -233,8 +244,11 @@ function readAttestorNames(reader: PolicyReader, path: Path, value: unknown, kcc
   return names;
 }
 
+/** Names the placeholder itself (`${GCP_PROJECT_ID}`, `<PROJECT>`, `{{ project }}`): it is an identifier, not a value. */
 function placeholderHint(name: unknown): string {
-  return typeof name === 'string' && /[${}<>]|[A-Z]{3,}_[A-Z]/.test(name) ? ': it looks like a template placeholder that was never filled in' : '';
+  if (typeof name !== 'string' || !/[${}<>]|[A-Z]{3,}_[A-Z]/.test(name)) return '';
+  const placeholder = /\$\{?[A-Za-z_][A-Za-z0-9_]{0,63}\}?|<[A-Za-z_][A-Za-z0-9_-]{0,63}>|\{\{\s*[A-Za-z_.][A-Za-z0-9_.]{0,63}\s*\}\}|\b[A-Z][A-Z0-9]{2,}(?:_[A-Z0-9]+)+\b/.exec(name)?.[0];
+  return `: ${placeholder ?? 'it'} looks like a template placeholder that was never filled in`;
 }
 
 /** Config Connector refers to attestors as `{name: k8s-name}` or `{external: projects/P/attestors/A}`. */
@@ -252,7 +266,7 @@ function readIgnoredRules(reader: PolicyReader, field: string, value: unknown, k
   if (!rules) return reader.error([field], `must be a map of rules, not ${describeValue(value)}`);
   const keys = Object.keys(rules);
   if (keys.length === 0) return;
-  reader.note([field], `${keys.length} rule(s) (${keys.join(', ')}) ignored: Cloud Run applies only defaultAdmissionRule`);
+  reader.note([field], `${keys.length} rule(s) (${keys.map((key) => nameOrDescription(key)).join(', ')}) ignored: Cloud Run applies only defaultAdmissionRule`);
   // Ignored rules cannot change a Cloud Run verdict, so their mistakes are notes, not errors.
   const scratch = new PolicyReader(reader.doc, reader.base);
   for (const key of keys) readRule(scratch, [field, key], rules[key], kcc);

@@ -2,13 +2,22 @@
 // document, a way to ask on which line a value sits. Hostile input is bounded here: alias
 // bombs, deep nesting, binary bytes and duplicate keys become problems with a line, never
 // a crash or a silent pass.
-import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, isSeq, type Document, type ErrorCode } from 'yaml';
+import { jsonProblem } from './json-problem.ts';
 
 export type Path = readonly (string | number)[];
 
 export interface SourceProblem {
   readonly line: number | null;
+  /** 1-based column, when the parser knows it. */
+  readonly column?: number | null;
+  /** A fixed sentence with line and column: never the text of the file, which may be anything (a symlinked secret). */
   readonly message: string;
+}
+
+export interface SourceOptions {
+  /** The file is JSON (by its name): a syntax error is described as a JSON error, with JSON.parse's position. */
+  readonly json?: boolean;
 }
 
 export interface YamlDocument {
@@ -26,7 +35,7 @@ export type ParsedSource =
 /** Expanding more aliases than this is treated as a "billion laughs" attack. */
 const MAX_ALIASES = 200;
 
-export function parseYamlSource(text: string): ParsedSource {
+export function parseYamlSource(text: string, options: SourceOptions = {}): ParsedSource {
   const binary = describeBinary(text);
   if (binary) return { ok: false, problems: [{ line: null, message: binary }] };
   const lineCounter = new LineCounter();
@@ -44,7 +53,10 @@ export function parseYamlSource(text: string): ParsedSource {
     if ('problems' in parsed) problems.push(...parsed.problems);
     else if (parsed.document) documents.push(parsed.document);
   }
-  return problems.length > 0 ? { ok: false, problems: firstProblems(problems) } : { ok: true, documents };
+  // A .json file is JSON: what YAML would also accept (plain scalars, comments) is still an error.
+  const json = options.json ? jsonProblem(stripBom(text)) : null;
+  if (json) return { ok: false, problems: [json] };
+  return problems.length === 0 ? { ok: true, documents } : { ok: false, problems: firstProblems(problems) };
 }
 
 /** After the first syntax error a YAML parser reports a cascade; the first few say it all. */
@@ -63,7 +75,12 @@ function toDocument(
 ): { problems: SourceProblem[] } | { document: YamlDocument | null } {
   const lineAt = (offset: number): number => lines.linePos(offset).line;
   if (doc.errors.length > 0) {
-    return { problems: doc.errors.map((e) => ({ line: lineAt(e.pos[0]), message: yamlMessage(e.code, e.message) })) };
+    return {
+      problems: doc.errors.map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        return { line, column: col, message: `invalid YAML at line ${line}, column ${col}: ${yamlSentence(e.code)}` };
+      }),
+    };
   }
   if (doc.contents === null) return { document: null };
   let value: unknown;
@@ -104,11 +121,38 @@ function lineOfPath(doc: Document.Parsed, path: Path, lineAt: (offset: number) =
   return line;
 }
 
-function yamlMessage(code: string, message: string): string {
-  const first = message.split('\n')[0] ?? message;
-  if (code === 'RESOURCE_EXHAUSTION') return `invalid YAML: nesting is too deep to read safely (${first})`;
-  if (code === 'DUPLICATE_KEY') return `invalid YAML: duplicate key (${first})`;
-  return `invalid YAML: ${first}`;
+/**
+ * What each of the `yaml` library's error codes means, in a fixed sentence. The library's own
+ * messages quote the offending text, which is never shown: the file may be a symlinked secret.
+ */
+const YAML_SENTENCES: Readonly<Record<ErrorCode, string>> = {
+  ALIAS_PROPS: 'an alias cannot have an anchor or a tag',
+  BAD_ALIAS: 'an alias refers to an anchor that is not defined before it',
+  BAD_COLLECTION_TYPE: 'a tag names a collection type that does not fit this collection',
+  BAD_DIRECTIVE: 'a directive (a line starting with %) is not valid',
+  BAD_DQ_ESCAPE: 'a double-quoted string holds an invalid escape sequence',
+  BAD_INDENT: 'the indentation is wrong (a line is indented more or less than its block)',
+  BAD_PROP_ORDER: 'an anchor or tag is in the wrong place',
+  BAD_SCALAR_START: 'a plain value starts with a character that is reserved (such as @ or `): quote it',
+  BLOCK_AS_IMPLICIT_KEY: 'a block collection is used as a key',
+  BLOCK_IN_FLOW: 'a block collection (indented lines or "- ") appears inside [] or {}',
+  DUPLICATE_KEY: 'duplicate key: a mapping has the same key twice',
+  IMPOSSIBLE: 'the YAML parser reached a state it cannot handle',
+  KEY_OVER_1024_CHARS: 'a key is longer than 1024 characters',
+  MISSING_CHAR: 'a closing character is missing (a quote, ], } or a ":" after a key)',
+  MULTILINE_IMPLICIT_KEY: 'a key spans several lines (is a ":" missing, or a value not quoted?)',
+  MULTIPLE_ANCHORS: 'a value has more than one anchor',
+  MULTIPLE_DOCS: 'the text holds several documents where one was expected',
+  MULTIPLE_TAGS: 'a value has more than one tag',
+  NON_STRING_KEY: 'a key is not a string',
+  RESOURCE_EXHAUSTION: 'nesting is too deep to read safely',
+  TAB_AS_INDENT: 'a tab is used for indentation (YAML allows spaces only)',
+  TAG_RESOLVE_FAILED: 'a tagged value cannot be read as its tag says',
+  UNEXPECTED_TOKEN: 'a character or token is not allowed here (is a value missing quotes?)',
+};
+
+function yamlSentence(code: ErrorCode): string {
+  return YAML_SENTENCES[code] ?? 'the text is not valid YAML';
 }
 
 function conversionMessage(error: unknown): string {
@@ -117,7 +161,7 @@ function conversionMessage(error: unknown): string {
     return `YAML aliases expand beyond ${MAX_ALIASES} references (an alias bomb?): refusing to expand it`;
   }
   if (error instanceof RangeError) return 'YAML is nested too deeply to read safely';
-  return `YAML could not be converted: ${text}`;
+  return 'YAML could not be converted to plain values (an unsupported tag or key?)';
 }
 
 function stripBom(text: string): string {

@@ -3,6 +3,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nock from 'nock';
+import { Redactor } from '../../src/report/redact.ts';
 import { createCredentials } from '../../src/gcp/credentials.ts';
 import { createGoogleApis, type GoogleApis } from '../../src/gcp/google-apis.ts';
 import { createCallRunner } from '../../src/net/call-runner.ts';
@@ -13,7 +14,7 @@ const DIGEST = `sha256:${'d'.repeat(64)}`;
 
 function apis(): GoogleApis {
   return createGoogleApis({
-    auth: createCredentials(TOKEN),
+    auth: createCredentials(TOKEN, new Redactor()),
     endpoints: { binaryauthorization: `${ROOT}/`, containeranalysis: `${ROOT}/`, cloudkms: `${ROOT}/` },
     userAgent: { product: 'binauthz-gate', version: '9.9.9' },
     runner: createCallRunner({ concurrency: 4, deadline: Date.now() + 5000, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 6 } }),

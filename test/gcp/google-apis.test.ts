@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { createCredentials } from '../../src/gcp/credentials.ts';
+import { Redactor } from '../../src/report/redact.ts';
 import { createGoogleApis, type GoogleApis } from '../../src/gcp/google-apis.ts';
 import { createCallRunner } from '../../src/net/call-runner.ts';
 
@@ -16,7 +17,7 @@ const KEY_VERSION = 'projects/p1/locations/global/keyRings/ring/cryptoKeys/key/c
 
 function apis(deadlineMs = 5000, maxAttempts = 6): GoogleApis {
   return createGoogleApis({
-    auth: createCredentials(TOKEN),
+    auth: createCredentials(TOKEN, new Redactor()),
     endpoints: { binaryauthorization: `${ROOT}/`, containeranalysis: `${ROOT}/`, cloudkms: `${ROOT}/` },
     userAgent: { product: 'binauthz-gate', version: '9.9.9' },
     runner: createCallRunner({ concurrency: 4, deadline: Date.now() + deadlineMs, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts } }),

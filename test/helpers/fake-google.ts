@@ -53,6 +53,11 @@ export interface FakeFault {
   retryAfterSeconds?: number;
   /** Never answer (the client must time out). */
   hang?: boolean;
+  /**
+   * A hostile (or careless) endpoint: the error body echoes the request's Authorization header and
+   * the token in it, raw, URL-encoded, JSON-escaped and base64, as proxies and emulators have done.
+   */
+  echoAuthorization?: boolean;
 }
 
 export interface FakeGoogle {
@@ -660,10 +665,17 @@ interface PendingFault extends FakeFault {
   remaining: number;
 }
 
-function faultAnswer(fault: PendingFault, request: RecordedRequest): Answer {
+function faultAnswer(fault: PendingFault, request: RecordedRequest, rawAuthorization: string | undefined): Answer {
   const code = fault.status ?? 503;
   const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
-  return googleError(code, `Injected fault: HTTP ${code} for ${request.method} ${request.path}.`, headers);
+  const answer = googleError(code, `Injected fault: HTTP ${code} for ${request.method} ${request.path}.${fault.echoAuthorization ? ` ${echoed(rawAuthorization)}` : ''}`, headers);
+  return fault.echoAuthorization ? { ...answer, body: { ...(answer.body as object), request: { headers: { authorization: rawAuthorization } } } } : answer;
+}
+
+function echoed(rawAuthorization: string | undefined): string {
+  const token = rawAuthorization?.replace(/^\S+\s+/, '') ?? '';
+  const base64 = Buffer.from(`token=${token}`).toString('base64');
+  return `You sent Authorization: ${rawAuthorization}; token ${token}; url ?access_token=${encodeURIComponent(token)}; json ${JSON.stringify({ token })}; base64 ${base64}`;
 }
 
 /** The first fault that matches this request, with one use taken off it. */
@@ -742,7 +754,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     // 429/503 or nothing whoever is asking.
     if (barrier !== null && isCreate(request)) await barrier();
     const reply = fault
-      ? faultAnswer(fault, request)
+      ? faultAnswer(fault, request, incoming.headers.authorization)
       : (unauthenticated(incoming.headers.authorization, request, options.requireToken) ?? route(table, state, options, request));
     if (!fault && isCreate(request)) storeTwin(state, options.race, reply);
     if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });

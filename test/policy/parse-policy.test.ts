@@ -49,7 +49,8 @@ describe('parsePolicyText', () => {
     ].join('\n'));
     assert.ok(!parsed.ok);
     const byField = new Map(parsed.errors.map((e) => [e.field, e]));
-    assert.match(byField.get('defaultAdmissionRule.evaluationMode')?.message ?? '', /REQUIRE_ATTESTATIONS" is not one of ALWAYS_ALLOW, ALWAYS_DENY, REQUIRE_ATTESTATION/);
+    // An enum-shaped value is quoted; any other is described by type (see quotes-nothing.test.ts).
+    assert.match(byField.get('defaultAdmissionRule.evaluationMode')?.message ?? '', /"REQUIRE_ATTESTATIONS" is not one of ALWAYS_ALLOW, ALWAYS_DENY, REQUIRE_ATTESTATION \(did you mean REQUIRE_ATTESTATION\?\)/);
     assert.equal(byField.get('defaultAdmissionRule.evaluationMode')?.line, 2);
     assert.ok(byField.has('defaultAdmissionRule.enforcementMode'));
     assert.match(byField.get('admissionWhitelistPatterns[0].namePattern')?.message ?? '', /n\*x/);
