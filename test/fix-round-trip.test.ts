@@ -117,7 +117,9 @@ function editWorkload(inputs: Inputs, workload: WorkloadResult, edit: (doc: Docu
   const doc = docs.find((d) => d.contents?.range && lineCounter.linePos(d.contents.range[0]).line === workload.line);
   assert.ok(doc, `a document starts at ${workload.file}:${workload.line}`);
   edit(doc);
-  writeFileSync(path, docs.map((d) => d.toString()).join('---\n'));
+  // A .json manifest must stay strict JSON (the reader refuses YAML in a .json file).
+  const json = path.endsWith('.json') && docs.length === 1;
+  writeFileSync(path, json ? JSON.stringify(doc.toJS(), null, 2) : docs.map((d) => d.toString()).join('---\n'));
 }
 
 function addPatterns(inputs: Inputs, patterns: readonly string[]): void {

@@ -93,7 +93,7 @@ describe('GitLab Code Quality report', () => {
     assert.deepEqual(summary(issues), EXPECTED);
     assert.ok(!issues.some((i) => i.description.includes('hello')), 'passing workloads produce no issue');
     assert.match(issues[4]?.description ?? '', /^Service web, container app \(us-docker\.pkg\.dev\/p1\/apps\/web@sha256:[0-9a-f]{64}\): deny \(missing-attestation\): /);
-    assert.match(issues[5]?.description ?? '', /^invalid YAML: /);
+    assert.match(issues[5]?.description ?? '', /^invalid YAML at line \d+, column \d+: /);
   });
 
   it('two runs give the same fingerprints (and the same bytes)', async () => {

@@ -110,7 +110,7 @@ describe('every format of a report over such files', () => {
     process.chdir(dir);
     try {
       const report = await runCheck(
-        { policy: { from: 'file', path: 'policy.yaml' }, attestations: { from: 'none' }, paths: ['broken.yaml', 'env.yaml', 'secret.yaml', 'bad.json'], files: { workingFolder: dir, paths: 'named' }, allowEmpty: false, requireEnforcement: true, maxFileBytes: 1 << 20 },
+        { policy: { from: 'file', path: 'policy.yaml' }, attestations: { from: 'none' }, paths: ['broken.yaml', 'env.yaml', 'secret.yaml', 'bad.json'], files: { workingFolder: dir, paths: 'named' }, allowEmpty: true, requireEnforcement: true, maxFileBytes: 1 << 20 },
         null,
       );
       assert.equal(report.verdict, 'error');
