@@ -41,7 +41,7 @@ export function createLiveServices(settings: LiveSettings): { readonly services:
     googleToken: () => (googleToken ??= bearerToken(credentials)),
     userAgent: `binauthz-gate/${settings.version}`,
     // The resolver remembers its answers; each request here is a new question for the runner.
-    send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, () => attempt(), classifyRegistryFailure),
+    send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, (_ms, signal) => attempt(signal), classifyRegistryFailure),
   });
   const resolveTag = settings.resolveTags
     ? async (request: { registry: string; repository: string; tag: string }) => {
@@ -54,6 +54,7 @@ export function createLiveServices(settings: LiveSettings): { readonly services:
 
 function classifyRegistryFailure(error: unknown): AttemptFailure {
   if (error instanceof RegistryRequestError) {
+    if (!error.retryable) return { retryable: false };
     if (error.status === null) return { retryable: true, retryAfterMs: null };
     return error.retryAfterMs !== null ? { retryable: true, retryAfterMs: error.retryAfterMs } : classifyHttpFailure(error.status, null, null, Date.now());
   }

@@ -13,6 +13,7 @@ const TOKEN = 'ya29.secret-test-token';
 const DIGEST = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
 const gcloud = JSON.parse(readFileSync(new URL('../fixtures/gcloud/requests.json', import.meta.url), 'utf8')) as { method: string; path: string; query: Record<string, string>; body: string }[];
 const KEY_VERSION = 'projects/p1/locations/global/keyRings/ring/cryptoKeys/key/cryptoKeyVersions/1';
+const occurrence = (name: string) => ({ name, kind: 'ATTESTATION', noteName: 'projects/p1/notes/n1', resourceUri: `us-docker.pkg.dev/p1/repo/app@${DIGEST}` });
 
 function apis(deadlineMs = 5000, maxAttempts = 6): GoogleApis {
   return createGoogleApis({
@@ -54,12 +55,12 @@ describe('Google API requests', () => {
     const scope = nock(ROOT)
       .get('/v1/projects/p1/notes/n1/occurrences')
       .query({ filter: expected?.query['filter'], pageSize: '100' })
-      .reply(200, { occurrences: [{ name: 'o1' }, { name: 'o2' }], nextPageToken: 'page-2' })
+      .reply(200, { occurrences: [occurrence('o1'), occurrence('o2')], nextPageToken: 'page-2' })
       .get('/v1/projects/p1/notes/n1/occurrences')
       .query({ filter: expected?.query['filter'], pageSize: '100', pageToken: 'page-2' })
-      .reply(200, { occurrences: [{ name: 'o3' }] });
+      .reply(200, { occurrences: [occurrence('o3')] });
     const list = await apis().listAttestationOccurrences('projects/p1/notes/n1', DIGEST);
-    assert.deepEqual(list, [{ name: 'o1' }, { name: 'o2' }, { name: 'o3' }]);
+    assert.deepEqual(list, [occurrence('o1'), occurrence('o2'), occurrence('o3')]);
     scope.done();
   });
 
@@ -109,16 +110,17 @@ describe('Google API requests', () => {
   it('creates an occurrence with the body gcloud sends, and does not retry a 503 that may have created it', async () => {
     const gcloudCreate = gcloud.find((r) => r.method === 'POST' && r.path === '/v1/projects/p1/occurrences');
     const body = JSON.parse(gcloudCreate?.body ?? '');
-    const scope = nock(ROOT).post('/v1/projects/p1/occurrences', (sent) => JSON.stringify(sent) === JSON.stringify(body)).reply(200, { name: 'projects/p1/occurrences/x' });
-    assert.deepEqual(await apis().createOccurrence('p1', body), { name: 'projects/p1/occurrences/x' });
+    const created = (name: string) => ({ name, noteName: body.noteName, resourceUri: body.resourceUri, kind: 'ATTESTATION' });
+    const scope = nock(ROOT).post('/v1/projects/p1/occurrences', (sent) => JSON.stringify(sent) === JSON.stringify(body)).reply(200, created('projects/p1/occurrences/x'));
+    assert.deepEqual(await apis().createOccurrence('p1', body), created('projects/p1/occurrences/x'));
     scope.done();
     const once = nock(ROOT).post('/v1/projects/p1/occurrences').once().reply(503, { error: { code: 503, message: 'down', status: 'UNAVAILABLE' } });
     await assert.rejects(apis().createOccurrence('p1', body), /HTTP 503/);
     once.done();
     const throttled = nock(ROOT)
       .post('/v1/projects/p1/occurrences').reply(429, { error: { code: 429, message: 'slow', status: 'RESOURCE_EXHAUSTED' } }, { 'Retry-After': '0' })
-      .post('/v1/projects/p1/occurrences').reply(200, { name: 'projects/p1/occurrences/y' });
-    assert.deepEqual(await apis().createOccurrence('p1', body), { name: 'projects/p1/occurrences/y' });
+      .post('/v1/projects/p1/occurrences').reply(200, created('projects/p1/occurrences/y'));
+    assert.deepEqual(await apis().createOccurrence('p1', body), created('projects/p1/occurrences/y'));
     throttled.done();
   });
 
