@@ -38,7 +38,8 @@ export function createLiveServices(settings: LiveSettings): { readonly services:
   let googleToken: Promise<string | null> | null = null;
   const resolver = createTagResolver({
     mirrors: settings.mirrors,
-    googleToken: () => (googleToken ??= bearerToken(credentials)),
+    // Under the runner too: a token endpoint that hangs must not outlast the deadline.
+    googleToken: () => (googleToken ??= runner.run('google token', 'Google access token', () => bearerToken(credentials), () => ({ retryable: false }))),
     userAgent: `binauthz-gate/${settings.version}`,
     // The resolver remembers its answers; each request here is a new question for the runner.
     send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, (_ms, signal) => attempt(signal), classifyRegistryFailure),
