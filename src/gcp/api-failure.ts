@@ -100,5 +100,13 @@ export function describeFailure(call: CallDescription, error: unknown): ApiError
   if (status === 404) return new ApiError(`${prefix}: HTTP 404, it does not exist (or the caller cannot see it)${said ? ` (${said})` : ''}`, status, error);
   if (status !== null) return new ApiError(`${prefix}: HTTP ${status}${said ? ` (${said})` : ''}`, status, error);
   const code = codeOf(error);
-  return new ApiError(`${prefix}: no answer (${code ?? (error instanceof Error ? error.message : String(error))})`, null, error);
+  return new ApiError(`${prefix}: no answer (${code ?? withoutUrls(error instanceof Error ? error.message : String(error))})`, null, error);
+}
+
+/**
+ * node-fetch puts the request URL in its messages ("request to URL failed, reason: …"), and a URL may
+ * carry a page token the answer chose: the report gets the reason, not the URL.
+ */
+function withoutUrls(message: string): string {
+  return message.replace(/\bhttps?:\/\/\S+/g, '(the request URL)');
 }
