@@ -250,13 +250,13 @@ describe('hostile Google answers, through the built CLI', () => {
     assertWithinDeadline(run);
   });
 
-  it('a list longer than 10,000 items is an error', async (t) => {
+  it('a list longer than 1,000 items is an error', async (t) => {
     const filler = { name: 'projects/p1/occurrences/filler', kind: 'ATTESTATION', noteName: NOTE, resourceUri: `${IMAGE}@${DIGEST}`, attestation: {} };
     let page = 0;
-    const body = (next: string) => JSON.stringify({ occurrences: Array.from({ length: 1000 }, () => filler), nextPageToken: next });
+    const body = (next: string) => JSON.stringify({ occurrences: Array.from({ length: 100 }, () => filler), nextPageToken: next });
     inject({ match: isList, count: 100, raw: () => ({ body: body(`page-${++page}`) }) });
     const run = await check(t, world, []);
-    assertCouldNotDecide(run, /Container Analysis: .* makes the list longer than 10000 items/);
+    assertCouldNotDecide(run, /Container Analysis: .* makes the list longer than 1000 items/);
     assert.equal(world.google.requests.filter(isList).length, 11);
   });
 

@@ -7,8 +7,12 @@ import { ApiError, type CallDescription } from './api-failure.ts';
 
 export type JsonObject = Record<string, unknown>;
 
-/** Bounds on one list: a repeated token or more than this is an error, so that no list can run forever. */
-export const LIST_LIMITS = { pages: 100, items: 10_000, tokenChars: 8192 } as const;
+/**
+ * Bounds on one list: a repeated token or more than this is an error, so that no list can run forever.
+ * One attestor attests one digest a handful of times; 1,000 occurrences is far past any real list,
+ * and few enough to verify each within a fraction of a second (the verifying is not under --timeout).
+ */
+export const LIST_LIMITS = { pages: 100, items: 1_000, tokenChars: 8192 } as const;
 
 /** The most bytes one Google answer may have (a full page of occurrences is well under 1 MiB). */
 export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
