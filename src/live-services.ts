@@ -42,10 +42,11 @@ export function createLiveServices(settings: LiveSettings, secrets: SecretSink):
   let googleToken: Promise<string | null> | null = null;
   const registry: RegistrySettings = {
     mirrors: settings.mirrors,
-    googleToken: () => (googleToken ??= bearerToken(credentials, secrets)),
+    // Under the runner too: a token endpoint that hangs must not outlast the deadline.
+    googleToken: () => (googleToken ??= runner.run('google token', 'Google access token', () => bearerToken(credentials, secrets), () => ({ retryable: false }))),
     userAgent: `binauthz-gate/${settings.version}`,
     // The resolver remembers its answers; each request here is a new question for the runner.
-    send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, () => attempt(), classifyRegistryFailure),
+    send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, (_ms, signal) => attempt(signal), classifyRegistryFailure),
   };
   const resolver = createTagResolver(registry);
   const resolveTag = settings.resolveTags
@@ -59,6 +60,7 @@ export function createLiveServices(settings: LiveSettings, secrets: SecretSink):
 
 function classifyRegistryFailure(error: unknown): AttemptFailure {
   if (error instanceof RegistryRequestError) {
+    if (!error.retryable) return { retryable: false };
     if (error.status === null) return { retryable: true, retryAfterMs: null };
     return error.retryAfterMs !== null ? { retryable: true, retryAfterMs: error.retryAfterMs } : classifyHttpFailure(error.status, null, null, Date.now());
   }

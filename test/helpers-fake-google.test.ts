@@ -457,3 +457,61 @@ test('fake-google-main serves a state file from its own process and exits on SIG
   assert.deepEqual(summary, { requests: 3, inFlightPeak: 1 });
   assert.equal(await exited, 0);
 });
+
+describe('hostile modes', () => {
+  test('raw answers exactly the bytes given (a function per request), whatever the route would say', async (t) => {
+    const fake = await fakeFor(t);
+    fake.state.policies.set('projects/p1', POLICY);
+    fake.inject({ match: (r) => r.path.endsWith('/policy'), count: 1, raw: { contentType: 'text/html', body: '<html>bad gateway</html>' } });
+    let page = 0;
+    fake.inject({ match: (r) => r.path.endsWith('/occurrences'), count: 2, raw: () => ({ body: JSON.stringify({ nextPageToken: `t${++page}` }) }) });
+    const html = await fetch(new URL('/v1/projects/p1/policy', fake.url));
+    assert.deepEqual([html.status, html.headers.get('content-type'), await html.text()], [200, 'text/html', '<html>bad gateway</html>']);
+    assert.deepEqual((await getJson(fake, '/v1/projects/p1/policy')).body, POLICY, 'spent after one answer');
+    assert.deepEqual((await getJson(fake, '/v1/projects/p1/notes/n1/occurrences')).body, { nextPageToken: 't1' });
+    assert.deepEqual((await getJson(fake, '/v1/projects/p1/notes/n1/occurrences?pageToken=t1')).body, { nextPageToken: 't2' });
+  });
+
+  test('rewrite replaces the body the route answered (a foreign name, extra occurrences)', async (t) => {
+    const fake = await fakeFor(t);
+    fake.state.policies.set('projects/p1', POLICY);
+    fake.inject({ match: (r) => r.path.endsWith('/policy'), count: 1, rewrite: (body) => ({ ...(body as object), name: 'projects/evil/policy' }) });
+    assert.deepEqual((await getJson(fake, '/v1/projects/p1/policy')).body, { ...POLICY, name: 'projects/evil/policy' });
+  });
+
+  test('reset closes the connection with no answer; drip sends headers and a body that never ends', async (t) => {
+    const fake = await fakeFor(t);
+    fake.inject({ count: 1, reset: true });
+    await assert.rejects(fetch(new URL('/v1/projects/p1/policy', fake.url)), (error: Error) => /ECONNRESET|other side closed|socket/i.test(String((error.cause as Error | undefined)?.message ?? error.message)));
+    fake.inject({ count: 1, dripMs: 10 });
+    const controller = new AbortController();
+    const dripping = await fetch(new URL('/v1/projects/p1/policy', fake.url), { signal: controller.signal });
+    assert.equal(dripping.status, 200);
+    const reader = (dripping.body as ReadableStream<Uint8Array>).getReader();
+    let bytes = 0;
+    while (bytes < 5) bytes += ((await reader.read()).value ?? new Uint8Array()).length;
+    controller.abort();
+    await assert.rejects(reader.read());
+  });
+
+  test('inject() takes exactly one way to misbehave', async (t) => {
+    const fake = await fakeFor(t);
+    assert.throws(() => fake.inject({ count: 1 }), /exactly one of/);
+    assert.throws(() => fake.inject({ count: 1, hang: true, reset: true }), /exactly one of/);
+  });
+
+  test('fake-google-main injects the faults of its state file, scoped to one API', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fake-google-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const stateFile = join(dir, 'state.json');
+    writeFileSync(stateFile, JSON.stringify({ policies: { 'projects/p1': POLICY }, faults: [{ api: 'containeranalysis', count: 1, raw: { body: 'null' } }] }));
+    const main = fileURLToPath(new URL('./helpers/fake-google-main.ts', import.meta.url));
+    const child = spawn(process.execPath, [main, stateFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(() => child.kill());
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const fake = { url: (JSON.parse((await lines.next()).value as string) as { url: string }).url } as FakeGoogle;
+    assert.deepEqual((await getJson(fake, '/v1/projects/p1/policy')).body, POLICY, 'another API is not touched');
+    assert.equal((await getJson(fake, '/v1/projects/p1/notes/n1/occurrences')).body, null);
+    assert.deepEqual((await getJson(fake, '/v1/projects/p1/notes/n1/occurrences')).body, {});
+  });
+});

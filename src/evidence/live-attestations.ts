@@ -1,5 +1,5 @@
 // Live evidence: each required attestor and its attestation occurrences fetched from Google
-// (each once), then verified exactly as files are.
+// (each once, each answer checked to be the one asked for), then verified exactly as files are.
 import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor } from '../attestations/index.ts';
 import type { GoogleApis } from '../gcp/google-apis.ts';
 import type { AttestationRequest } from '../policy/evidence-requests.ts';
@@ -19,11 +19,12 @@ export function verifyLive(apis: GoogleApis, requests: readonly AttestationReque
   return gatherAttestations(requests, async (request): Promise<AttestorResult> => {
     try {
       const attestor = await attestorOf(request.attestor);
-      const parsed = parseOccurrences(await apis.listAttestationOccurrences(attestor.noteReference, request.digest));
+      const listed = await apis.listOccurrences(attestor.noteReference, request.digest);
+      const parsed = parseOccurrences([...listed.onTarget]);
       if (parsed.problems.length > 0) {
         return undecidable(request.attestor, `unreadable attestations on ${attestor.noteReference}: ${parsed.problems.join('; ')}`);
       }
-      return toResult(await verifyAttestor(attestor, parsed.occurrences, request));
+      return withIgnored(toResult(await verifyAttestor(attestor, parsed.occurrences, request)), listed.ignored);
     } catch (error) {
       return undecidable(request.attestor, error instanceof Error ? error.message : String(error));
     }
@@ -37,6 +38,13 @@ function onlyAttestor(name: string, json: unknown): Attestor {
     throw new Error(`attestor ${name} as Google returned it cannot be used: ${parsed.problems.join('; ') || 'no attestor in the answer'}`);
   }
   return attestor;
+}
+
+/** Occurrences the answer held for another note or digest never count, and the report says they were there. */
+function withIgnored(result: AttestorResult, ignored: readonly string[]): AttestorResult {
+  if (ignored.length === 0) return result;
+  const listed = ignored.slice(0, 3).join('; ') + (ignored.length > 3 ? `; and ${ignored.length - 3} more` : '');
+  return { ...result, detail: `${result.detail} (Container Analysis answered ${ignored.length} occurrence(s) that were not asked for, ignored: ${listed})` };
 }
 
 function undecidable(attestor: string, detail: string): AttestorResult {

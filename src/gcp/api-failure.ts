@@ -35,16 +35,33 @@ function headerOf(error: unknown, name: string): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** The first string code along the cause chain: gaxios wraps fetch's TypeError, which wraps the socket's error. */
 function codeOf(error: unknown): string | null {
-  const code = (error as HttpErrorLike | null)?.code;
-  const causeCode = ((error as { cause?: { code?: unknown } } | null)?.cause)?.code;
-  if (typeof code === 'string') return code;
-  return typeof causeCode === 'string' ? causeCode : null;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { code, name, cause } = current as { code?: unknown; name?: unknown; cause?: unknown };
+    if (typeof code === 'string') return code;
+    // A DOMException's code is a number; its name (AbortError, TimeoutError) is what says what happened.
+    if (name === 'AbortError' || name === 'TimeoutError') return name;
+    current = cause;
+  }
+  return null;
 }
 
-/** For withRetry(): 429, 5xx, dropped connections and timeouts are worth another try. */
+/** gaxios' Content-Length check, or node-fetch's count of the bytes read (its FetchError of type max-size). */
+function isOversized(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { type, message, cause } = current as { type?: unknown; message?: unknown; cause?: unknown };
+    if (type === 'max-size' || (typeof message === 'string' && message.includes('Content-Length` is over the limit'))) return true;
+    current = cause;
+  }
+  return false;
+}
+
+/** For withRetry(): 429, 5xx, dropped connections and timeouts are worth another try; an oversized answer is not. */
 export function classifyApiFailure(error: unknown): AttemptFailure {
-  if (error instanceof ApiError) return { retryable: false };
+  if (error instanceof ApiError || isOversized(error)) return { retryable: false };
   return classifyHttpFailure(statusOf(error), codeOf(error), headerOf(error, 'retry-after'), Date.now());
 }
 
@@ -74,13 +91,22 @@ export function describeFailure(call: CallDescription, error: unknown): ApiError
     const lastAnswer = last !== null ? `; ${tries} attempt(s), the last answer was HTTP ${last}` : tries > 0 ? `; ${tries} attempt(s), none answered` : '';
     return new ApiError(`${call.api}: failed to ${call.action}: no answer within the time limit (--timeout)${lastAnswer}`, last, error);
   }
+  const prefix = `${call.api}: failed to ${call.action}`;
+  if (isOversized(error)) return new ApiError(`${prefix}: the answer is larger than binauthz-gate reads (a broken or hostile endpoint?)`, statusOf(error), error);
   const status = statusOf(error);
   const said = googleMessage(error);
-  const prefix = `${call.api}: failed to ${call.action}`;
   if (status === 401) return new ApiError(`${prefix}: HTTP 401, the credentials were not accepted (expired or missing token?)${said ? ` (${said})` : ''}`, status, error);
   if (status === 403) return new ApiError(`${prefix}: HTTP 403, permission denied: the caller needs ${call.role}${said ? ` (${said})` : ''}`, status, error);
   if (status === 404) return new ApiError(`${prefix}: HTTP 404, it does not exist (or the caller cannot see it)${said ? ` (${said})` : ''}`, status, error);
   if (status !== null) return new ApiError(`${prefix}: HTTP ${status}${said ? ` (${said})` : ''}`, status, error);
   const code = codeOf(error);
-  return new ApiError(`${prefix}: no answer (${code ?? (error instanceof Error ? error.message : String(error))})`, null, error);
+  return new ApiError(`${prefix}: no answer (${code ?? withoutUrls(error instanceof Error ? error.message : String(error))})`, null, error);
+}
+
+/**
+ * node-fetch puts the request URL in its messages ("request to URL failed, reason: …"), and a URL may
+ * carry a page token the answer chose: the report gets the reason, not the URL.
+ */
+function withoutUrls(message: string): string {
+  return message.replace(/\bhttps?:\/\/\S+/g, '(the request URL)');
 }

@@ -1,6 +1,7 @@
 // Every Google REST call binauthz-gate makes, one method per call, through googleapis'
 // per-API modules. Each call goes through the run's CallRunner (asked once, bounded, retried
-// within the deadline) and fails with a message naming the API, the object and the role.
+// within the deadline) and fails with a message naming the API, the object and the role. Each
+// answer is read with a byte limit and checked against the question (./answers.ts) before use.
 import { binaryauthorization_v1 } from 'googleapis/build/src/apis/binaryauthorization/v1.js';
 import { containeranalysis_v1 } from 'googleapis/build/src/apis/containeranalysis/v1.js';
 import { cloudkms_v1 } from 'googleapis/build/src/apis/cloudkms/v1.js';
@@ -8,6 +9,18 @@ import type { OAuth2Client, GoogleAuth } from 'google-auth-library';
 import type { Attempt, CallRunner } from '../net/call-runner.ts';
 import { classifyApiFailure, describeFailure, statusOf, type CallDescription } from './api-failure.ts';
 import type { AttemptFailure } from '../net/retry.ts';
+import {
+  MAX_ANSWER_BYTES,
+  checkedAttestor,
+  checkedCreatedOccurrence,
+  checkedKeyAnswer,
+  checkedOccurrencePage,
+  checkedPolicy,
+  createPageGuard,
+  occurrencesOnTarget,
+  type JsonObject,
+  type OccurrencesOnTarget,
+} from './answers.ts';
 
 export interface GoogleEndpoints {
   /** Root URLs ending in '/', e.g. https://binaryauthorization.googleapis.com/ */
@@ -24,15 +37,20 @@ export interface GoogleApiSettings {
 }
 
 export interface GoogleApis {
-  getPolicy(project: string): Promise<unknown>;
-  getAttestor(name: string): Promise<unknown>;
+  /** The policy `projects/PROJECT/policy`, checked to be that one. */
+  getPolicy(project: string): Promise<JsonObject>;
+  /** The attestor `name`, checked to be that one. */
+  getAttestor(name: string): Promise<JsonObject>;
   /**
-   * Every ATTESTATION occurrence on `note` whose resource URL ends with `digest`, all pages. The run asks each
+   * Every ATTESTATION occurrence on `note` for `digest`, all pages (bounded). Occurrences the answer
+   * holds for another note or digest are left out; listOccurrences() says which. The run asks each
    * question once; `round` (attest's list after creating) makes the same list a new question.
    */
   listAttestationOccurrences(note: string, digest: string, round?: string): Promise<unknown[]>;
+  /** The same list, with the occurrences that were not asked for named (for the report). */
+  listOccurrences(note: string, digest: string, round?: string): Promise<OccurrencesOnTarget>;
   /** Creates an occurrence under `projects/PROJECT`; retried only when Google did not take it (429). */
-  createOccurrence(project: string, occurrence: AttestationOccurrenceBody): Promise<unknown>;
+  createOccurrence(project: string, occurrence: AttestationOccurrenceBody): Promise<JsonObject>;
   /** Deletes `projects/P/occurrences/ID` (attest removes only its own duplicate); retried only on 429, like creating. */
   deleteOccurrence(name: string): Promise<void>;
   /** The key version's algorithm as Cloud KMS names it, e.g. EC_SIGN_P256_SHA256. */
@@ -67,6 +85,11 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
     auth: settings.auth,
     userAgentDirectives: [{ product: settings.userAgent.product, version: settings.userAgent.version }],
   };
+  // googleapis hands these to gaxios for each request: no retries of its own (the runner retries), the
+  // attempt's time and signal, the body read as JSON whatever its Content-Type says (so HTML or a
+  // truncated answer arrives as text, which the checks refuse), and at most MAX_ANSWER_BYTES of it
+  // (gaxios' fetch, node-fetch, counts the bytes it reads and stops past the limit).
+  const options = (timeout: number, signal: AbortSignal) => ({ retry: false, timeout, signal, responseType: 'json' as const, maxContentLength: MAX_ANSWER_BYTES });
   const binauthz = new binaryauthorization_v1.Binaryauthorization({ ...common, rootUrl: settings.endpoints.binaryauthorization });
   const analysis = new containeranalysis_v1.Containeranalysis({ ...common, rootUrl: settings.endpoints.containeranalysis });
   const kms = new cloudkms_v1.Cloudkms({ ...common, rootUrl: settings.endpoints.cloudkms });
@@ -88,66 +111,91 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
     role: ROLES.occurrences,
   });
 
+  /** All pages of one list, each checked; the page guard ends a list that repeats a token or runs too long. */
+  async function listAll(note: string, digest: string, round: string): Promise<JsonObject[]> {
+    const description = listCall(note, digest);
+    const guard = createPageGuard(description);
+    const occurrences: JsonObject[] = [];
+    let token: string | null = null;
+    do {
+      const pageToken = token;
+      const data: unknown = await call(`occurrences ${note} ${digest} ${pageToken ?? ''} ${round}`, description, async (timeout, signal) =>
+        (
+          await analysis.projects.notes.occurrences.list(
+            { name: note, filter: `has_suffix(resourceUrl, "${digest}")`, pageSize: PAGE_SIZE, ...(pageToken !== null ? { pageToken } : {}) },
+            options(timeout, signal),
+          )
+        ).data,
+      );
+      const page = checkedOccurrencePage(description, data);
+      guard.page(page.occurrences.length);
+      occurrences.push(...page.occurrences);
+      token = page.nextPageToken;
+      if (token !== null) guard.next(token);
+    } while (token !== null);
+    return occurrences;
+  }
+
+  const listOccurrences = async (note: string, digest: string, round = ''): Promise<OccurrencesOnTarget> =>
+    occurrencesOnTarget(note, digest, await listAll(note, digest, round));
+
   return {
-    getPolicy: (project) =>
-      call(`policy ${project}`, policyCall(project), async (timeout, signal) =>
-        (await binauthz.projects.getPolicy({ name: `projects/${project}/policy` }, { retry: false, timeout, signal })).data,
-      ),
-    getAttestor: (name) =>
-      call(`attestor ${name}`, attestorCall(name), async (timeout, signal) =>
-        (await binauthz.projects.attestors.get({ name }, { retry: false, timeout, signal })).data,
-      ),
-    listAttestationOccurrences: async (note, digest, round = '') => {
-      const occurrences: unknown[] = [];
-      let pageToken: string | undefined;
-      do {
-        const token = pageToken;
-        const page = await call(`occurrences ${note} ${digest} ${token ?? ''} ${round}`, listCall(note, digest), async (timeout, signal) =>
-          (
-            await analysis.projects.notes.occurrences.list(
-              { name: note, filter: `has_suffix(resourceUrl, "${digest}")`, pageSize: PAGE_SIZE, ...(token ? { pageToken: token } : {}) },
-              { retry: false, timeout, signal },
-            )
-          ).data,
-        );
-        occurrences.push(...(page.occurrences ?? []));
-        pageToken = page.nextPageToken || undefined;
-      } while (pageToken);
-      return occurrences;
+    getPolicy: async (project) => {
+      const description = policyCall(project);
+      const data: unknown = await call(`policy ${project}`, description, async (timeout, signal) =>
+        (await binauthz.projects.getPolicy({ name: `projects/${project}/policy` }, options(timeout, signal))).data,
+      );
+      return checkedPolicy(description, project, data);
     },
-    createOccurrence: (project, occurrence) =>
-      call(
+    getAttestor: async (name) => {
+      const description = attestorCall(name);
+      const data: unknown = await call(`attestor ${name}`, description, async (timeout, signal) =>
+        (await binauthz.projects.attestors.get({ name }, options(timeout, signal))).data,
+      );
+      return checkedAttestor(description, name, data);
+    },
+    listAttestationOccurrences: async (note, digest, round) => [...(await listOccurrences(note, digest, round)).onTarget],
+    listOccurrences,
+    createOccurrence: async (project, occurrence) => {
+      const description: CallDescription = { api: 'Container Analysis', action: `create an attestation on ${occurrence.noteName} for ${occurrence.resourceUri}`, role: ROLES.create };
+      const data: unknown = await call(
         `create occurrence ${++creations}`,
-        { api: 'Container Analysis', action: `create an attestation on ${occurrence.noteName} for ${occurrence.resourceUri}`, role: ROLES.create },
+        description,
         async (timeout, signal) =>
-          (await analysis.projects.occurrences.create({ parent: `projects/${project}`, requestBody: { ...occurrence, attestation: { ...occurrence.attestation, signatures: [...occurrence.attestation.signatures] } } }, { retry: false, timeout, signal })).data,
+          (await analysis.projects.occurrences.create({ parent: `projects/${project}`, requestBody: { ...occurrence, attestation: { ...occurrence.attestation, signatures: [...occurrence.attestation.signatures] } } }, options(timeout, signal))).data,
         onlyWhenNotTaken,
-      ),
+      );
+      return checkedCreatedOccurrence(description, occurrence, data);
+    },
     deleteOccurrence: async (name) => {
       await call(`delete occurrence ${name}`, { api: 'Container Analysis', action: `delete occurrence ${name}`, role: ROLES.remove }, async (timeout, signal) =>
-        (await analysis.projects.occurrences.delete({ name }, { retry: false, timeout, signal })).data,
+        (await analysis.projects.occurrences.delete({ name }, options(timeout, signal))).data,
         onlyWhenNotTaken,
       );
     },
     getKeyVersionAlgorithm: async (keyVersion) => {
-      const version = await call(`key version ${keyVersion}`, { api: 'Cloud KMS', action: `get key version ${keyVersion}`, role: ROLES.kmsRead }, async (timeout, signal) =>
-        (await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.get({ name: keyVersion }, { retry: false, timeout, signal })).data,
+      const description: CallDescription = { api: 'Cloud KMS', action: `get key version ${keyVersion}`, role: ROLES.kmsRead };
+      const data: unknown = await call(`key version ${keyVersion}`, description, async (timeout, signal) =>
+        (await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.get({ name: keyVersion }, options(timeout, signal))).data,
       );
-      if (typeof version.algorithm !== 'string') throw new Error(`Cloud KMS: key version ${keyVersion} has no algorithm`);
-      return version.algorithm;
+      const version = checkedKeyAnswer(description, 'CryptoKeyVersion object', keyVersion, data);
+      if (typeof version['algorithm'] !== 'string') throw new Error(`Cloud KMS: key version ${keyVersion} has no algorithm`);
+      return version['algorithm'];
     },
     asymmetricSign: async (keyVersion, digest) => {
       const encoded = digest.bytes.toString('base64url');
-      const signed = await call(`sign ${keyVersion} ${digest.hash} ${encoded}`, { api: 'Cloud KMS', action: `sign with ${keyVersion}`, role: ROLES.kmsSign }, async (timeout, signal) =>
+      const description: CallDescription = { api: 'Cloud KMS', action: `sign with ${keyVersion}`, role: ROLES.kmsSign };
+      const data: unknown = await call(`sign ${keyVersion} ${digest.hash} ${encoded}`, description, async (timeout, signal) =>
         (
           await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.asymmetricSign(
             { name: keyVersion, requestBody: { digest: { [digest.hash]: padded(encoded) } } },
-            { retry: false, timeout, signal },
+            options(timeout, signal),
           )
         ).data,
       );
-      if (typeof signed.signature !== 'string') throw new Error(`Cloud KMS: signing with ${keyVersion} returned no signature`);
-      return Buffer.from(signed.signature, 'base64');
+      const signed = checkedKeyAnswer(description, 'AsymmetricSignResponse object', keyVersion, data);
+      if (typeof signed['signature'] !== 'string') throw new Error(`Cloud KMS: signing with ${keyVersion} returned no signature`);
+      return Buffer.from(signed['signature'], 'base64');
     },
   };
 }

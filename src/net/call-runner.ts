@@ -36,8 +36,11 @@ export function createCallRunner(settings: CallRunnerSettings): CallRunner {
         label,
         () =>
           limiter.run(() => {
+            // A call that waited for its slot past the deadline is not sent at all.
+            const left = policy.deadline - policy.now();
+            if (left <= 0) return Promise.reject(timeoutError(0));
             attempts++;
-            return withTimeLimit(attempt, Math.max(1, policy.deadline - policy.now()));
+            return withTimeLimit(attempt, left);
           }),
         classify,
         policy,
@@ -55,7 +58,7 @@ async function withTimeLimit<T>(attempt: Attempt<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = Object.assign(new Error(`no answer within ${ms} ms`), { code: 'TimeoutError' });
+      const error = timeoutError(ms);
       controller.abort(error);
       reject(error);
     }, ms);
@@ -65,4 +68,8 @@ async function withTimeLimit<T>(attempt: Attempt<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+function timeoutError(ms: number): Error {
+  return Object.assign(new Error(`no answer within ${ms} ms`), { code: 'TimeoutError' });
 }

@@ -90,11 +90,30 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Network failures: the request may not have arrived, or its answer was lost on the way. */
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'AbortError',
+  'TimeoutError',
+]);
 
-/** Classifies an HTTP outcome: a status (null when no response came) and the error's code. */
+/**
+ * Classifies an HTTP outcome: a status (null when no response came) and the error's code. A failure
+ * with neither a status nor a network code (a malformed answer, a body over its limit, a bug) is not
+ * retried: asking again would get the same answer, or hide the bug until the deadline.
+ */
 export function classifyHttpFailure(status: number | null, code: string | null, retryAfter: string | null, now: number): AttemptFailure {
   if (status !== null) return RETRYABLE_STATUS.has(status) ? { retryable: true, retryAfterMs: parseRetryAfter(retryAfter, now) } : { retryable: false };
-  if (code === null || RETRYABLE_CODES.has(code) || code === 'AbortError' || code === 'TimeoutError') return { retryable: true, retryAfterMs: null };
-  return { retryable: false };
+  return code !== null && RETRYABLE_CODES.has(code) ? { retryable: true, retryAfterMs: null } : { retryable: false };
 }

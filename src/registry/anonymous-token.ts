@@ -2,7 +2,7 @@
 // realm, service and scope per resolver, shared by every tag that needs it.
 
 import type { AuthChallenge } from './auth-challenge.ts';
-import { sendRequest, type RequestOutcome } from './http-request.ts';
+import { MAX_TOKEN_ANSWER_BYTES, sendRequest, type RequestOutcome } from './http-request.ts';
 import { realmTarget } from './mirrors.ts';
 import type { RegistrySettings } from './settings.ts';
 
@@ -39,7 +39,7 @@ async function fetchToken(
   const target = realmTarget(mirrors, realm);
   // No Authorization header: an anonymous token is all that is asked for, and no credential leaves for the realm.
   const headers = { accept: 'application/json', 'user-agent': settings.userAgent };
-  const outcome = await sendRequest(settings.send, `GET pull token for ${scope} from ${realm.host}`, { method: 'GET', target, headers, readBody: true });
+  const outcome = await sendRequest(settings.send, `GET pull token for ${scope} from ${realm.host}`, { method: 'GET', target, headers, readBody: MAX_TOKEN_ANSWER_BYTES });
   return tokenFrom(outcome, realm.host);
 }
 

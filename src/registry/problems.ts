@@ -65,6 +65,7 @@ export function emptyManifest(image: TaggedImage): Failure {
 /** What `send` finally threw: a status the policy gave up retrying, a network failure, or the policy's own error (a deadline). */
 export function requestFailed(image: TaggedImage, error: unknown): Failure {
   if (error instanceof RegistryRequestError) {
+    if (!error.retryable) return failure(`${error.message}, so ${describeTag(image)} was not resolved`, error.status);
     if (error.status !== null) {
       const via = error.via === null ? '' : ` (through ${error.via})`;
       return failure(`registry answered HTTP ${error.status} for ${describeTag(image)}${via}`, error.status);

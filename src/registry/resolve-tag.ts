@@ -3,7 +3,7 @@
 
 import { createAnonymousTokens, type AnonymousTokens } from './anonymous-token.ts';
 import { parseAuthChallenge, type AuthChallenge } from './auth-challenge.ts';
-import { sendRequest, type RegistryResponse, type RequestOutcome } from './http-request.ts';
+import { MAX_MANIFEST_BYTES, sendRequest, type RegistryResponse, type RequestOutcome } from './http-request.ts';
 import { MANIFEST_MEDIA_TYPES, digestHeader, mediaTypeOf, sha256Digest } from './manifest-digest.ts';
 import { normalizeMirrors, targetFor, type RequestTarget } from './mirrors.ts';
 import * as problems from './problems.ts';
@@ -164,7 +164,7 @@ function requestManifest(
   const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': resolver.settings.userAgent };
   if (authorization.token !== null) headers['authorization'] = `Bearer ${authorization.token}`;
   const label = `${method} ${image.registry}/${image.repository}:${image.tag}`;
-  return sendRequest(resolver.settings.send, label, { method, target, headers, readBody: method === 'GET' });
+  return sendRequest(resolver.settings.send, label, { method, target, headers, readBody: method === 'GET' ? MAX_MANIFEST_BYTES : null });
 }
 
 export function statusProblem(image: TaggedImage, status: number, authorization: Authorization): TagResolution {

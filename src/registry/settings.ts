@@ -7,8 +7,11 @@ export interface RegistrySettings {
   /** returns a Google OAuth access token (for *-docker.pkg.dev, *.pkg.dev, gcr.io, *.gcr.io), or null when none is available; called at most once per run */
   readonly googleToken: () => Promise<string | null>;
   readonly userAgent: string;
-  /** wraps every HTTP request: the caller passes its retry/deadline/concurrency policy here */
-  readonly send: <T>(label: string, attempt: () => Promise<T>) => Promise<T>;
+  /**
+   * wraps every HTTP request: the caller passes its retry/deadline/concurrency policy here. The
+   * attempt takes the signal that ends it (time is up): the request and the reading of its body stop.
+   */
+  readonly send: <T>(label: string, attempt: (signal?: AbortSignal) => Promise<T>) => Promise<T>;
 }
 
 /** The parts of a parsed image reference (src/images/reference.ts) that name a tag in a registry. */

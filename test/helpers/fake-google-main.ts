@@ -7,13 +7,15 @@
 //     "policies":     { "projects/p1": { …Policy… } },
 //     "attestors":    { "projects/p1/attestors/a1": { …Attestor… } },
 //     "occurrences":  [ { …Occurrence… } ],
-//     "kmsKeys":      { "projects/…/cryptoKeyVersions/1": { "privateKeyPem": "-----BEGIN PRIVATE KEY-----…", "algorithm": "EC_SIGN_P256_SHA256" } } }
+//     "kmsKeys":      { "projects/…/cryptoKeyVersions/1": { "privateKeyPem": "-----BEGIN PRIVATE KEY-----…", "algorithm": "EC_SIGN_P256_SHA256" } },
+//     "faults":       [ { "api": "containeranalysis", "count": 5, "status": 503 | "hang": true | "reset": true | "dripMs": 100 | "raw": { "body": "…" } } ] }
+// A fault's optional "api" limits it to one of the three APIs; the rest are FakeFault's fields.
 //
 // Prints one line, {"url": "http://127.0.0.1:PORT/", "env": {…}}, once it listens. On SIGTERM or SIGINT it prints
 // {"requests": N, "inFlightPeak": M} and exits 0.
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { startFakeGoogle, type FakeGoogleOptions, type FakeGoogleState } from './fake-google.ts';
+import { startFakeGoogle, type FakeFault, type FakeGoogleOptions, type FakeGoogleState, type RecordedRequest } from './fake-google.ts';
 
 interface StateFile {
   options?: FakeGoogleOptions;
@@ -21,6 +23,7 @@ interface StateFile {
   attestors?: Record<string, object>;
   occurrences?: object[];
   kmsKeys?: Record<string, { privateKeyPem: string; algorithm: string }>;
+  faults?: (Omit<FakeFault, 'match' | 'rewrite' | 'raw'> & { api?: RecordedRequest['api']; raw?: { status?: number; contentType?: string; body: string } })[];
 }
 
 function loadState(file: StateFile, state: FakeGoogleState): void {
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
   const file = JSON.parse(readFileSync(path, 'utf8')) as StateFile;
   const fake = await startFakeGoogle(file.options ?? {});
   loadState(file, fake.state);
+  for (const { api, ...fault } of file.faults ?? []) fake.inject(api === undefined ? fault : { ...fault, match: (request) => request.api === api });
   const stop = (): void => {
     void fake.close().then(() => {
       process.stdout.write(`${JSON.stringify({ requests: fake.requests.length, inFlightPeak: fake.inFlightPeak() })}\n`, () => process.exit(0));

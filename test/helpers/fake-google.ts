@@ -1,7 +1,9 @@
 // A loopback stand-in for the three Google REST APIs the live mode calls: Binary Authorization v1, Container
 // Analysis v1 and Cloud KMS v1. One node:http server answers all three (they share no path), in the shapes
 // gcloud 528 and the googleapis discovery clients send and read, so end-to-end tests and benchmarks exercise
-// the real client code without a Google account. Faults, latency and a required token are opt-in.
+// the real client code without a Google account. Faults, latency and a required token are opt-in; so are
+// hostile answers (hangs, resets, bodies that drip or never end, garbled or foreign bodies, looping page
+// tokens), injected as faults.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   constants,
@@ -58,7 +60,32 @@ export interface FakeFault {
    * the token in it, raw, URL-encoded, JSON-escaped and base64, as proxies and emulators have done.
    */
   echoAuthorization?: boolean;
+  /** Close the connection with a TCP reset, answering nothing. */
+  reset?: boolean;
+  /** Send 200 and its headers, then one byte of a JSON object every `dripMs` milliseconds, never ending it. */
+  dripMs?: number;
+  /** Answer exactly these bytes instead (garbled bodies, hostile lists); a function is asked per request. */
+  raw?: RawAnswer | ((request: RecordedRequest) => RawAnswer);
+  /** Answer what the route answers, with its JSON body replaced by what this returns (foreign names, extra items). */
+  rewrite?: (body: unknown, request: RecordedRequest) => unknown;
 }
+
+/** An answer sent byte for byte: status 200 and application/json unless told otherwise. */
+export interface RawAnswer {
+  status?: number;
+  contentType?: string;
+  body: string;
+}
+
+/** 200 answers that are not the documented object, as broken proxies and hostile endpoints send them. */
+export const GARBLED_BODIES: Readonly<Record<string, RawAnswer>> = {
+  'truncated JSON': { body: '{"name": "projects/p1/policy", "occurrences": [{"name": "projects/p1/occ' },
+  'an HTML page': { contentType: 'text/html; charset=UTF-8', body: '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>\n' },
+  'a JSON array': { body: '[{"name": "projects/p1/policy"}]\n' },
+  'a JSON string': { body: '"ok"\n' },
+  'JSON null': { body: 'null\n' },
+  'an empty body': { body: '' },
+};
 
 export interface FakeGoogle {
   /** http://127.0.0.1:PORT/ (ends with '/', as endpoint overrides and googleapis' rootUrl expect). */
@@ -731,6 +758,19 @@ function send(response: ServerResponse, answer: Answer, pretty: boolean): void {
   response.end(text);
 }
 
+/** Headers at once, then a body that never ends: a byte every `ms` until the client gives up. */
+function drip(response: ServerResponse, ms: number): void {
+  response.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8' });
+  response.write('{');
+  const timer = setInterval(() => response.write(' '), ms);
+  response.on('close', () => clearInterval(timer));
+}
+
+function sendRaw(response: ServerResponse, answer: RawAnswer): void {
+  response.writeHead(answer.status ?? 200, { 'Content-Type': answer.contentType ?? 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(answer.body) });
+  response.end(answer.body);
+}
+
 export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<FakeGoogle> {
   const state: FakeGoogleState = { policies: new Map(), attestors: new Map(), occurrences: [], kmsKeys: new Map() };
   const requests: RecordedRequest[] = [];
@@ -750,12 +790,26 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       hanging.add(response); // answered by nobody: closed by the client's timeout or by close()
       return;
     }
+    if (fault?.reset) {
+      response.socket?.resetAndDestroy();
+      return;
+    }
+    if (fault?.dripMs !== undefined) {
+      drip(response, fault.dripMs);
+      hanging.add(response);
+      return;
+    }
+    if (fault?.raw) {
+      sendRaw(response, typeof fault.raw === 'function' ? fault.raw(request) : fault.raw);
+      return;
+    }
     // Faults come before authentication: they stand for the network and Google's front end, which answer
     // 429/503 or nothing whoever is asking.
     if (barrier !== null && isCreate(request)) await barrier();
-    const reply = fault
+    const routed = fault?.status !== undefined || fault?.echoAuthorization
       ? faultAnswer(fault, request, incoming.headers.authorization)
       : (unauthenticated(incoming.headers.authorization, request, options.requireToken) ?? route(table, state, options, request));
+    const reply = fault?.rewrite ? { ...routed, body: fault.rewrite(routed.body, request) } : routed;
     if (!fault && isCreate(request)) storeTwin(state, options.race, reply);
     if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });
     send(response, reply, request.query['prettyPrint'] !== 'false');
@@ -788,7 +842,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       CLOUDSDK_AUTH_ACCESS_TOKEN: options.requireToken ?? FAKE_ACCESS_TOKEN,
     }),
     inject(fault) {
-      if (!fault.hang && fault.status === undefined) throw new TypeError('inject() needs a status or hang: true');
+      const kinds = [fault.status !== undefined, fault.hang, fault.reset, fault.dripMs !== undefined, fault.raw !== undefined, fault.rewrite !== undefined].filter(Boolean).length;
+      if (kinds !== 1) throw new TypeError('inject() needs exactly one of status, hang, reset, dripMs, raw or rewrite');
       faults.push({ ...fault, remaining: fault.count });
     },
     inFlightPeak: () => peak,

@@ -1,5 +1,6 @@
 // A loopback OCI registry (the distribution API's manifest endpoints and a token service) for tests and
 // benchmarks: real HTTP over 127.0.0.1, so the resolver's fetch, headers and auth flow run as in production.
+// Hostile answers (hangs, resets, bodies that drip or run past any limit) are opt-in, through `fault`.
 
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -19,7 +20,19 @@ export interface FakeResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
+  /** how the answer misbehaves; a plain answer when left out */
+  readonly hostile?: HostileBehaviour;
 }
+
+export type HostileBehaviour =
+  /** never answer */
+  | { readonly kind: 'hang' }
+  /** close the connection with a TCP reset */
+  | { readonly kind: 'reset' }
+  /** send the status and headers, then one byte every `ms`, never ending the body */
+  | { readonly kind: 'drip'; readonly ms: number }
+  /** a body of `bytes` bytes, streamed in chunks without Content-Length (so only counting can stop it) */
+  | { readonly kind: 'endless'; readonly bytes: number };
 
 export interface FakeRegistryOptions {
   readonly auth?: FakeRegistryAuth;
@@ -40,6 +53,8 @@ export interface RecordedRequest {
   readonly remoteAddress: string | null;
   /** the status answered, set once the answer is sent */
   status: number | null;
+  /** Date.now() when the request arrived */
+  readonly at: number;
 }
 
 export interface FakeRegistry {
@@ -206,7 +221,7 @@ function recordOf(request: IncomingMessage): RecordedRequest {
     // Tests assert on recorded requests and may print them: never keep a credential.
     headers[name] = name === 'authorization' ? `${text.split(' ')[0] ?? ''} <redacted>` : text;
   }
-  return { method: request.method ?? '', path: request.url ?? '', headers, remoteAddress: request.socket.remoteAddress ?? null, status: null };
+  return { method: request.method ?? '', path: request.url ?? '', headers, remoteAddress: request.socket.remoteAddress ?? null, status: null, at: Date.now() };
 }
 
 function unauthorized(challenge: string): FakeResponse {
@@ -218,10 +233,45 @@ function ociError(code: string, message: string, detail: unknown = null): string
 }
 
 function send(response: ServerResponse, head: boolean, answer: FakeResponse): void {
+  if (answer.hostile !== undefined) return misbehave(response, head, answer, answer.hostile);
   const body = Buffer.from(answer.body ?? '');
   response.statusCode = answer.status;
   for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
   // A HEAD answer carries the length the GET body would have, as registries send it.
   response.setHeader('content-length', body.length);
   response.end(head ? undefined : body);
+}
+
+function misbehave(response: ServerResponse, head: boolean, answer: FakeResponse, hostile: HostileBehaviour): void {
+  if (hostile.kind === 'hang') return; // dropped by the client's deadline or by close()
+  if (hostile.kind === 'reset') {
+    response.socket?.resetAndDestroy();
+    return;
+  }
+  response.writeHead(answer.status, answer.headers ?? {});
+  if (head) {
+    // A HEAD answer has no body: the headers are sent and the answer is never finished.
+    response.flushHeaders();
+    return;
+  }
+  if (hostile.kind === 'drip') {
+    const timer = setInterval(() => response.write('{'), hostile.ms);
+    response.on('close', () => clearInterval(timer));
+    return;
+  }
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let left = hostile.bytes;
+  const pump = (): void => {
+    while (left > 0) {
+      const size = Math.min(left, chunk.length);
+      left -= size;
+      if (!response.write(size === chunk.length ? chunk : chunk.subarray(0, size))) {
+        response.once('drain', pump);
+        return;
+      }
+    }
+    response.end();
+  };
+  response.on('close', () => (left = 0));
+  pump();
 }

@@ -1,6 +1,7 @@
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { networkReason } from '../../src/registry/http-request.ts';
+import { MAX_MANIFEST_BYTES, RegistryRequestError, networkReason, sendRequest } from '../../src/registry/http-request.ts';
+import { startFakeRegistry, type FakeRegistry } from '../helpers/fake-registry.ts';
 import { parseRetryAfter as retryAfterMs } from '../../src/net/retry.ts';
 
 describe('Retry-After, as the registry reads it', () => {
@@ -38,5 +39,44 @@ describe('networkReason', () => {
   it('falls back to the error itself', () => {
     assert.equal(networkReason(new Error('bad port')), 'bad port');
     assert.equal(networkReason('plain'), 'plain');
+  });
+});
+
+describe('sendRequest against hostile answers', () => {
+  let registry: FakeRegistry;
+  before(async () => {
+    registry = await startFakeRegistry({
+      fault: (r) => {
+        if (r.path.startsWith('/endless')) return { status: 200, hostile: { kind: 'endless', bytes: 64 * 1024 * 1024 } };
+        if (r.path.startsWith('/drip')) return { status: 200, hostile: { kind: 'drip', ms: 20 } };
+        return null;
+      },
+    });
+  });
+  after(() => registry.close());
+  const get = (path: string, readBody: number | null, signal?: AbortSignal) =>
+    sendRequest((_label, attempt) => attempt(signal), 'GET', { method: 'GET', target: { url: `${registry.url}${path}`, host: 'registry.example.com', via: null }, headers: {}, readBody });
+
+  it('stops reading a body past its limit, and the failure is not worth a retry', async () => {
+    const outcome = await get('/endless', MAX_MANIFEST_BYTES);
+    assert.equal(outcome.ok, false);
+    const error = (outcome as { error: unknown }).error;
+    assert.ok(error instanceof RegistryRequestError);
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /registry\.example\.com answered HTTP 200 with a body over 4194304 bytes, more than binauthz-gate reads/);
+  });
+
+  it("ends a body that drips forever when the policy's signal aborts it", async () => {
+    const started = Date.now();
+    const outcome = await get('/drip', MAX_MANIFEST_BYTES, AbortSignal.timeout(200));
+    assert.equal(outcome.ok, false);
+    assert.ok(Date.now() - started < 1500, `ended after ${Date.now() - started} ms`);
+    assert.match(String((outcome as { error: Error }).error.message), /broke off/);
+  });
+
+  it('does not read a body it does not use', async () => {
+    const outcome = await get('/endless', null);
+    assert.equal(outcome.ok, true);
+    assert.equal((outcome as { response: { body: unknown } }).response.body, null);
   });
 });
