@@ -292,6 +292,8 @@ describe('hostile Google answers to attest, through the built CLI', () => {
     const kms = newKey();
     world.google.state.kmsKeys.set(KMS_KEY_VERSION, { privateKey: kms.privateKey, algorithm: 'EC_SIGN_P256_SHA256' });
     world.google.state.attestors.set(ATTESTOR, attestorJson(ATTESTOR, NOTE, kms));
+    // The digest exists in its registry: attest checks that before anything else.
+    world.registry.setTag('p1/r/web', 'built', DIGEST);
   });
   afterEach(async () => {
     await world.google.close();
@@ -300,7 +302,20 @@ describe('hostile Google answers to attest, through the built CLI', () => {
 
   const attest = () =>
     runCliJson<{ attestations: unknown[]; errors: { message: string }[] }>(
-      ['attest', '--attestor', ATTESTOR, '--kms-key-version', KMS_KEY_VERSION, '--format', 'json', '--timeout', String(TIMEOUT_S), `${IMAGE}@${DIGEST}`],
+      [
+        'attest',
+        '--attestor',
+        ATTESTOR,
+        '--kms-key-version',
+        KMS_KEY_VERSION,
+        '--format',
+        'json',
+        '--timeout',
+        String(TIMEOUT_S),
+        '--registry-mirror',
+        `us-docker.pkg.dev=${world.registry.url}`,
+        `${IMAGE}@${DIGEST}`,
+      ],
       { env: world.google.env() },
     );
   const creations = () => world.google.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/occurrences'));

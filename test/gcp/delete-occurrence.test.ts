@@ -48,13 +48,14 @@ describe('deleteOccurrence', () => {
   });
 
   it('a list asked again in another round is asked again', async () => {
+    const created = { name: 'projects/p1/occurrences/new', noteName: 'projects/p1/notes/n1', resourceUri: `gcr.io/p1/app@${DIGEST}` };
     const scope = nock(ROOT)
       .get('/v1/projects/p1/notes/n1/occurrences').query(true).reply(200, {})
-      .get('/v1/projects/p1/notes/n1/occurrences').query(true).reply(200, { occurrences: [{ name: 'projects/p1/occurrences/new' }] });
+      .get('/v1/projects/p1/notes/n1/occurrences').query(true).reply(200, { occurrences: [created] });
     const google = apis();
     assert.deepEqual(await google.listAttestationOccurrences('projects/p1/notes/n1', DIGEST), []);
     assert.deepEqual(await google.listAttestationOccurrences('projects/p1/notes/n1', DIGEST), [], 'the same question: the first answer');
-    assert.deepEqual(await google.listAttestationOccurrences('projects/p1/notes/n1', DIGEST, 'after creating'), [{ name: 'projects/p1/occurrences/new' }]);
+    assert.deepEqual(await google.listAttestationOccurrences('projects/p1/notes/n1', DIGEST, 'after creating'), [created]);
     scope.done();
   });
 });
