@@ -12,6 +12,8 @@ import type {
   Workload,
   WorkloadKind,
 } from './workload.ts';
+import { isTerraformPlan, readPlan } from '../terraform/plan.ts';
+import { workloadsFromPlan } from '../terraform/plan-workloads.ts';
 
 export const BINAUTHZ_ANNOTATION = 'run.googleapis.com/binary-authorization';
 export const BREAKGLASS_ANNOTATION = 'run.googleapis.com/binary-authorization-breakglass';
@@ -30,12 +32,33 @@ export function readWorkloads(file: string, text: string): ManifestSet {
   if (!source.ok) {
     return { workloads: [], skipped: [], problems: source.problems.map((p) => ({ file, ...p })) };
   }
+  const only = source.documents.length === 1 ? source.documents[0] : undefined;
+  if (only && isTerraformPlan(only.value)) return readPlanWorkloads(file, only);
   const workloads: Workload[] = [];
   const skipped: SkippedDocument[] = [];
   for (const doc of source.documents) {
     const shape = shapeOf(doc.value);
     if ('skip' in shape) skipped.push({ file, line: doc.line, kind: shape.skip, why: shape.why });
     else workloads.push(readWorkload(file, doc, shape));
+  }
+  return { workloads, skipped, problems: [] };
+}
+
+/** A Terraform plan's services and jobs, each named by its resource address. */
+function readPlanWorkloads(file: string, doc: YamlDocument): ManifestSet {
+  const read = readPlan(doc);
+  if (!read.ok) return { workloads: [], skipped: [], problems: [{ file, line: doc.line, message: read.problem }] };
+  const planned = workloadsFromPlan(read.plan);
+  const workloads: Workload[] = [];
+  const skipped: SkippedDocument[] = planned.skipped.map((s) => ({ file, ...s }));
+  for (const entry of planned.documents) {
+    const shape = shapeOf(entry.document.value);
+    if ('skip' in shape) {
+      skipped.push({ file, line: entry.document.line, kind: entry.address, why: shape.why });
+      continue;
+    }
+    const workload = readWorkload(file, entry.document, shape);
+    workloads.push({ ...workload, name: entry.address, problems: [...entry.problems, ...workload.problems] });
   }
   return { workloads, skipped, problems: [] };
 }
