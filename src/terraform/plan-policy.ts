@@ -109,21 +109,21 @@ function restRule(rule: Record<string, unknown>, project: string | null): RestRu
   const names: unknown[] = [];
   for (const name of attestors) {
     const expanded = expandAttestor(name, project);
-    if (typeof expanded === 'object' && expanded !== null) return expanded;
-    names.push(expanded);
+    if ('message' in expanded) return expanded;
+    names.push(expanded.name);
   }
   out['requireAttestationsBy'] = [...names].sort((a, b) => String(a).localeCompare(String(b)));
   return { rule: out };
 }
 
 /** The provider expands a short attestor name with the resource's (else the provider's) project. */
-function expandAttestor(name: unknown, project: string | null): unknown {
-  if (typeof name !== 'string' || name.startsWith('projects/')) return name;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) return name;
+function expandAttestor(name: unknown, project: string | null): { name: unknown } | { message: string } {
+  // Anything but a short name goes to the policy reader as written, which validates it.
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) return { name };
   if (project === null) {
     return { message: `the short attestor name ${name} needs a project: set project on the policy or the google provider, or pass --project` };
   }
-  return `projects/${project}/attestors/${name}`;
+  return { name: `projects/${project}/attestors/${name}` };
 }
 
 function clusterRules(value: unknown, project: string | null, unknown: boolean): { rules: Record<string, unknown> | null; notes: string[] } {
