@@ -95,7 +95,7 @@ function parsePlanPolicy(source: string, doc: YamlDocument, options: PlanPolicyO
   const parsed = readPolicy(`${source}#${planned.address}`, new PolicyReader(planned.document, []), value, false);
   if (!parsed.ok) return { ok: false, errors: parsed.errors.map((e) => ({ ...e, message: `${planned.address}: ${e.message}` })) };
   const notes = planned.notes.map((message) => ({ field: planned.address, line: planned.document.line, message }));
-  return { ok: true, policy: { ...parsed.policy, notes: [...notes, ...parsed.policy.notes] } };
+  return { ok: true, policy: { ...parsed.policy, googleDefault: planned.deleted, notes: [...notes, ...parsed.policy.notes] } };
 }
 
 function looksLikeTerraform(text: string): boolean {
@@ -154,7 +154,8 @@ function readPolicy(source: string, reader: PolicyReader, body: Record<string, u
       : readRule(reader, ['defaultAdmissionRule'], body['defaultAdmissionRule'], kcc);
   for (const field of SPECIFIC_RULE_FIELDS) readIgnoredRules(reader, field, body[field], kcc);
   if (reader.errors.length > 0 || defaultRule === null) return { ok: false, errors: reader.errors };
-  return { ok: true, policy: { source, name, etag, defaultRule, allowlist, notes: reader.notes } };
+  const globalEvaluationMode = typeof body['globalPolicyEvaluationMode'] === 'string' ? body['globalPolicyEvaluationMode'] : null;
+  return { ok: true, policy: { source, name, etag, defaultRule, allowlist, globalEvaluationMode, googleDefault: false, notes: reader.notes } };
 }
 
 function optionalString(reader: PolicyReader, body: Record<string, unknown>, key: string): string | null {
