@@ -52,15 +52,17 @@ function readPlanWorkloads(file: string, doc: YamlDocument): ManifestSet {
   const workloads: Workload[] = [];
   const skipped: SkippedDocument[] = planned.skipped.map((s) => ({ file, ...s }));
   for (const entry of planned.documents) {
-    const shape = shapeOf(entry.document.value);
-    if ('skip' in shape) {
-      skipped.push({ file, line: entry.document.line, kind: entry.address, why: shape.why });
-      continue;
-    }
-    const workload = readWorkload(file, entry.document, shape);
-    workloads.push({ ...workload, name: entry.address, problems: [...entry.problems, ...workload.problems] });
+    const read = readResource(file, entry.document);
+    if ('why' in read) skipped.push({ ...read, kind: entry.address });
+    else workloads.push({ ...read, name: entry.address, problems: [...entry.problems, ...read.problems] });
   }
   return { workloads, skipped, problems: [] };
+}
+
+/** One resource already parsed (a plan's resource, an Admin API answer): a workload, or why it is not one. */
+export function readResource(file: string, doc: YamlDocument): Workload | SkippedDocument {
+  const shape = shapeOf(doc.value);
+  return 'skip' in shape ? { file, line: doc.line, kind: shape.skip, why: shape.why } : readWorkload(file, doc, shape);
 }
 
 function shapeOf(value: unknown): Shape | { skip: string; why: string } {
