@@ -10,6 +10,8 @@ import type { AttestationLookup } from '../policy/decision.ts';
 import { gatherAttestations, toResult } from './lookup.ts';
 import type { ReportError } from '../report/report.ts';
 import { parseYamlSource } from '../yaml/yaml-source.ts';
+import { isTerraformPlan, readPlan } from '../terraform/plan.ts';
+import { attestorsFromPlan } from '../terraform/plan-attestors.ts';
 
 export interface EvidenceFiles {
   readonly attestorsFile: string | null;
@@ -71,9 +73,21 @@ async function readDataFile(path: string, files: EvidenceFiles, errors: ReportEr
 async function readAttestors(path: string, files: EvidenceFiles, errors: ReportError[]): Promise<Attestor[] | null> {
   const value = await readDataFile(path, files, errors);
   if (value === undefined) return null;
-  const parsed = parseAttestors(value);
+  const parsed = parseAttestors(isTerraformPlan(value) ? planAttestors(path, value, errors) : value);
   errors.push(...parsed.problems.map((message) => ({ file: displayPath(path), line: null, message })));
   return parsed.attestors;
+}
+
+/** The attestors a Terraform plan holds, in gcloud's shape (their problems go to `errors`). */
+function planAttestors(path: string, value: unknown, errors: ReportError[]): unknown {
+  const read = readPlan({ value, line: 1, lineOf: () => 1 });
+  if (!read.ok) {
+    errors.push({ file: displayPath(path), line: null, message: read.problem });
+    return [];
+  }
+  const planned = attestorsFromPlan(read.plan, null);
+  errors.push(...planned.problems.map((message) => ({ file: displayPath(path), line: null, message })));
+  return planned.attestors;
 }
 
 async function readOccurrences(path: string, files: EvidenceFiles, errors: ReportError[]): Promise<AttestationOccurrence[]> {

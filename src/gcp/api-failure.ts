@@ -3,7 +3,7 @@
 // so tokens cannot leak through it.
 import { classifyHttpFailure, DeadlineError, type AttemptFailure } from '../net/retry.ts';
 
-export type GoogleApi = 'Binary Authorization' | 'Container Analysis' | 'Cloud KMS';
+export type GoogleApi = 'Binary Authorization' | 'Container Analysis' | 'Cloud KMS' | 'Cloud Run';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';

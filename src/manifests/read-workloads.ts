@@ -12,6 +12,8 @@ import type {
   Workload,
   WorkloadKind,
 } from './workload.ts';
+import { isTerraformPlan, readPlan } from '../terraform/plan.ts';
+import { workloadsFromPlan } from '../terraform/plan-workloads.ts';
 
 export const BINAUTHZ_ANNOTATION = 'run.googleapis.com/binary-authorization';
 export const BREAKGLASS_ANNOTATION = 'run.googleapis.com/binary-authorization-breakglass';
@@ -30,6 +32,8 @@ export function readWorkloads(file: string, text: string): ManifestSet {
   if (!source.ok) {
     return { workloads: [], skipped: [], problems: source.problems.map((p) => ({ file, ...p })) };
   }
+  const only = source.documents.length === 1 ? source.documents[0] : undefined;
+  if (only && isTerraformPlan(only.value)) return readPlanWorkloads(file, only);
   const workloads: Workload[] = [];
   const skipped: SkippedDocument[] = [];
   for (const doc of source.documents) {
@@ -38,6 +42,27 @@ export function readWorkloads(file: string, text: string): ManifestSet {
     else workloads.push(readWorkload(file, doc, shape));
   }
   return { workloads, skipped, problems: [] };
+}
+
+/** A Terraform plan's services and jobs, each named by its resource address. */
+function readPlanWorkloads(file: string, doc: YamlDocument): ManifestSet {
+  const read = readPlan(doc);
+  if (!read.ok) return { workloads: [], skipped: [], problems: [{ file, line: doc.line, message: read.problem }] };
+  const planned = workloadsFromPlan(read.plan);
+  const workloads: Workload[] = [];
+  const skipped: SkippedDocument[] = planned.skipped.map((s) => ({ file, ...s }));
+  for (const entry of planned.documents) {
+    const read = readResource(file, entry.document);
+    if ('why' in read) skipped.push({ ...read, kind: entry.address });
+    else workloads.push({ ...read, name: entry.address, problems: [...entry.problems, ...read.problems] });
+  }
+  return { workloads, skipped, problems: [] };
+}
+
+/** One resource already parsed (a plan's resource, an Admin API answer): a workload, or why it is not one. */
+export function readResource(file: string, doc: YamlDocument): Workload | SkippedDocument {
+  const shape = shapeOf(doc.value);
+  return 'skip' in shape ? { file, line: doc.line, kind: shape.skip, why: shape.why } : readWorkload(file, doc, shape);
 }
 
 function shapeOf(value: unknown): Shape | { skip: string; why: string } {

@@ -5,6 +5,8 @@ import { parseYamlSource, type Path, type YamlDocument } from '../yaml/yaml-sour
 import { asRecord, closestAllowed, describeValue, nameOrDescription } from '../yaml/values.ts';
 import { parseAllowlistPattern, type AllowlistPattern } from './allowlist.ts';
 import type { AdmissionRule, EnforcementMode, ParsedPolicy, PolicyError, PolicyNote } from './policy.ts';
+import { isTerraformPlan, readPlan } from '../terraform/plan.ts';
+import { policyFromPlan, type PlanPolicyOptions } from '../terraform/plan-policy.ts';
 
 const SPECIFIC_RULE_FIELDS = [
   'clusterAdmissionRules',
@@ -64,7 +66,10 @@ class PolicyReader {
   }
 }
 
-export function parsePolicyText(source: string, text: string): ParsedPolicy {
+const NO_PLAN_OPTIONS: PlanPolicyOptions = { address: null, project: null };
+
+/** `plan` says which policy of a Terraform plan to read, and the project of its short names. */
+export function parsePolicyText(source: string, text: string, plan: PlanPolicyOptions = NO_PLAN_OPTIONS): ParsedPolicy {
   const parsed = parseYamlSource(text, { json: /\.json$/i.test(source) });
   if (looksLikeTerraform(text)) {
     return fail('(file)', null, 'not a policy file: it looks like Terraform (HCL). Export the project policy with `gcloud container binauthz policy export` instead');
@@ -75,9 +80,23 @@ export function parsePolicyText(source: string, text: string): ParsedPolicy {
     return fail('(file)', null, count === 0 ? 'the file is empty' : `the file holds ${count} YAML documents; a policy file holds one`);
   }
   const doc = parsed.documents[0] as YamlDocument;
+  if (isTerraformPlan(doc.value)) return parsePlanPolicy(source, doc, plan);
   const body = policyBody(doc);
   if ('error' in body) return fail('(file)', doc.line, body.error);
   return readPolicy(source, new PolicyReader(doc, body.base), body.value, body.kcc);
+}
+
+/** The policy a Terraform plan leaves, read by the same rules as an exported one. */
+function parsePlanPolicy(source: string, doc: YamlDocument, options: PlanPolicyOptions): ParsedPolicy {
+  const read = readPlan(doc);
+  if (!read.ok) return fail('(file)', doc.line, read.problem);
+  const planned = policyFromPlan(read.plan, options);
+  if (!planned.ok) return fail('(file)', planned.line, planned.message);
+  const value = asRecord(planned.document.value) ?? {};
+  const parsed = readPolicy(`${source}#${planned.address}`, new PolicyReader(planned.document, []), value, false);
+  if (!parsed.ok) return { ok: false, errors: parsed.errors.map((e) => ({ ...e, message: `${planned.address}: ${e.message}` })) };
+  const notes = planned.notes.map((message) => ({ field: planned.address, line: planned.document.line, message }));
+  return { ok: true, policy: { ...parsed.policy, googleDefault: planned.deleted, notes: [...notes, ...parsed.policy.notes] } };
 }
 
 function looksLikeTerraform(text: string): boolean {
@@ -140,7 +159,8 @@ function readPolicy(source: string, reader: PolicyReader, body: Record<string, u
       : readRule(reader, ['defaultAdmissionRule'], body['defaultAdmissionRule'], kcc);
   for (const field of SPECIFIC_RULE_FIELDS) readIgnoredRules(reader, field, body[field], kcc);
   if (reader.errors.length > 0 || defaultRule === null) return { ok: false, errors: reader.errors };
-  return { ok: true, policy: { source, name, etag, defaultRule, allowlist, notes: reader.notes } };
+  const globalEvaluationMode = typeof body['globalPolicyEvaluationMode'] === 'string' ? body['globalPolicyEvaluationMode'] : null;
+  return { ok: true, policy: { source, name, etag, defaultRule, allowlist, globalEvaluationMode, googleDefault: false, notes: reader.notes } };
 }
 
 function optionalString(reader: PolicyReader, body: Record<string, unknown>, key: string): string | null {

@@ -26,6 +26,10 @@ export interface Policy {
   readonly etag: string | null;
   readonly defaultRule: AdmissionRule;
   readonly allowlist: readonly AllowlistPattern[];
+  /** `globalPolicyEvaluationMode` as written (null when unset); Cloud Run never uses the system policy. */
+  readonly globalEvaluationMode: string | null;
+  /** True when this is Google's default policy standing in for a deleted one (a Terraform plan's delete). */
+  readonly googleDefault: boolean;
   /** Rules and settings Cloud Run ignores, and patterns that can never match: reported, never applied. */
   readonly notes: readonly PolicyNote[];
 }

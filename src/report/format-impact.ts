@@ -1,0 +1,83 @@
+// The impact report for people: text for a terminal, Markdown for the pull-request comment and
+// the job summary. What a workload or policy says is untrusted and goes through the same
+// escaping as the check's report.
+import type { PolicyChange, PolicyEffect } from '../policy/policy-diff.ts';
+import { escapeMarkdown } from './format-markdown.ts';
+import { clean } from './format-text.ts';
+import type { ImpactReport, WorkloadChange, WorkloadImpact } from './impact.ts';
+
+const EFFECT_ICON: Record<PolicyEffect, string> = { weakens: '🔓', tightens: '🔒', neutral: '·' };
+const CHANGE_ICON: Record<WorkloadChange, string> = {
+  'newly-blocked': '❌',
+  'newly-admitted': '🔓',
+  'newly-undecidable': '⛔',
+  'newly-decidable': '✅',
+  'verdict-changed': '⚠️',
+  unchanged: '·',
+};
+/** The changes a reviewer must see first. */
+const ORDER: readonly WorkloadChange[] = ['newly-blocked', 'newly-undecidable', 'newly-admitted', 'verdict-changed', 'newly-decidable', 'unchanged'];
+
+export function formatImpactText(report: ImpactReport): string {
+  const lines = [`Policy change: ${clean(report.before.source)} -> ${clean(report.after.source)}`];
+  if (report.policyChanges.length === 0) lines.push('   the two policies are the same where Cloud Run looks');
+  for (const change of report.policyChanges) lines.push(`   ${EFFECT_ICON[change.effect]} ${change.effect}: ${describeChange(change, clean)}: ${change.why}`);
+  lines.push('');
+  for (const workload of sorted(report.workloads)) {
+    if (workload.change === 'unchanged') continue;
+    lines.push(`${CHANGE_ICON[workload.change]} ${workload.kind} ${clean(workload.name)}  ${workload.before} -> ${workload.after}  ${workload.change}  (${clean(workload.file)}:${workload.line})`);
+    lines.push(`   ${clean(workload.summary)}`);
+  }
+  const unchanged = report.counts.unchanged;
+  if (unchanged > 0) lines.push(`${unchanged} workload(s) unchanged.`);
+  if (report.workloads.length === 0) lines.push('No Cloud Run Service or Job was evaluated.');
+  if (report.errors.length > 0) {
+    lines.push('', `Errors (${report.errors.length}): the gate could not decide, and fails closed:`);
+    for (const error of report.errors) lines.push(`   ⛔ ${clean(error.file ?? '')}${error.line ? `:${error.line}` : ''}  ${clean(error.message)}`);
+  }
+  lines.push('', `Impact: ${report.verdict.toUpperCase()}: ${countLine(report)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatImpactMarkdown(report: ImpactReport, marker: string | null): string {
+  const title = report.verdict === 'pass' ? '✅ binauthz-gate: this policy change blocks nothing' : report.verdict === 'fail' ? '❌ binauthz-gate: this policy change blocks workloads' : '⛔ binauthz-gate: the impact could not be decided';
+  const lines = [...(marker === null ? [] : [marker]), `### ${title}`, '', countLine(report), ''];
+  lines.push('#### Policy changes', '');
+  if (report.policyChanges.length === 0) lines.push('None where Cloud Run looks.');
+  else {
+    lines.push('| effect | field | change | what it does |', '|---|---|---|---|');
+    for (const change of report.policyChanges) {
+      lines.push(`| ${EFFECT_ICON[change.effect]} ${change.effect} | ${escapeMarkdown(change.field)} | ${describeChange(change, escapeMarkdown)} | ${escapeMarkdown(change.why)} |`);
+    }
+  }
+  const changed = sorted(report.workloads).filter((w) => w.change !== 'unchanged');
+  lines.push('', '#### Workloads', '');
+  if (changed.length === 0) lines.push(`No verdict changes (${report.counts.unchanged} workload(s) unchanged).`);
+  else {
+    lines.push('| change | workload | before | after | where |', '|---|---|---|---|---|');
+    for (const w of changed) {
+      lines.push(`| ${CHANGE_ICON[w.change]} ${w.change} | ${w.kind} ${escapeMarkdown(w.name)} | ${w.before} | ${w.after} | ${escapeMarkdown(`${w.file}:${w.line}`)} |`);
+    }
+  }
+  if (report.errors.length > 0) {
+    lines.push('', `#### ⛔ Errors (${report.errors.length})`, '');
+    for (const error of report.errors) lines.push(`- ${escapeMarkdown(`${error.file ?? ''}${error.line ? `:${error.line}` : ''}`)} ${escapeMarkdown(error.message)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describeChange(change: PolicyChange, escape: (text: string) => string): string {
+  if (change.before === null) return `added ${escape(change.after ?? '')}`;
+  if (change.after === null) return `removed ${escape(change.before)}`;
+  return `${escape(change.before)} → ${escape(change.after)}`;
+}
+
+function sorted(workloads: readonly WorkloadImpact[]): WorkloadImpact[] {
+  return [...workloads].sort((a, b) => ORDER.indexOf(a.change) - ORDER.indexOf(b.change) || a.file.localeCompare(b.file) || a.line - b.line || a.name.localeCompare(b.name));
+}
+
+function countLine(report: ImpactReport): string {
+  const c = report.counts;
+  const weakens = report.policyChanges.filter((p) => p.effect === 'weakens').length;
+  return `${report.workloads.length} workload(s): ${c['newly-blocked']} newly blocked, ${c['newly-admitted']} newly admitted, ${c['newly-undecidable']} newly undecidable, ${c['verdict-changed'] + c['newly-decidable']} other change(s), ${c.unchanged} unchanged; ${weakens} policy change(s) weaken enforcement`;
+}
