@@ -26,7 +26,7 @@ const versionOnly = {
 };
 
 const outdir = process.argv[2] ?? 'dist';
-const entries = { index: 'src/index.ts', cli: 'src/cli.ts' };
+const entries = { index: 'src/action/index.ts', cli: 'src/cli/main.ts' };
 
 const bundled = new Set();
 

@@ -1,7 +1,7 @@
 // The order concurrent attest runs agree on: createTime to the nanosecond, as Google writes it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTimeOf } from '../src/attest.ts';
+import { createTimeOf } from '../src/run/attest.ts';
 
 describe('createTimeOf', () => {
   it('keeps digits Date would drop, so two runs in one millisecond still order', () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, LineCounter, parse, parseAllDocuments, stringify, visit, type Document } from 'yaml';
-import { runCheck } from '../src/check.ts';
+import { runCheck } from '../src/run/check.ts';
 import type { Report } from '../src/report/report.ts';
 import type { Fix } from '../src/policy/fix.ts';
 import type { ContainerResult } from '../src/policy/decision.ts';

@@ -3,9 +3,9 @@
 // Everything the runner provides comes in through ActionIO and env, so tests can run it whole.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, normalize, resolve, sep } from 'node:path';
-import { policySourceOf, runCheck, type CheckSettings, type PolicySource } from '../check.ts';
-import { runAttest, type AttestServices } from '../attest.ts';
-import { createLiveServices, liveSettingsFrom } from '../live-services.ts';
+import { policySourceOf, runCheck, type CheckSettings, type PolicySource } from '../run/check.ts';
+import { runAttest, type AttestServices } from '../run/attest.ts';
+import { createLiveServices, liveSettingsFrom } from '../run/live-services.ts';
 import { defaultProject } from '../gcp/project.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
 import { exitCode, type Report } from '../report/report.ts';

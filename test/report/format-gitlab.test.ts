@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCheck } from '../../src/check.ts';
+import { runCheck } from '../../src/run/check.ts';
 import { formatGitlab, repositoryPath, UNLOCATED_PATH, type CodeQualityIssue } from '../../src/report/format-gitlab.ts';
 import type { Report } from '../../src/report/report.ts';
 import { runCli } from '../helpers/run-cli.ts';

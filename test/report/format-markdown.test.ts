@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCheck } from '../../src/check.ts';
+import { runCheck } from '../../src/run/check.ts';
 import { blobUrl, escapeMarkdown, formatMarkdown, formatNoManifests, type MarkdownOptions } from '../../src/report/format-markdown.ts';
 import type { Report } from '../../src/report/report.ts';
 import type { WorkloadResult } from '../../src/policy/evaluate.ts';

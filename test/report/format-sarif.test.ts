@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCheck } from '../../src/check.ts';
+import { runCheck } from '../../src/run/check.ts';
 import { artifactLocation, formatSarif } from '../../src/report/format-sarif.ts';
 import type { Report } from '../../src/report/report.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseYamlSource } from '../../src/yaml/yaml-source.ts';
 import { readWorkloads } from '../../src/manifests/read-workloads.ts';
 import { parsePolicyText } from '../../src/policy/parse-policy.ts';
-import { runCheck } from '../../src/check.ts';
+import { runCheck } from '../../src/run/check.ts';
 import { formatMarkdown } from '../../src/report/format-markdown.ts';
 import { formatSarif } from '../../src/report/format-sarif.ts';
 import { formatText } from '../../src/report/format-text.ts';

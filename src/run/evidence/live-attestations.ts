@@ -1,9 +1,9 @@
 // Live evidence: each required attestor and its attestation occurrences fetched from Google
 // (each once, each answer checked to be the one asked for), then verified exactly as files are.
-import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor } from '../attestations/index.ts';
-import type { GoogleApis } from '../gcp/google-apis.ts';
-import type { AttestationRequest } from '../policy/evidence-requests.ts';
-import type { AttestationLookup, AttestorResult } from '../policy/decision.ts';
+import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor } from '../../attestations/index.ts';
+import type { GoogleApis } from '../../gcp/google-apis.ts';
+import type { AttestationRequest } from '../../policy/evidence-requests.ts';
+import type { AttestationLookup, AttestorResult } from '../../policy/decision.ts';
 import { gatherAttestations, toResult } from './lookup.ts';
 
 export function verifyLive(apis: GoogleApis, requests: readonly AttestationRequest[]): Promise<AttestationLookup> {

@@ -1,15 +1,15 @@
 // Live mode's remote services, built from settings: credentials, one call policy for the run
 // (asked once, bounded concurrency, retries inside the deadline), the Google APIs and the
 // registry's tag resolver.
-import { adcFileOf, bearerToken, createCredentials, type SecretSink } from './gcp/credentials.ts';
-import { createGoogleApis, type GoogleEndpoints } from './gcp/google-apis.ts';
-import { createCallRunner, type CallRunner } from './net/call-runner.ts';
-import { classifyHttpFailure, type AttemptFailure } from './net/retry.ts';
-import { createDigestChecker, createTagResolver, type DigestChecker, type RegistrySettings } from './registry/index.ts';
-import { RegistryRequestError } from './registry/http-request.ts';
+import { adcFileOf, bearerToken, createCredentials, type SecretSink } from '../gcp/credentials.ts';
+import { createGoogleApis, type GoogleEndpoints } from '../gcp/google-apis.ts';
+import { createCallRunner, type CallRunner } from '../net/call-runner.ts';
+import { classifyHttpFailure, type AttemptFailure } from '../net/retry.ts';
+import { createDigestChecker, createTagResolver, type DigestChecker, type RegistrySettings } from '../registry/index.ts';
+import { RegistryRequestError } from '../registry/http-request.ts';
 import type { LiveServices } from './check.ts';
-import { endpointsFromEnvironment } from './gcp/endpoints.ts';
-import { VERSION } from './version.ts';
+import { endpointsFromEnvironment } from '../gcp/endpoints.ts';
+import { VERSION } from '../version.ts';
 
 export interface LiveSettings {
   /** CLOUDSDK_AUTH_ACCESS_TOKEN, when set. */

@@ -1,7 +1,7 @@
 // Answers gathered before evaluation, looked up by the pure engine.
-import { requestKey, type AttestationRequest } from '../policy/evidence-requests.ts';
-import type { AttestationLookup, AttestorResult } from '../policy/decision.ts';
-import type { AttestorCheck } from '../attestations/index.ts';
+import { requestKey, type AttestationRequest } from '../../policy/evidence-requests.ts';
+import type { AttestationLookup, AttestorResult } from '../../policy/decision.ts';
+import type { AttestorCheck } from '../../attestations/index.ts';
 
 export async function gatherAttestations(
   requests: readonly AttestationRequest[],

@@ -2,19 +2,19 @@
 // check, prints the report and returns the exit status: 0 (pass), 1 (fail) or 2 (could not
 // decide, or bad usage).
 import { parseArgs } from 'node:util';
-import { policySourceOf, runCheck, type AttestationSource, type CheckSettings, type PolicySource } from './check.ts';
-import { DEFAULT_MAX_FILE_BYTES } from './files/manifest-files.ts';
-import { createLiveServices, liveSettingsFrom, type LiveSettings } from './live-services.ts';
-import { exitCode, type FailOn, type Report } from './report/report.ts';
-import { formatMarkdown } from './report/format-markdown.ts';
-import { formatSarif } from './report/format-sarif.ts';
-import { formatGitlab } from './report/format-gitlab.ts';
-import { formatText } from './report/format-text.ts';
-import { attestExitCode, attestJson, formatAttestText } from './report/format-attest.ts';
-import { runAttest, type AttestSettings, type SignerSettings } from './attest.ts';
-import { defaultProject } from './gcp/project.ts';
-import { VERSION } from './version.ts';
-import { redactorFor, type Redactor } from './report/redact.ts';
+import { policySourceOf, runCheck, type AttestationSource, type CheckSettings, type PolicySource } from '../run/check.ts';
+import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
+import { createLiveServices, liveSettingsFrom, type LiveSettings } from '../run/live-services.ts';
+import { exitCode, type FailOn, type Report } from '../report/report.ts';
+import { formatMarkdown } from '../report/format-markdown.ts';
+import { formatSarif } from '../report/format-sarif.ts';
+import { formatGitlab } from '../report/format-gitlab.ts';
+import { formatText } from '../report/format-text.ts';
+import { attestExitCode, attestJson, formatAttestText } from '../report/format-attest.ts';
+import { runAttest, type AttestSettings, type SignerSettings } from '../run/attest.ts';
+import { defaultProject } from '../gcp/project.ts';
+import { VERSION } from '../version.ts';
+import { redactorFor, type Redactor } from '../report/redact.ts';
 
 const USAGE = `Usage: binauthz-gate check [--policy-file POLICY | --project PROJECT] [options] PATH...
        binauthz-gate attest --attestor projects/P/attestors/A (--kms-key-version KEY_VERSION |

@@ -2,10 +2,10 @@
 // runs the action. A user's configuration error is one clear line; anything else is a bug,
 // reported with its message (and stack in debug logs).
 import * as core from '@actions/core';
-import { createGitHubClient } from './action/github-client.ts';
-import { runAction, type ActionIO } from './action/run.ts';
-import { InputError } from './action/inputs.ts';
-import { redactorFor } from './report/redact.ts';
+import { createGitHubClient } from './github-client.ts';
+import { runAction, type ActionIO } from './run.ts';
+import { InputError } from './inputs.ts';
+import { redactorFor } from '../report/redact.ts';
 
 const io: ActionIO = {
   getInput: (name) => core.getInput(name),

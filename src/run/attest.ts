@@ -5,14 +5,14 @@
 // is checked against the attestor's key before anything is created, the created occurrence is verified
 // again, and a list after creating makes concurrent runs converge on one occurrence: the oldest valid
 // one stays, and a run whose own is younger deletes it.
-import { parseAttestors, parseOccurrences, verifyAttestor, verifySignature, keyIdMatches, createSignaturePayload, type Attestor, type AttestorKey } from './attestations/index.ts';
-import { attestorSigningScheme, keyFitsScheme, kmsSigningScheme, payloadDigest, readSigningKey, signLocally, type SigningScheme } from './attestations/signing.ts';
-import type { FileScope } from './files/manifest-files.ts';
-import { padded, type GoogleApis } from './gcp/google-apis.ts';
-import { parseImageReference, type ImageReference } from './images/reference.ts';
-import type { DigestChecker } from './registry/check-digest.ts';
+import { parseAttestors, parseOccurrences, verifyAttestor, verifySignature, keyIdMatches, createSignaturePayload, type Attestor, type AttestorKey } from '../attestations/index.ts';
+import { attestorSigningScheme, keyFitsScheme, kmsSigningScheme, payloadDigest, readSigningKey, signLocally, type SigningScheme } from '../attestations/signing.ts';
+import type { FileScope } from '../files/manifest-files.ts';
+import { padded, type GoogleApis } from '../gcp/google-apis.ts';
+import { parseImageReference, type ImageReference } from '../images/reference.ts';
+import type { DigestChecker } from '../registry/check-digest.ts';
 import { loadPolicy, readManifests, readNamedFile, type LiveServices, type NamedFileReading, type PolicySource } from './check.ts';
-import { exemptionOf } from './policy/evaluate.ts';
+import { exemptionOf } from '../policy/evaluate.ts';
 
 export type SignerSettings = { readonly kind: 'kms'; readonly keyVersion: string } | { readonly kind: 'local'; readonly keyFile: string; readonly publicKeyId: string };
 

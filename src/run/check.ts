@@ -1,22 +1,22 @@
 // The check, wired: read the policy (file or live) and manifests, resolve the tags whose digest
 // decides a verdict, gather attestation evidence (files or live), evaluate every workload and
 // build the report. Front ends (CLI, action) parse their inputs into CheckSettings.
-import { findManifestFiles, displayPath, type FileScope } from './files/manifest-files.ts';
-import { rootOfNamedFile } from './files/path-guard.ts';
-import { readTextFile } from './files/safe-read.ts';
-import { readWorkloads } from './manifests/read-workloads.ts';
-import { substituteImages } from './manifests/substitute-images.ts';
-import type { ImageReference } from './images/reference.ts';
-import type { SkippedDocument, Workload } from './manifests/workload.ts';
-import { parsePolicyText } from './policy/parse-policy.ts';
-import { evaluateWorkload } from './policy/evaluate.ts';
-import type { AttestationLookup, TagDigest, TagLookup } from './policy/decision.ts';
-import { attestationRequests, evaluatedImages, tagKey, tagRequests, type TagRequest } from './policy/evidence-requests.ts';
-import type { ParsedPolicy, Policy } from './policy/policy.ts';
-import { buildReport, summarizePolicy, type PolicySummary, type Report, type ReportError } from './report/report.ts';
+import { findManifestFiles, displayPath, type FileScope } from '../files/manifest-files.ts';
+import { rootOfNamedFile } from '../files/path-guard.ts';
+import { readTextFile } from '../files/safe-read.ts';
+import { readWorkloads } from '../manifests/read-workloads.ts';
+import { substituteImages } from '../manifests/substitute-images.ts';
+import type { ImageReference } from '../images/reference.ts';
+import type { SkippedDocument, Workload } from '../manifests/workload.ts';
+import { parsePolicyText } from '../policy/parse-policy.ts';
+import { evaluateWorkload } from '../policy/evaluate.ts';
+import type { AttestationLookup, TagDigest, TagLookup } from '../policy/decision.ts';
+import { attestationRequests, evaluatedImages, tagKey, tagRequests, type TagRequest } from '../policy/evidence-requests.ts';
+import type { ParsedPolicy, Policy } from '../policy/policy.ts';
+import { buildReport, summarizePolicy, type PolicySummary, type Report, type ReportError } from '../report/report.ts';
 import { noAttestations, verifyFromFiles } from './evidence/attestation-files.ts';
 import { verifyLive } from './evidence/live-attestations.ts';
-import type { GoogleApis } from './gcp/google-apis.ts';
+import type { GoogleApis } from '../gcp/google-apis.ts';
 import { resolve } from 'node:path';
 
 export type PolicySource = { readonly from: 'file'; readonly path: string } | { readonly from: 'live'; readonly project: string };

@@ -1,17 +1,17 @@
 // Offline evidence: attestors and attestations exported with gcloud (--format=json), verified
 // before evaluation so that the pure engine only looks answers up.
-import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor, type AttestationOccurrence } from '../attestations/index.ts';
-import { displayPath } from '../files/manifest-files.ts';
-import { rootOfNamedFile } from '../files/path-guard.ts';
-import { readTextFile } from '../files/safe-read.ts';
+import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor, type AttestationOccurrence } from '../../attestations/index.ts';
+import { displayPath } from '../../files/manifest-files.ts';
+import { rootOfNamedFile } from '../../files/path-guard.ts';
+import { readTextFile } from '../../files/safe-read.ts';
 import { resolve } from 'node:path';
-import type { AttestationRequest } from '../policy/evidence-requests.ts';
-import type { AttestationLookup } from '../policy/decision.ts';
+import type { AttestationRequest } from '../../policy/evidence-requests.ts';
+import type { AttestationLookup } from '../../policy/decision.ts';
 import { gatherAttestations, toResult } from './lookup.ts';
-import type { ReportError } from '../report/report.ts';
-import { parseYamlSource } from '../yaml/yaml-source.ts';
-import { isTerraformPlan, readPlan } from '../terraform/plan.ts';
-import { attestorsFromPlan } from '../terraform/plan-attestors.ts';
+import type { ReportError } from '../../report/report.ts';
+import { parseYamlSource } from '../../yaml/yaml-source.ts';
+import { isTerraformPlan, readPlan } from '../../terraform/plan.ts';
+import { attestorsFromPlan } from '../../terraform/plan-attestors.ts';
 
 export interface EvidenceFiles {
   readonly attestorsFile: string | null;

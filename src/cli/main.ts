@@ -2,7 +2,7 @@
 // exits explicitly once the report is written, so that a connection a registry or API left
 // hanging cannot keep the process alive past its deadline.
 import { main } from './command-line.ts';
-import { redactorFor } from './report/redact.ts';
+import { redactorFor } from '../report/redact.ts';
 
 function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
