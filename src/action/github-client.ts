@@ -3,6 +3,7 @@
 // Node's own fetch: the same client in tests and bundle, and proxies via NODE_USE_ENV_PROXY.
 // Every answer's body is bounded by the bytes actually received, whatever Content-Length says.
 import { Octokit } from '@octokit/core';
+import { RemoteFailure } from '../errors.ts';
 
 export type GitHubClient = Octokit;
 
@@ -21,7 +22,7 @@ export function boundedFetch(maxBytes: number, inner: typeof fetch = globalThis.
   return async (input, init) => {
     const response = await inner(input, init);
     if (response.body === null) return response;
-    const tooLarge = () => Object.assign(new Error(`the answer from ${URL.canParse(response.url) ? new URL(response.url).origin : 'GitHub'} is over the ${maxBytes}-byte limit`), { code: 'ERR_RESPONSE_TOO_LARGE' });
+    const tooLarge = () => Object.assign(new RemoteFailure(`the answer from ${URL.canParse(response.url) ? new URL(response.url).origin : 'GitHub'} is over the ${maxBytes}-byte limit`), { code: 'ERR_RESPONSE_TOO_LARGE' });
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
     if (Number.isFinite(declared) && declared > maxBytes) {
       await response.body.cancel();

@@ -2,6 +2,7 @@
 // empty takes its default (the runner passes action.yml's defaults; other callers may not),
 // and a bad value is an error naming the input and what was expected.
 import type { FailOn } from '../report/report.ts';
+import { UserError } from '../errors.ts';
 import { parseBuiltImages } from '../manifests/substitute-images.ts';
 import type { ImageReference } from '../images/reference.ts';
 
@@ -28,9 +29,6 @@ export interface ActionSettings {
   readonly timeoutMs: number;
 }
 
-export class InputError extends Error {
-  override readonly name = 'InputError';
-}
 
 type GetInput = (name: string) => string;
 
@@ -56,21 +54,21 @@ function attestMode(input: (name: string) => string, images: readonly string[]):
   const attestor = input('attestor');
   const kmsKeyVersion = input('kms_key_version');
   if (!/^projects\/[^/\s]+\/attestors\/[^/\s]+$/.test(attestor)) {
-    throw new InputError(`Invalid attestor '${attestor}'. Expected projects/PROJECT/attestors/ATTESTOR (required when mode is attest).`);
+    throw new UserError(`Invalid attestor '${attestor}'. Expected projects/PROJECT/attestors/ATTESTOR (required when mode is attest).`);
   }
   if (!/^projects\/[^/\s]+\/locations\/[^/\s]+\/keyRings\/[^/\s]+\/cryptoKeys\/[^/\s]+\/cryptoKeyVersions\/[^/\s]+$/.test(kmsKeyVersion)) {
-    throw new InputError(`Invalid kms_key_version '${kmsKeyVersion}'. Expected projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N (required when mode is attest).`);
+    throw new UserError(`Invalid kms_key_version '${kmsKeyVersion}'. Expected projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N (required when mode is attest).`);
   }
   // The build names what it made; nothing else is signed (a branch's manifests are anyone's to edit).
   if (images.length === 0) {
-    throw new InputError('Invalid images: empty. Expected the images the build pushed, one per line as IMAGE@sha256:DIGEST (required when mode is attest).');
+    throw new UserError('Invalid images: empty. Expected the images the build pushed, one per line as IMAGE@sha256:DIGEST (required when mode is attest).');
   }
   return { kind: 'attest', attestor, kmsKeyVersion, images };
 }
 
 function builtImages(texts: readonly string[]): readonly ImageReference[] {
   const parsed = parseBuiltImages(texts);
-  if (!parsed.ok) throw new InputError(`Invalid images: ${parsed.problem}.`);
+  if (!parsed.ok) throw new UserError(`Invalid images: ${parsed.problem}.`);
   return parsed.images;
 }
 
@@ -81,7 +79,7 @@ function manifestPatterns(text: string): readonly string[] {
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
   if (patterns.length === 0) return DEFAULT_MANIFEST_PATTERNS;
-  if (!patterns.some((p) => !p.startsWith('!'))) throw new InputError(`Invalid manifests: only exclusions ('!…'). Expected at least one glob pattern such as 'deploy/**/*.yaml'.`);
+  if (!patterns.some((p) => !p.startsWith('!'))) throw new UserError(`Invalid manifests: only exclusions ('!…'). Expected at least one glob pattern such as 'deploy/**/*.yaml'.`);
   return patterns;
 }
 
@@ -96,7 +94,7 @@ function lines(text: string): string[] {
 function seconds(name: string, text: string, fallback: number): number {
   if (text === '') return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 3600) throw new InputError(`Invalid ${name} '${text}'. Expected a whole number of seconds from 1 to 3600.`);
+  if (!/^\d+$/.test(text) || n < 1 || n > 3600) throw new UserError(`Invalid ${name} '${text}'. Expected a whole number of seconds from 1 to 3600.`);
   return n;
 }
 
@@ -108,10 +106,10 @@ function bool(name: string, text: string, fallback: boolean): boolean {
   if (text === '') return fallback;
   if (/^(true|yes|1)$/i.test(text)) return true;
   if (/^(false|no|0)$/i.test(text)) return false;
-  throw new InputError(`Invalid ${name} '${text}'. Expected true or false.`);
+  throw new UserError(`Invalid ${name} '${text}'. Expected true or false.`);
 }
 
 function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(text)) return text as T;
-  throw new InputError(`Invalid ${name} '${text}'. Expected one of ${allowed.join(', ')}.`);
+  throw new UserError(`Invalid ${name} '${text}'. Expected one of ${allowed.join(', ')}.`);
 }

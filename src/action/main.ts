@@ -4,7 +4,7 @@
 import * as core from '@actions/core';
 import { createGitHubClient } from './github-client.ts';
 import { runAction, type ActionIO } from './run.ts';
-import { InputError } from './inputs.ts';
+import { errorKind, messageOf } from '../errors.ts';
 import { redactorFor } from '../report/redact.ts';
 
 const io: ActionIO = {
@@ -28,10 +28,12 @@ export async function run(): Promise<void> {
   try {
     await runAction(io, process.env, redactor);
   } catch (error) {
-    if (error instanceof InputError) core.setFailed(redactor.redact(error.message));
+    const kind = errorKind(error);
+    if (kind === 'user') core.setFailed(redactor.redact(messageOf(error)));
+    else if (kind === 'remote') core.setFailed(redactor.redact(`binauthz-gate failed: ${messageOf(error)}`));
     else {
       core.debug(redactor.redact(error instanceof Error ? (error.stack ?? error.message) : String(error)));
-      core.setFailed(redactor.redact(`binauthz-gate failed: ${error instanceof Error ? error.message : String(error)}`));
+      core.setFailed(redactor.redact(`binauthz-gate: internal error (please report it at https://github.com/binauthz-gate/binauthz-gate/issues): ${messageOf(error)}`));
     }
   }
 }

@@ -16,7 +16,8 @@ import { listChangedFiles } from '../github/pull-request-files.ts';
 import { COMMENT_MARKER, upsertStickyComment } from '../github/sticky-comment.ts';
 import { boundedClient, defaultBounds, type GitHubClientLike } from '../github/rest.ts';
 import { graphqlUrl, resolveTokenIdentity } from '../github/token-identity.ts';
-import { InputError, readInputs, type ActionSettings } from './inputs.ts';
+import { readInputs, type ActionSettings } from './inputs.ts';
+import { UserError } from '../errors.ts';
 import { matchesManifestPatterns, scanWorkspace, type WorkspaceScan } from './select-manifests.ts';
 import { annotate } from './annotations.ts';
 import type { GitHubClient } from './github-client.ts';
@@ -63,7 +64,7 @@ export async function runAction(rawIo: ActionIO, env: Env, redactor: Redactor = 
   const policy = policySourceOf(settings.policyFile, project);
   const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: new Map() }), redactor).services;
   if (settings.mode.kind === 'attest') return attest(io, env, settings.mode, settings.projectId, workspace, services(), redactor);
-  if (!policy) throw new InputError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
+  if (!policy) throw new UserError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
   // Without a project, a policy file is checked offline.
   const live = project ? services() : null;
   const event = readEvent(env, readEventFile);

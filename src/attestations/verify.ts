@@ -4,6 +4,7 @@
 import type { AttestorKey } from './attestor.ts';
 import { verifyPgp } from './pgp.ts';
 import { verifyPkix } from './pkix.ts';
+import { messageOf } from '../errors.ts';
 
 export type SignatureCheck =
   | { readonly result: 'valid' }
@@ -16,6 +17,6 @@ export async function verifySignature(key: AttestorKey, payload: Uint8Array, sig
     return key.kind === 'pkix' ? verifyPkix(key, payload, signature) : await verifyPgp(key, payload, signature);
   } catch (error) {
     // The verifiers catch what they expect; anything else must still fail closed, not end the run.
-    return { result: 'bad-signature', reason: `verification failed unexpectedly (${error instanceof Error ? error.message : String(error)})` };
+    return { result: 'bad-signature', reason: `verification failed unexpectedly (${messageOf(error)})` };
   }
 }

@@ -2,6 +2,7 @@
 // check, prints the report and returns the exit status: 0 (pass), 1 (fail) or 2 (could not
 // decide, or bad usage).
 import { parseArgs } from 'node:util';
+import { UserError, messageOf } from '../errors.ts';
 import { policySourceOf, runCheck, type AttestationSource, type CheckSettings, type PolicySource } from '../run/check.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
 import { createLiveServices, liveSettingsFrom, type LiveSettings } from '../run/live-services.ts';
@@ -68,7 +69,6 @@ Endpoints: CLOUDSDK_API_ENDPOINT_OVERRIDES_{BINARYAUTHORIZATION,CONTAINERANALYSI
 
 Exit status: 0 pass, 1 fail, 2 could not decide (or bad usage).`;
 
-class UsageError extends Error {}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -127,9 +127,9 @@ export function parseCommandLine(argv: readonly string[], env: Env, cwd: string 
   if (values.version) return { kind: 'version' };
   const [command, ...rest] = positionals;
   if (command === 'attest') return attestCommand(values, rest, env, cwd);
-  if (command !== 'check') throw new UsageError(command ? `unknown command "${command}"` : 'missing command (check or attest)');
+  if (command !== 'check') throw new UserError(command ? `unknown command "${command}"` : 'missing command (check or attest)');
   const paths = rest;
-  if (paths.length === 0) throw new UsageError('check needs at least one PATH (a manifest file or a folder)');
+  if (paths.length === 0) throw new UserError('check needs at least one PATH (a manifest file or a folder)');
   const policy = policySource(values['policy-file'], values.project ?? defaultProject(env));
   const attestations = attestationSource(values.attestors, values.attestations, policy);
   const live = policy.from === 'live' || attestations.from === 'live' || values['resolve-tags'] === true;
@@ -154,11 +154,11 @@ type Values = ReturnType<typeof parseValues>['values'];
 
 function attestCommand(values: Values, images: readonly string[], env: Env, cwd: string): Command {
   const attestor = values.attestor;
-  if (!attestor || !/^projects\/[^/]+\/attestors\/[^/]+$/.test(attestor)) throw new UsageError('attest needs --attestor projects/PROJECT/attestors/ATTESTOR');
+  if (!attestor || !/^projects\/[^/]+\/attestors\/[^/]+$/.test(attestor)) throw new UserError('attest needs --attestor projects/PROJECT/attestors/ATTESTOR');
   const fromManifests = values['from-manifests'] ?? [];
   // Manifests only narrow: what is signed is always what the caller (the build) names.
   if (images.length === 0) {
-    throw new UsageError(`attest needs the images to attest as IMAGE@sha256:... arguments${fromManifests.length > 0 ? ' (--from-manifests only narrows them; it never adds one)' : ''}`);
+    throw new UserError(`attest needs the images to attest as IMAGE@sha256:... arguments${fromManifests.length > 0 ? ' (--from-manifests only narrows them; it never adds one)' : ''}`);
   }
   return {
     kind: 'attest',
@@ -179,19 +179,19 @@ function attestCommand(values: Values, images: readonly string[], env: Env, cwd:
 function signerSettings(values: Values): SignerSettings {
   const kms = values['kms-key-version'];
   const keyFile = values['private-key-file'];
-  if (kms && keyFile) throw new UsageError('give --kms-key-version or --private-key-file, not both');
+  if (kms && keyFile) throw new UserError('give --kms-key-version or --private-key-file, not both');
   if (kms) {
     if (!/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/[^/]+$/.test(kms)) {
-      throw new UsageError(`--kms-key-version must be projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N, not "${kms}"`);
+      throw new UserError(`--kms-key-version must be projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N, not "${kms}"`);
     }
     return { kind: 'kms', keyVersion: kms };
   }
   if (keyFile) {
     const publicKeyId = values['public-key-id'];
-    if (!publicKeyId) throw new UsageError('--private-key-file needs --public-key-id (the id under which the attestor holds the public key)');
+    if (!publicKeyId) throw new UserError('--private-key-file needs --public-key-id (the id under which the attestor holds the public key)');
     return { kind: 'local', keyFile, publicKeyId };
   }
-  throw new UsageError('attest needs a signer: --kms-key-version NAME, or --private-key-file FILE with --public-key-id ID');
+  throw new UserError('attest needs a signer: --kms-key-version NAME, or --private-key-file FILE with --public-key-id ID');
 }
 
 function maxFileBytes(values: Values): number {
@@ -208,19 +208,19 @@ function liveSettings(values: Values, env: Env): LiveSettings {
   try {
     return liveSettingsFrom(env, choices);
   } catch (error) {
-    throw new UsageError(`an endpoint override is not a URL: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UserError(`an endpoint override is not a URL: ${messageOf(error)}`);
   }
 }
 
 function policySource(file: string | undefined, project: string | null): PolicySource {
   const source = policySourceOf(file, project);
   if (source) return source;
-  throw new UsageError('check needs --policy-file, or a project to read the live policy from (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
+  throw new UserError('check needs --policy-file, or a project to read the live policy from (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
 }
 
 function attestationSource(attestors: string | undefined, attestations: string | undefined, policy: PolicySource): AttestationSource {
   if (attestations === 'live') {
-    if (attestors) throw new UsageError('--attestors FILE cannot be combined with --attestations live (live mode fetches the attestors too)');
+    if (attestors) throw new UserError('--attestors FILE cannot be combined with --attestations live (live mode fetches the attestors too)');
     return { from: 'live' };
   }
   if (attestors || attestations) return { from: 'files', attestorsFile: attestors ?? null, attestationsFile: attestations ?? null };
@@ -233,7 +233,7 @@ function parseMirrors(values: readonly string[]): Map<string, string> {
     const at = value.indexOf('=');
     const host = value.slice(0, at).trim();
     const url = value.slice(at + 1).trim();
-    if (at < 1 || !/^https?:\/\/[^\s]+$/.test(url)) throw new UsageError(`--registry-mirror must be HOST=URL (e.g. gcr.io=https://mirror.example), not "${value}"`);
+    if (at < 1 || !/^https?:\/\/[^\s]+$/.test(url)) throw new UserError(`--registry-mirror must be HOST=URL (e.g. gcr.io=https://mirror.example), not "${value}"`);
     mirrors.set(host, url);
   }
   return mirrors;
@@ -241,18 +241,18 @@ function parseMirrors(values: readonly string[]): Map<string, string> {
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {
   if (allowed.includes(value as T)) return value as T;
-  throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
+  throw new UserError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
 }
 
 function parseWholeNumber(flag: string, text: string | undefined, min: number, max: number): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
+  if (!Number.isInteger(value) || value < min || value > max) throw new UserError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
   return value;
 }
 
 function parseSize(text: string): number {
   const match = /^(\d+)\s*(b|kb|k|mb|m)?$/i.exec(text.trim());
-  if (!match) throw new UsageError(`--max-file-size must be a size such as 4MB or 512KB, not "${text}"`);
+  if (!match) throw new UserError(`--max-file-size must be a size such as 4MB or 512KB, not "${text}"`);
   const unit = (match[2] ?? 'b').toLowerCase();
   const factor = unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1;
   return Number(match[1]) * factor;
@@ -273,7 +273,7 @@ export async function main(argv: readonly string[], env: Env, redactor: Redactor
   try {
     command = parseCommandLine(argv, env);
   } catch (error) {
-    process.stderr.write(redactor.redact(`binauthz-gate: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`));
+    process.stderr.write(redactor.redact(`binauthz-gate: ${messageOf(error)}\n\n${USAGE}\n`));
     return 2;
   }
   if (command.kind === 'help') return print(`${USAGE}\n`, 0);

@@ -6,6 +6,7 @@
 import { realpath } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { messageOf } from '../errors.ts';
 
 /** The folder a path must stay inside, always passed by the caller (never the process's cwd). */
 export type Root = string;
@@ -76,5 +77,5 @@ function unresolved(error: unknown): string {
   if (code === 'ELOOP') return 'is a symlink loop: not read';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOTDIR') return 'a part of the path is not a folder';
-  return `cannot resolve: ${code ?? (error instanceof Error ? error.message : String(error))}`;
+  return `cannot resolve: ${code ?? (messageOf(error))}`;
 }

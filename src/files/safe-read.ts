@@ -7,6 +7,7 @@ import { constants, closeSync, fstatSync, openSync, readSync, realpathSync, stat
 import { open, realpath, stat } from 'node:fs/promises';
 import { confine, confineSync, type Root } from './path-guard.ts';
 import { decodeText } from '../yaml/yaml-source.ts';
+import { messageOf } from '../errors.ts';
 
 export interface ReadOptions {
   /**
@@ -145,7 +146,7 @@ export function ioProblem(error: unknown): string {
   if (code === 'EISDIR') return 'cannot read: is a folder';
   if (code === 'ELOOP') return 'is a symlink (replaced while being opened): not read';
   if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 'would block (not a regular file): not read';
-  return `cannot read: ${code ?? (error instanceof Error ? error.message : String(error))}`;
+  return `cannot read: ${code ?? (messageOf(error))}`;
 }
 
 export function formatBytes(bytes: number): string {

@@ -2,11 +2,12 @@
 // object, what Google said, and the role that is missing. Never includes request headers,
 // so tokens cannot leak through it.
 import { classifyHttpFailure, DeadlineError, type AttemptFailure } from '../net/retry.ts';
+import { RemoteFailure, messageOf } from '../errors.ts';
 
 export type GoogleApi = 'Binary Authorization' | 'Container Analysis' | 'Cloud KMS' | 'Cloud Run';
 
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
+export class ApiError extends RemoteFailure {
+  override readonly name: string = 'ApiError';
   readonly status: number | null;
   constructor(message: string, status: number | null, cause: unknown) {
     super(message, { cause });
@@ -100,7 +101,7 @@ export function describeFailure(call: CallDescription, error: unknown): ApiError
   if (status === 404) return new ApiError(`${prefix}: HTTP 404, it does not exist (or the caller cannot see it)${said ? ` (${said})` : ''}`, status, error);
   if (status !== null) return new ApiError(`${prefix}: HTTP ${status}${said ? ` (${said})` : ''}`, status, error);
   const code = codeOf(error);
-  return new ApiError(`${prefix}: no answer (${code ?? withoutUrls(error instanceof Error ? error.message : String(error))})`, null, error);
+  return new ApiError(`${prefix}: no answer (${code ?? withoutUrls(messageOf(error))})`, null, error);
 }
 
 /**

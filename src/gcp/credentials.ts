@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { GoogleAuth, OAuth2Client, type GoogleAuthOptions } from 'google-auth-library';
 import { readTextFileSync } from '../files/safe-read.ts';
 import type { Redactor } from '../report/redact.ts';
+import { UserError } from '../errors.ts';
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 /** Credential files are a few KB; anything larger is not one. */
@@ -80,14 +81,14 @@ class UnusableCredentials extends OAuth2Client {
     this.#problem = problem;
   }
   override async getAccessToken(): Promise<never> {
-    throw new Error(this.#problem);
+    throw new UserError(this.#problem);
   }
   override async getRequestHeaders(): Promise<never> {
-    throw new Error(this.#problem);
+    throw new UserError(this.#problem);
   }
   // Every authenticated request asks for its headers here first.
   protected override async getRequestMetadataAsync(): Promise<never> {
-    throw new Error(this.#problem);
+    throw new UserError(this.#problem);
   }
 }
 

@@ -21,6 +21,7 @@ import {
   type JsonObject,
   type OccurrencesOnTarget,
 } from './answers.ts';
+import { RemoteFailure } from '../errors.ts';
 
 export interface GoogleEndpoints {
   /** Root URLs ending in '/', e.g. https://binaryauthorization.googleapis.com/ */
@@ -179,7 +180,7 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
         (await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.get({ name: keyVersion }, options(timeout, signal))).data,
       );
       const version = checkedKeyAnswer(description, 'CryptoKeyVersion object', keyVersion, data);
-      if (typeof version['algorithm'] !== 'string') throw new Error(`Cloud KMS: key version ${keyVersion} has no algorithm`);
+      if (typeof version['algorithm'] !== 'string') throw new RemoteFailure(`Cloud KMS: key version ${keyVersion} has no algorithm`);
       return version['algorithm'];
     },
     asymmetricSign: async (keyVersion, digest) => {
@@ -194,7 +195,7 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
         ).data,
       );
       const signed = checkedKeyAnswer(description, 'AsymmetricSignResponse object', keyVersion, data);
-      if (typeof signed['signature'] !== 'string') throw new Error(`Cloud KMS: signing with ${keyVersion} returned no signature`);
+      if (typeof signed['signature'] !== 'string') throw new RemoteFailure(`Cloud KMS: signing with ${keyVersion} returned no signature`);
       return Buffer.from(signed['signature'], 'base64');
     },
   };

@@ -2,6 +2,7 @@
 // a pull request to check against its base, a commit to scan in full, or an event the gate does
 // not handle. A pure function of the environment and a file reader, so tests need no runner.
 import { readTextFileSync } from '../files/safe-read.ts';
+import { UserError, messageOf } from '../errors.ts';
 
 export type GitHubEvent = PullRequestEvent | FullScanEvent | UnsupportedEvent;
 
@@ -42,7 +43,7 @@ const EVENT_FILE_LIMIT = 32 * 1024 * 1024;
 /** The runner's event file, read as every file is: regular, bounded, never blocking. */
 export function readEventFile(path: string): string {
   const read = readTextFileSync(path, { root: null, maxBytes: EVENT_FILE_LIMIT });
-  if (!read.ok) throw new Error(read.problem);
+  if (!read.ok) throw new UserError(read.problem);
   return read.text;
 }
 
@@ -66,7 +67,7 @@ export function readEvent(env: Environment, readFile: ReadTextFile): GitHubEvent
 function pullRequestEvent(eventName: PullRequestEvent['eventName'], payload: Payload, env: Environment): PullRequestEvent {
   const pull = payload.pull_request;
   if (typeof pull?.number !== 'number') {
-    throw new Error(`The ${eventName} event at GITHUB_EVENT_PATH has no pull_request.number: is GITHUB_EVENT_NAME right?`);
+    throw new UserError(`The ${eventName} event at GITHUB_EVENT_PATH has no pull_request.number: is GITHUB_EVENT_NAME right?`);
   }
   const { owner, repo } = baseRepository(payload, env);
   return {
@@ -88,7 +89,7 @@ function baseRepository(payload: Payload, env: Environment): { owner: string; re
   if (typeof owner === 'string' && typeof repo === 'string') return { owner, repo };
   const fullName = required(env, 'GITHUB_REPOSITORY', 'The event payload has no repository either.');
   const [fromEnvOwner, fromEnvRepo, ...rest] = fullName.split('/');
-  if (!fromEnvOwner || !fromEnvRepo || rest.length > 0) throw new Error(`Invalid GITHUB_REPOSITORY '${fullName}'. Expected format {owner}/{repo}.`);
+  if (!fromEnvOwner || !fromEnvRepo || rest.length > 0) throw new UserError(`Invalid GITHUB_REPOSITORY '${fullName}'. Expected format {owner}/{repo}.`);
   return { owner: fromEnvOwner, repo: fromEnvRepo };
 }
 
@@ -110,25 +111,25 @@ function readPayload(env: Environment, readFile: ReadTextFile): Payload {
   try {
     text = readFile(path);
   } catch (error) {
-    throw new Error(`Cannot read the event payload GITHUB_EVENT_PATH=${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new UserError(`Cannot read the event payload GITHUB_EVENT_PATH=${path}: ${messageOf(error)}`, { cause: error });
   }
   try {
     const payload: unknown = JSON.parse(text);
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('expected a JSON object');
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new UserError('expected a JSON object');
     return payload as Payload;
   } catch (error) {
-    throw new Error(`The event payload at GITHUB_EVENT_PATH=${path} is not a JSON object: ${(error as Error).message}`, { cause: error });
+    throw new UserError(`The event payload at GITHUB_EVENT_PATH=${path} is not a JSON object: ${(error as Error).message}`, { cause: error });
   }
 }
 
 function required(env: Environment, name: string, hint: string): string {
   const value = env[name];
-  if (value === undefined || value.trim() === '') throw new Error(`${name} is not set. ${hint}`);
+  if (value === undefined || value.trim() === '') throw new UserError(`${name} is not set. ${hint}`);
   return value.trim();
 }
 
 function sha(value: unknown, name: string): string {
-  if (typeof value !== 'string' || !SHA_RE.test(value)) throw new Error(`Invalid ${name} ${JSON.stringify(value)}. Expected a commit SHA (40 hexadecimal digits).`);
+  if (typeof value !== 'string' || !SHA_RE.test(value)) throw new UserError(`Invalid ${name} ${JSON.stringify(value)}. Expected a commit SHA (40 hexadecimal digits).`);
   return value;
 }
 

@@ -2,6 +2,7 @@
 // GitHub serves, with `truncated` telling the caller when the pull request has more.
 // Removed files are dropped (nothing left to check); renamed files keep their old path.
 import { pagesOf, wrapFailure, type GitHubClientLike } from './rest.ts';
+import { RemoteFailure } from '../errors.ts';
 
 export interface PullRequestRef {
   readonly owner: string;
@@ -55,7 +56,7 @@ export async function listChangedFiles(client: GitHubClientLike, pull: PullReque
 function toChangedFile(entry: unknown, where: string): ChangedFile | null {
   const { filename, status, previous_filename: previous } = (entry ?? {}) as Record<string, unknown>;
   if (typeof filename !== 'string' || typeof status !== 'string') {
-    throw new Error(`GitHub listed a file of ${where} without a filename or status: ${JSON.stringify(entry)}`);
+    throw new RemoteFailure(`GitHub listed a file of ${where} without a filename or status: ${JSON.stringify(entry)}`);
   }
   if (status === 'removed') return null;
   return {
@@ -74,7 +75,7 @@ async function countChangedFiles(client: GitHubClientLike, pull: PullRequestRef,
       pull_number: pull.pullNumber,
     });
     const count = (response.data as { changed_files?: unknown } | null)?.changed_files;
-    if (typeof count !== 'number') throw new Error('the pull request has no changed_files count');
+    if (typeof count !== 'number') throw new RemoteFailure('the pull request has no changed_files count');
     return count;
   } catch (error) {
     throw wrapFailure(`count the files of ${where}`, error);

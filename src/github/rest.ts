@@ -3,6 +3,7 @@
 // twice, never more than MAX_PAGES), a deadline on every call with retries for reads, and failures
 // re-wrapped with what was being done.
 import { classifyHttpFailure, defaultRetryPolicy, DeadlineError, withRetry, type AttemptFailure, type RetryPolicy } from '../net/retry.ts';
+import { RemoteFailure, messageOf } from '../errors.ts';
 
 /** The one Octokit method the adapters use; the action's Octokit satisfies it, and so can a fake. */
 export interface GitHubClientLike {
@@ -32,14 +33,14 @@ export async function* pagesOf(
   const seen = new Set<string>();
   let response = await client.request(first.route, { ...first.parameters, per_page: PER_PAGE });
   for (let pages = 1; ; pages++) {
-    if (!Array.isArray(response.data)) throw new Error(`expected a JSON array of ${what} from ${response.url}`);
-    if (response.data.length > PER_PAGE) throw new Error(`${api} answered ${response.data.length} items on a page of at most ${PER_PAGE}`);
+    if (!Array.isArray(response.data)) throw new RemoteFailure(`expected a JSON array of ${what} from ${response.url}`);
+    if (response.data.length > PER_PAGE) throw new RemoteFailure(`${api} answered ${response.data.length} items on a page of at most ${PER_PAGE}`);
     seen.add(pageKey(response.url));
     yield response.data;
     const next = nextPageUrl(response);
     if (next === null) return;
-    if (seen.has(pageKey(next))) throw new Error(`${api} links back to a page it already gave (${pageKey(next)}): a paging loop`);
-    if (pages >= maxPages) throw new Error(`${api} has more than ${maxPages} pages, the most read`);
+    if (seen.has(pageKey(next))) throw new RemoteFailure(`${api} links back to a page it already gave (${pageKey(next)}): a paging loop`);
+    if (pages >= maxPages) throw new RemoteFailure(`${api} has more than ${maxPages} pages, the most read`);
     response = await client.request(`GET ${next}`);
   }
 }
@@ -58,14 +59,14 @@ export function nextPageUrl(response: GitHubListResponse): string | null {
   const next = /<([^<>]+)>;\s*rel="next"/.exec(response.headers.link ?? '')?.[1];
   if (next === undefined) return null;
   if (new URL(next, response.url).origin !== new URL(response.url).origin) {
-    throw new Error(`refusing to follow a next-page link to another origin: ${new URL(next, response.url).origin}`);
+    throw new RemoteFailure(`refusing to follow a next-page link to another origin: ${new URL(next, response.url).origin}`);
   }
   return new URL(next, response.url).href;
 }
 
 /** "failed to ACTION: HTTP 500: GitHub's message", with the original error as cause. Never carries request headers. */
-export function wrapFailure(action: string, error: unknown): Error {
-  return new Error(`failed to ${action}: ${describeFailure(error)}`, { cause: error });
+export function wrapFailure(action: string, error: unknown): RemoteFailure {
+  return new RemoteFailure(`failed to ${action}: ${describeFailure(error)}`, { cause: error });
 }
 
 export function describeFailure(error: unknown): string {
@@ -74,7 +75,7 @@ export function describeFailure(error: unknown): string {
     const message = (e.response.data as { message?: unknown } | null)?.message;
     return `HTTP ${e.status}: ${typeof message === 'string' ? message : String(e.message)}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 /** The HTTP status an Octokit error carries, or null (network failures carry no response). */
@@ -117,7 +118,7 @@ export function boundedClient(client: GitHubClientLike, bounds: Bounds): GitHubC
       const policy: RetryPolicy = { ...defaultRetryPolicy(bounds.deadline), now, ...(bounds.sleep ? { sleep: bounds.sleep } : {}), maxAttempts: read ? 6 : 1 };
       const attempt = (remaining: number) => attemptWithin(client, route, parameters, Math.min(bounds.callTimeoutMs, remaining));
       return withRetry(route, attempt, (error) => classifyGitHubFailure(error, now()), policy).catch((error: unknown) => {
-        if (error instanceof DeadlineError) throw new Error(`${route}: no answer within the time limit (timeout)${lastFailure(error)}`, { cause: error.cause });
+        if (error instanceof DeadlineError) throw new RemoteFailure(`${route}: no answer within the time limit (timeout)${lastFailure(error)}`, { cause: error.cause });
         throw error;
       });
     },
@@ -133,7 +134,7 @@ async function attemptWithin(client: GitHubClientLike, route: string, parameters
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = Object.assign(new Error(`no answer within ${ms} ms`), { code: 'TimeoutError' });
+      const error = Object.assign(new RemoteFailure(`no answer within ${ms} ms`), { code: 'TimeoutError' });
       controller.abort(error);
       reject(error);
     }, ms);

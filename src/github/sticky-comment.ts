@@ -5,6 +5,7 @@
 // situation, returned as `forbidden` so the action can warn and go on.
 import { classifyGitHubFailure, pagesOf, statusOf, wrapFailure, type GitHubClientLike } from './rest.ts';
 import { isAuthor, type TokenIdentity } from './token-identity.ts';
+import { Bug, RemoteFailure } from '../errors.ts';
 
 export interface IssueRef {
   readonly owner: string;
@@ -42,7 +43,7 @@ const MARKER_RE = /^<!-- binauthz-gate(?::[A-Za-z0-9._-]+)? -->$/;
 /** `<!-- binauthz-gate -->`, or `<!-- binauthz-gate:NAME -->` to keep one comment per gate when a repository runs several. */
 export function commentMarker(name?: string): string {
   if (name === undefined || name === '') return COMMENT_MARKER;
-  if (!NAME_RE.test(name)) throw new Error(`Invalid comment name '${name}'. Expected letters, digits, '.', '_' or '-'.`);
+  if (!NAME_RE.test(name)) throw new Bug(`Invalid comment name '${name}'. Expected letters, digits, '.', '_' or '-'.`);
   return `<!-- binauthz-gate:${name} -->`;
 }
 
@@ -157,7 +158,7 @@ async function readBack(client: GitHubClientLike, issue: IssueRef, marker: strin
 
 function toStickyComment(data: unknown): StickyComment {
   const { id, body, html_url: url, user } = (data ?? {}) as Record<string, unknown>;
-  if (typeof id !== 'number' || typeof url !== 'string') throw new Error(`GitHub answered a comment without an id or html_url: ${JSON.stringify(data)?.slice(0, 200)}`);
+  if (typeof id !== 'number' || typeof url !== 'string') throw new RemoteFailure(`GitHub answered a comment without an id or html_url: ${JSON.stringify(data)?.slice(0, 200)}`);
   const author = user as { login?: unknown; type?: unknown } | null | undefined;
   return {
     id,
@@ -185,7 +186,7 @@ function normalise(body: string): string {
 
 /** Refuses anything but the gate's own markers: an empty or foreign marker would claim other people's comments. */
 function assertMarker(marker: string): void {
-  if (!MARKER_RE.test(marker)) throw new Error(`Invalid comment marker '${marker}'. Expected ${COMMENT_MARKER} or <!-- binauthz-gate:NAME -->.`);
+  if (!MARKER_RE.test(marker)) throw new Bug(`Invalid comment marker '${marker}'. Expected ${COMMENT_MARKER} or <!-- binauthz-gate:NAME -->.`);
 }
 
 function forbiddenResult(error: unknown): UpsertResult | null {

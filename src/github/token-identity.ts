@@ -8,6 +8,7 @@
 // - When neither answers, the identity is unknown: the gate then never edits an existing comment
 //   (it cannot tell its own from an impostor's) and writes a new one instead.
 import { describeFailure, statusOf, wrapFailure, type GitHubClientLike } from './rest.ts';
+import { RemoteFailure } from '../errors.ts';
 
 export type TokenIdentity =
   /** `botOnly`: the token is an app's, so only an author of type Bot can be it (a user may share the bare name) */
@@ -33,7 +34,7 @@ export async function resolveTokenIdentity(client: GitHubClientLike, graphql: st
     return viewerIdentity(client, graphql, `GET /user: ${brief(describeFailure(error))}`);
   }
   const login = (user as { login?: unknown } | null)?.login;
-  if (typeof login !== 'string' || !LOGIN_RE.test(login)) throw new Error('failed to find who the token is (GET /user): the answer has no valid login');
+  if (typeof login !== 'string' || !LOGIN_RE.test(login)) throw new RemoteFailure('failed to find who the token is (GET /user): the answer has no valid login');
   return { kind: 'known', logins: [login], botOnly: false, how: 'GET /user' };
 }
 

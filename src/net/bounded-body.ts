@@ -1,10 +1,11 @@
 // Answer bodies read with a byte limit. A hostile or broken server may send a body without end (or
 // lie in Content-Length, or gzip a bomb): what is counted is the bytes actually read, after
 // decoding, and reading stops one chunk past the limit.
+import { RemoteFailure } from '../errors.ts';
 
 /** Thrown when a body is longer than allowed; never retried (the next answer would be as long). */
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
+export class BodyTooLargeError extends RemoteFailure {
+  override readonly name: string = 'BodyTooLargeError';
   readonly code = 'BODY_TOO_LARGE';
   readonly limit: number;
   constructor(limit: number) {

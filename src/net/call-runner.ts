@@ -3,6 +3,7 @@
 // inside the run's deadline.
 import { createLimiter } from './limiter.ts';
 import { defaultRetryPolicy, withRetry, type AttemptFailure, type RetryPolicy } from './retry.ts';
+import { RemoteFailure } from '../errors.ts';
 
 export interface CallRunner {
   /**
@@ -71,5 +72,5 @@ async function withTimeLimit<T>(attempt: Attempt<T>, ms: number): Promise<T> {
 }
 
 function timeoutError(ms: number): Error {
-  return Object.assign(new Error(`no answer within ${ms} ms`), { code: 'TimeoutError' });
+  return Object.assign(new RemoteFailure(`no answer within ${ms} ms`), { code: 'TimeoutError' });
 }

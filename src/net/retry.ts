@@ -1,5 +1,6 @@
 // Retries transient failures (429, 5xx, dropped connections, per-attempt timeouts) with
 // exponential backoff and full jitter, honouring Retry-After, inside one total deadline.
+import { RemoteFailure } from '../errors.ts';
 
 export interface RetryPolicy {
   /** Epoch milliseconds by which everything must be done. */
@@ -17,8 +18,8 @@ export type AttemptFailure =
   | { readonly retryable: true; readonly retryAfterMs: number | null }
   | { readonly retryable: false };
 
-export class DeadlineError extends Error {
-  override readonly name = 'DeadlineError';
+export class DeadlineError extends RemoteFailure {
+  override readonly name: string = 'DeadlineError';
   readonly label: string;
   /** Every failed attempt, oldest first; the last one is also the cause. */
   readonly failures: readonly unknown[];

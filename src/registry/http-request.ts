@@ -7,6 +7,7 @@ import type { RequestTarget } from './mirrors.ts';
 import { parseRetryAfter } from '../net/retry.ts';
 import { BodyTooLargeError, readLimitedBody } from '../net/bounded-body.ts';
 import type { RegistrySettings } from './settings.ts';
+import { RemoteFailure } from '../errors.ts';
 
 export interface RegistryRequest {
   readonly method: 'GET' | 'HEAD';
@@ -34,7 +35,8 @@ export type RequestOutcome =
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
 /** Thrown from inside `send` for a failure worth retrying; `status` is null when no answer came. */
-export class RegistryRequestError extends Error {
+export class RegistryRequestError extends RemoteFailure {
+  override readonly name: string = 'RegistryRequestError';
   readonly status: number | null;
   /** from Retry-After, when the registry said how long to wait */
   readonly retryAfterMs: number | null;
@@ -45,7 +47,6 @@ export class RegistryRequestError extends Error {
 
   constructor(message: string, details: { status: number | null; retryAfterMs: number | null; target: RequestTarget; retryable?: boolean }, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'RegistryRequestError';
     this.status = details.status;
     this.retryAfterMs = details.retryAfterMs;
     this.retryable = details.retryable ?? true;

@@ -4,6 +4,7 @@
 
 import { RegistryRequestError } from './http-request.ts';
 import type { TagResolution, TaggedImage } from './settings.ts';
+import { messageOf } from '../errors.ts';
 
 const GOOGLE_ROLES =
   'grant roles/artifactregistry.reader (Artifact Registry) or roles/storage.objectViewer (gcr.io) to the caller';
@@ -42,12 +43,12 @@ export function unusableChallenge(image: TaggedImage, status: number, why: strin
 }
 
 export function tokenFailed(image: TaggedImage, why: string, status: number | null, error: unknown): Failure {
-  const detail = error === null ? '' : `: ${errorMessage(error)}`;
+  const detail = error === null ? '' : `: ${messageOf(error)}`;
   return failure(`could not get an anonymous pull token for ${describeTag(image)}: ${why}${detail}`, status);
 }
 
 export function googleTokenFailed(image: TaggedImage, error: unknown): Failure {
-  return failure(`could not get a Google access token to read ${describeTag(image)}: ${errorMessage(error)}`, null);
+  return failure(`could not get a Google access token to read ${describeTag(image)}: ${messageOf(error)}`, null);
 }
 
 export function unexpectedStatus(image: TaggedImage, status: number): Failure {
@@ -72,9 +73,6 @@ export function requestFailed(image: TaggedImage, error: unknown): Failure {
     }
     return failure(`${error.message}, so ${describeTag(image)} was not resolved`, null);
   }
-  return failure(`could not resolve ${describeTag(image)}: ${errorMessage(error)}`, null);
+  return failure(`could not resolve ${describeTag(image)}: ${messageOf(error)}`, null);
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -6,6 +6,7 @@ import type { WorkloadResult } from '../policy/evaluate.ts';
 import type { PolicyChange } from '../policy/policy-diff.ts';
 import type { SkippedDocument } from '../manifests/workload.ts';
 import type { PolicySummary, Report, ReportError } from './report.ts';
+import { Bug } from '../errors.ts';
 
 /**
  * - `newly-blocked`: pass or warn before, fail after (the next deploy or execution is refused);
@@ -58,11 +59,11 @@ export function classifyChange(before: WorkloadVerdict, after: WorkloadVerdict):
 
 /** Both reports come from the same workloads in the same order (one evaluation per policy). */
 export function buildImpact(before: Report, after: Report, policyChanges: readonly PolicyChange[], options: ImpactOptions): ImpactReport {
-  if (before.workloads.length !== after.workloads.length) throw new Error('impact: the two evaluations did not see the same workloads');
+  if (before.workloads.length !== after.workloads.length) throw new Bug('impact: the two evaluations did not see the same workloads');
   const workloads = after.workloads.map((result, index): WorkloadImpact => {
     const previous = before.workloads[index] as WorkloadResult;
     if (previous.name !== result.name || previous.file !== result.file || previous.kind !== result.kind) {
-      throw new Error('impact: the two evaluations did not see the workloads in the same order');
+      throw new Bug('impact: the two evaluations did not see the workloads in the same order');
     }
     return {
       kind: result.kind,

@@ -13,6 +13,7 @@ import { parseImageReference, type ImageReference } from '../images/reference.ts
 import type { DigestChecker } from '../registry/check-digest.ts';
 import { loadPolicy, readManifests, readNamedFile, type LiveServices, type NamedFileReading, type PolicySource } from './check.ts';
 import { exemptionOf } from '../policy/evaluate.ts';
+import { RemoteFailure, UserError, messageOf } from '../errors.ts';
 
 export type SignerSettings = { readonly kind: 'kms'; readonly keyVersion: string } | { readonly kind: 'local'; readonly keyFile: string; readonly publicKeyId: string };
 
@@ -74,10 +75,8 @@ interface Signer {
   sign(payload: Buffer): Promise<Buffer>;
 }
 
-class BadInput extends Error {}
-
 /** The registry refused the digest (404: `not-attested`) or could not be asked (`undecided`); nothing was created. */
-class DigestRefused extends Error {
+class DigestRefused extends RemoteFailure {
   readonly kind: 'undecided' | 'not-attested';
   constructor(kind: 'undecided' | 'not-attested', message: string) {
     super(message);
@@ -103,7 +102,7 @@ export async function runAttest(settings: AttestSettings, live: AttestServices, 
     attestor = await fetchAttestor(live.apis, settings.attestor);
     signer = await createSigner(settings.signer, attestor, live.apis, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, secrets);
   } catch (error) {
-    report.failures.push({ image: null, kind: error instanceof BadInput ? 'bad-input' : 'not-attested', message: messageOf(error) });
+    report.failures.push({ image: null, kind: error instanceof UserError ? 'bad-input' : 'not-attested', message: messageOf(error) });
     return report;
   }
   const targets = await collectTargets(settings, live, report);
@@ -125,7 +124,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] 
 async function fetchAttestor(apis: GoogleApis, name: string): Promise<Attestor> {
   const parsed = parseAttestors(await apis.getAttestor(name));
   const attestor = parsed.attestors[0];
-  if (!attestor || parsed.problems.length > 0) throw new BadInput(`attestor ${name} cannot be used: ${parsed.problems.join('; ') || 'empty answer'}`);
+  if (!attestor || parsed.problems.length > 0) throw new UserError(`attestor ${name} cannot be used: ${parsed.problems.join('; ') || 'empty answer'}`);
   return attestor;
 }
 
@@ -140,24 +139,24 @@ async function createSigner(
   const key = attestor.publicKeys.find((candidate) => keyIdMatches(candidate, keyId));
   if (!key) {
     const held = attestor.publicKeys.map((k) => k.id);
-    throw new BadInput(`attestor ${attestor.name} holds no public key with id ${keyId}; it holds ${held.length > 0 ? held.join(', ') : 'no keys at all'}. Nothing was created`);
+    throw new UserError(`attestor ${attestor.name} holds no public key with id ${keyId}; it holds ${held.length > 0 ? held.join(', ') : 'no keys at all'}. Nothing was created`);
   }
-  if (key.kind !== 'pkix') throw new BadInput(`key ${keyId} of ${attestor.name} is a PGP key: binauthz-gate signs with Cloud KMS or PEM keys (PKIX) only`);
+  if (key.kind !== 'pkix') throw new UserError(`key ${keyId} of ${attestor.name} is a PGP key: binauthz-gate signs with Cloud KMS or PEM keys (PKIX) only`);
   const declared = attestorSigningScheme(key.algorithm);
-  if (!declared) throw new BadInput(`key ${keyId} of ${attestor.name} declares ${key.algorithm}, which binauthz-gate cannot sign for`);
+  if (!declared) throw new UserError(`key ${keyId} of ${attestor.name} declares ${key.algorithm}, which binauthz-gate cannot sign for`);
   if (settings.kind === 'kms') {
     const algorithm = await apis.getKeyVersionAlgorithm(settings.keyVersion);
     const scheme = kmsSigningScheme(algorithm);
-    if (!scheme) throw new BadInput(`Cloud KMS key version ${settings.keyVersion} is ${algorithm}, not an asymmetric signing key binauthz-gate can use`);
+    if (!scheme) throw new UserError(`Cloud KMS key version ${settings.keyVersion} is ${algorithm}, not an asymmetric signing key binauthz-gate can use`);
     return { keyId, key, scheme, sign: (payload) => apis.asymmetricSign(settings.keyVersion, { hash: scheme.hash, bytes: payloadDigest(scheme.hash, payload) }) };
   }
   const read = await readNamedFile(settings.keyFile, reading);
-  if (!read.ok) throw new BadInput(`private key ${settings.keyFile}: ${read.problem}`);
+  if (!read.ok) throw new UserError(`private key ${settings.keyFile}: ${read.problem}`);
   secrets.addPem(read.text);
   const local = readSigningKey(read.text);
-  if (!local.ok) throw new BadInput(`private key ${settings.keyFile}: ${local.problem}`);
+  if (!local.ok) throw new UserError(`private key ${settings.keyFile}: ${local.problem}`);
   const mismatch = keyFitsScheme(local.key, declared);
-  if (mismatch) throw new BadInput(`private key ${settings.keyFile} cannot sign for key ${keyId} (${key.algorithm}): ${mismatch}`);
+  if (mismatch) throw new UserError(`private key ${settings.keyFile} cannot sign for key ${keyId} (${key.algorithm}): ${mismatch}`);
   return { keyId, key, scheme: declared, sign: async (payload) => signLocally(local.key, declared, payload) };
 }
 
@@ -280,7 +279,7 @@ async function attestOne(target: Target, attestor: Attestor, signer: Signer, liv
   const signature = await signer.sign(payload);
   const check = await verifySignature(signer.key, payload, signature);
   if (check.result !== 'valid') {
-    throw new Error(`the new signature does not verify with ${signer.keyId} as ${attestor.name} declares it (${check.reason}): nothing was created`);
+    throw new RemoteFailure(`the new signature does not verify with ${signer.keyId} as ${attestor.name} declares it (${check.reason}): nothing was created`);
   }
   const created = await apis.createOccurrence(project, {
     attestation: { serializedPayload: padded(payload.toString('base64url')), signatures: [{ publicKeyId: signer.keyId, signature: padded(signature.toString('base64url')) }] },
@@ -289,9 +288,9 @@ async function attestOne(target: Target, attestor: Attestor, signer: Signer, liv
     resourceUri: `${target.name}@${target.digest}`,
   });
   const confirmed = await verifyAttestor(attestor, readOccurrences([created]), image);
-  if (confirmed.outcome !== 'verified') throw new Error(`the created occurrence does not verify: ${confirmed.detail}`);
+  if (confirmed.outcome !== 'verified') throw new RemoteFailure(`the created occurrence does not verify: ${confirmed.detail}`);
   if (!confirmed.occurrence.startsWith(`projects/${project}/occurrences/`)) {
-    throw new Error(`Container Analysis answered the create in projects/${project} with occurrence ${confirmed.occurrence}, which is not in that project`);
+    throw new RemoteFailure(`Container Analysis answered the create in projects/${project} with occurrence ${confirmed.occurrence}, which is not in that project`);
   }
   return converge({ ...base, notes: target.notes }, { name: confirmed.occurrence, createTime: createTimeOf(created) }, attestor, apis, image);
 }
@@ -381,6 +380,3 @@ function projectOf(note: string): string {
   return note.split('/')[1] ?? note;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -18,6 +18,7 @@ import { noAttestations, verifyFromFiles } from './evidence/attestation-files.ts
 import { verifyLive } from './evidence/live-attestations.ts';
 import type { GoogleApis } from '../gcp/google-apis.ts';
 import { resolve } from 'node:path';
+import { messageOf } from '../errors.ts';
 
 export type PolicySource = { readonly from: 'file'; readonly path: string } | { readonly from: 'live'; readonly project: string };
 
@@ -112,7 +113,7 @@ export async function loadPolicy(source: PolicySource, reading: NamedFileReading
     const json = await live.apis.getPolicy(source.project);
     return fromParsed(parsePolicyText(name, `${JSON.stringify(json, null, 2)}\n`), name, null);
   } catch (error) {
-    return policyFailure(name, null, error instanceof Error ? error.message : String(error));
+    return policyFailure(name, null, messageOf(error));
   }
 }
 

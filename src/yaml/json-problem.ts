@@ -2,6 +2,7 @@
 // quotes the text around the error (V8: `Unexpected token 'x', "…" is not valid JSON`), and the
 // text may be anything (a symlinked secret), so only its position and kind are kept.
 import type { SourceProblem } from './yaml-source.ts';
+import { messageOf } from '../errors.ts';
 
 const SENTENCES: readonly (readonly [RegExp, string])[] = [
   [/Unexpected end/i, 'the text ends before the JSON value is complete'],
@@ -33,7 +34,7 @@ function parseError(text: string): string | null {
     JSON.parse(text);
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return messageOf(error);
   }
 }
 

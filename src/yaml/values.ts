@@ -3,6 +3,7 @@
 // secret parses as YAML too), so messages describe a value by its type, never by its text; a key
 // or name is shown only when it is identifier-shaped (NAME_SHAPE), and described otherwise.
 import type { Path } from './yaml-source.ts';
+import { messageOf } from '../errors.ts';
 
 export function asRecord(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
@@ -71,6 +72,6 @@ function editDistance(a: string, b: string): number {
  * replaced by a generic word.
  */
 export function libraryReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return /^[A-Za-z0-9 :,.()_-]{1,120}$/.test(message) ? message : 'unreadable';
 }

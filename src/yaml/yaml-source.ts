@@ -4,6 +4,7 @@
 // a crash or a silent pass.
 import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, isSeq, type Document, type ErrorCode } from 'yaml';
 import { jsonProblem } from './json-problem.ts';
+import { messageOf } from '../errors.ts';
 
 export type Path = readonly (string | number)[];
 
@@ -156,7 +157,7 @@ function yamlSentence(code: ErrorCode): string {
 }
 
 function conversionMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = messageOf(error);
   if (/alias count/i.test(text)) {
     return `YAML aliases expand beyond ${MAX_ALIASES} references (an alias bomb?): refusing to expand it`;
   }

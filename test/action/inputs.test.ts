@@ -45,7 +45,7 @@ describe('readInputs', () => {
   it('attest mode needs images: the build names what it made, and manifests never stand in for it', () => {
     const attest = { mode: 'attest', attestor: 'projects/p/attestors/a', kms_key_version: 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1' };
     for (const images of ['', '\n  \n', '# none\n']) {
-      assert.throws(() => inputs({ ...attest, images }), (error: Error) => error.name === 'InputError' && /^Invalid images: empty\. Expected the images the build pushed/.test(error.message));
+      assert.throws(() => inputs({ ...attest, images }), (error: Error) => error.name === 'UserError' && /^Invalid images: empty\. Expected the images the build pushed/.test(error.message));
     }
   });
 

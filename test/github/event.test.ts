@@ -88,8 +88,8 @@ describe('readEvent', () => {
 
   it('names the missing variable', () => {
     assert.throws(() => readEvent({}, () => '{}'), { message: 'GITHUB_EVENT_NAME is not set. Is this running in GitHub Actions?' });
-    assert.throws(() => readEvent({ GITHUB_EVENT_NAME: 'pull_request' }, () => '{}'), /^Error: GITHUB_EVENT_PATH is not set/);
-    assert.throws(() => readEvent({ GITHUB_EVENT_NAME: 'push' }, () => '{}'), /^Error: GITHUB_SHA is not set/);
+    assert.throws(() => readEvent({ GITHUB_EVENT_NAME: 'pull_request' }, () => '{}'), /^\w+: GITHUB_EVENT_PATH is not set/);
+    assert.throws(() => readEvent({ GITHUB_EVENT_NAME: 'push' }, () => '{}'), /^\w+: GITHUB_SHA is not set/);
   });
 
   it('says the payload lacks pull_request.number', () => {

@@ -100,7 +100,7 @@ describe('GitHub adapters against the loopback fake', () => {
     reset();
     const wrong = 'ghs_wrongTokenForTheLoopbackTest0000000';
     const error = await listChangedFiles(octokit(wrong), PULL).catch((e: unknown) => e as Error);
-    assert.equal(String(error), 'Error: failed to list the files of Codertocat/Hello-World#2: HTTP 401: Bad credentials');
+    assert.equal(String(error), 'RemoteFailure: failed to list the files of Codertocat/Hello-World#2: HTTP 401: Bad credentials');
     const everything = JSON.stringify(github.requests);
     assert.ok(!everything.includes(TOKEN) && !everything.includes(wrong));
     assert.equal(github.requests[0]?.headers['authorization'], 'token <redacted>');
@@ -111,7 +111,7 @@ describe('GitHub adapters against the loopback fake', () => {
     const url = gone.url;
     await gone.close();
     const error = await listChangedFiles(createGitHubClient(TOKEN, url), PULL).catch((e: unknown) => e as Error);
-    assert.match(String(error), /^Error: failed to list the files of Codertocat\/Hello-World#2: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+    assert.match(String(error), /^\w+: failed to list the files of Codertocat\/Hello-World#2: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
   });
 });
 

@@ -5,6 +5,7 @@ import type { GoogleApis } from '../../gcp/google-apis.ts';
 import type { AttestationRequest } from '../../policy/evidence-requests.ts';
 import type { AttestationLookup, AttestorResult } from '../../policy/decision.ts';
 import { gatherAttestations, toResult } from './lookup.ts';
+import { RemoteFailure, messageOf } from '../../errors.ts';
 
 export function verifyLive(apis: GoogleApis, requests: readonly AttestationRequest[]): Promise<AttestationLookup> {
   const attestors = new Map<string, Promise<Attestor>>();
@@ -26,7 +27,7 @@ export function verifyLive(apis: GoogleApis, requests: readonly AttestationReque
       }
       return withIgnored(toResult(await verifyAttestor(attestor, parsed.occurrences, request)), listed.ignored);
     } catch (error) {
-      return undecidable(request.attestor, error instanceof Error ? error.message : String(error));
+      return undecidable(request.attestor, messageOf(error));
     }
   });
 }
@@ -35,7 +36,7 @@ function onlyAttestor(name: string, json: unknown): Attestor {
   const parsed = parseAttestors(json);
   const attestor = parsed.attestors[0];
   if (!attestor || parsed.problems.length > 0) {
-    throw new Error(`attestor ${name} as Google returned it cannot be used: ${parsed.problems.join('; ') || 'no attestor in the answer'}`);
+    throw new RemoteFailure(`attestor ${name} as Google returned it cannot be used: ${parsed.problems.join('; ') || 'no attestor in the answer'}`);
   }
   return attestor;
 }
