@@ -26,7 +26,7 @@ export async function run(): Promise<void> {
   // One redactor for the run: runAction feeds it and wraps io with it; this catch writes through it too.
   const redactor = redactorFor(process.env);
   try {
-    await runAction(io, process.env, redactor);
+    await runAction(io, process.env, process.cwd(), redactor);
   } catch (error) {
     const kind = errorKind(error);
     if (kind === 'user') core.setFailed(redactor.redact(messageOf(error)));

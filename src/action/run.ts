@@ -3,7 +3,8 @@
 // Everything the runner provides comes in through ActionIO and env, so tests can run it whole.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, normalize, resolve, sep } from 'node:path';
-import { policySourceOf, runCheck, type CheckSettings, type PolicySource } from '../run/check.ts';
+import { runCheck } from '../run/check.ts';
+import { policySourceOf, type CheckSettings, type PolicySource } from '../run/settings.ts';
 import { runAttest, type AttestServices } from '../run/attest.ts';
 import { createLiveServices, liveSettingsFrom } from '../run/live-services.ts';
 import { defaultProject } from '../gcp/project.ts';
@@ -52,14 +53,14 @@ const SUMMARY_LIMIT = 1_000_000;
  * writer of `io` goes through it, and the report is redacted field by field before it is
  * formatted, written to a file or posted.
  */
-export async function runAction(rawIo: ActionIO, env: Env, redactor: Redactor = redactorFor(env)): Promise<void> {
+/** `cwd` stands in for GITHUB_WORKSPACE and RUNNER_TEMP when the runner does not set them; nothing else reads the process's folder. */
+export async function runAction(rawIo: ActionIO, env: Env, cwd: string, redactor: Redactor = redactorFor(env)): Promise<void> {
   const io = redactingIO(rawIo, redactor);
   const settings = readInputs((name) => io.getInput(name));
   // One deadline for the run: every GitHub call (retries included) ends by it, as the Google calls do.
   const deadline = Date.now() + settings.timeoutMs;
   for (const secret of [settings.githubToken, env['CLOUDSDK_AUTH_ACCESS_TOKEN']]) if (secret) io.setSecret(secret);
-  const workspace = resolve(env['GITHUB_WORKSPACE'] ?? process.cwd());
-  process.chdir(workspace);
+  const workspace = resolve(cwd, env['GITHUB_WORKSPACE'] ?? '.');
   const project = settings.projectId ?? defaultProject(env);
   const policy = policySourceOf(settings.policyFile, project);
   const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: new Map() }), redactor).services;
@@ -79,7 +80,7 @@ export async function runAction(rawIo: ActionIO, env: Env, redactor: Redactor = 
     return;
   }
   const report = redactor.redactValue(await runCheck(checkSettings(settings, scan, workspace, policy, live !== null), live));
-  const reportPath = writeReport(env, report, redactor);
+  const reportPath = writeReport(outputFolder(env, workspace), report, redactor);
   io.setOutput('verdict', report.verdict);
   io.setOutput('report', reportPath);
   annotate(io, report);
@@ -164,7 +165,7 @@ async function attest(
   ));
   const json = attestJson(report);
   io.setOutput('attestations', JSON.stringify(json.attestations));
-  io.setOutput('report', writeJson(env, 'binauthz-gate-attestations.json', json, redactor));
+  io.setOutput('report', writeJson(outputFolder(env, workspace), 'binauthz-gate-attestations.json', json, redactor));
   for (const a of report.attestations) io.info(`${describeOutcome(a)}: ${a.image} (${a.digest}) by ${a.attestor}: ${a.occurrence}`);
   for (const s of report.skipped) io.info(`skipped ${s.image}: ${s.reason}`);
   for (const f of report.failures) io.error(`${f.image ? `${f.image}: ` : ''}${f.message}`);
@@ -193,12 +194,16 @@ async function comment(io: ActionIO, github: Comments, event: Extract<ReturnType
   io.info(`Pull request comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
 }
 
-function writeReport(env: Env, report: Report, redactor: Redactor): string {
-  return writeJson(env, 'binauthz-gate-report.json', report, redactor);
+function writeReport(folder: string, report: Report, redactor: Redactor): string {
+  return writeJson(folder, 'binauthz-gate-report.json', report, redactor);
 }
 
-function writeJson(env: Env, name: string, value: unknown, redactor: Redactor): string {
-  const folder = env['RUNNER_TEMP'] ?? join(process.cwd(), '.binauthz-gate');
+/** Where report files go: the runner's temporary folder, else `.binauthz-gate` in the workspace (local runs). */
+function outputFolder(env: Env, workspace: string): string {
+  return env['RUNNER_TEMP'] ?? join(workspace, '.binauthz-gate');
+}
+
+function writeJson(folder: string, name: string, value: unknown, redactor: Redactor): string {
   mkdirSync(folder, { recursive: true });
   const path = join(folder, name);
   writeFileSync(path, redactor.redact(`${JSON.stringify(value, null, 2)}\n`));

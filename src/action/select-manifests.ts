@@ -34,6 +34,7 @@ export async function scanWorkspace(workspace: string, patterns: readonly string
   const findings = await walkFiles(
     workspace,
     workspace,
+    workspace,
     (path) => {
       const rel = toRelative(path);
       seen.push(rel);

@@ -3,7 +3,8 @@
 // decide, or bad usage).
 import { parseArgs } from 'node:util';
 import { UserError, messageOf } from '../errors.ts';
-import { policySourceOf, runCheck, type AttestationSource, type CheckSettings, type PolicySource } from '../run/check.ts';
+import { runCheck } from '../run/check.ts';
+import { policySourceOf, type AttestationSource, type CheckSettings, type PolicySource } from '../run/settings.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
 import { createLiveServices, liveSettingsFrom, type LiveSettings } from '../run/live-services.ts';
 import { exitCode, type FailOn, type Report } from '../report/report.ts';
@@ -121,7 +122,7 @@ function parseValues(argv: readonly string[]) {
  * `cwd` is the folder relative paths start from, and the root named files are confined to
  * (a folder argument is its own root): see FileScope.
  */
-export function parseCommandLine(argv: readonly string[], env: Env, cwd: string = process.cwd()): Command {
+export function parseCommandLine(argv: readonly string[], env: Env, cwd: string): Command {
   const { values, positionals } = parseValues(argv);
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
@@ -264,14 +265,15 @@ function parseSize(text: string): number {
  * reports are redacted field by field before formatting too, since a format may escape a secret
  * (markdown turns `_` into an entity) so that the written text no longer contains it verbatim.
  */
-export async function main(argv: readonly string[], env: Env, redactor: Redactor = redactorFor(env)): Promise<number> {
+/** `cwd` is the folder relative paths and the report's paths start from (the entry point passes the process's). */
+export async function main(argv: readonly string[], env: Env, cwd: string, redactor: Redactor = redactorFor(env)): Promise<number> {
   const print = (text: string, code: number): number => {
     process.stdout.write(redactor.redact(text));
     return code;
   };
   let command: Command;
   try {
-    command = parseCommandLine(argv, env);
+    command = parseCommandLine(argv, env, cwd);
   } catch (error) {
     process.stderr.write(redactor.redact(`binauthz-gate: ${messageOf(error)}\n\n${USAGE}\n`));
     return 2;
@@ -284,10 +286,10 @@ export async function main(argv: readonly string[], env: Env, redactor: Redactor
   }
   const live = command.live ? createLiveServices(command.live, redactor) : null;
   const report = redactor.redactValue(await runCheck(command.settings, live?.services ?? null));
-  return print(formatReport(report, command.format), exitCode(report, command.failOn));
+  return print(formatReport(report, command.format, cwd), exitCode(report, command.failOn));
 }
 
-function formatReport(report: Report, format: CheckFormat): string {
+function formatReport(report: Report, format: CheckFormat, cwd: string): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
@@ -297,7 +299,7 @@ function formatReport(report: Report, format: CheckFormat): string {
       return `${JSON.stringify(formatSarif(report, { name: 'binauthz-gate', version: VERSION, informationUri: 'https://github.com/binauthz-gate/binauthz-gate' }), null, 2)}\n`;
     case 'gitlab':
       // GitLab runs the job in the checkout: absolute paths are made relative to it.
-      return `${JSON.stringify(formatGitlab(report, { root: process.cwd() }), null, 2)}\n`;
+      return `${JSON.stringify(formatGitlab(report, { root: cwd }), null, 2)}\n`;
     case 'text':
       return formatText(report);
   }

@@ -12,7 +12,7 @@ function exit(code: number): void {
 // One redactor for the run: the command line feeds it, and the internal-error path below uses it too.
 const redactor = redactorFor(process.env);
 
-main(process.argv.slice(2), process.env, redactor).then(exit, (error: unknown) => {
+main(process.argv.slice(2), process.env, process.cwd(), redactor).then(exit, (error: unknown) => {
   // A user's configuration error, or a failure outside, is one line; anything else is a bug, with its stack on request.
   if (errorKind(error) !== 'bug') {
     process.stderr.write(redactor.redact(`binauthz-gate: ${messageOf(error)}\n`));

@@ -54,7 +54,7 @@ export async function findManifestFiles(paths: readonly string[], scope: FileSco
     const absolute = resolve(scope.workingFolder, path);
     if (scope.paths === 'listed') {
       const problem = listedPathProblem(path);
-      if (problem) findings.problems.push({ file: displayPath(path), line: null, message: problem });
+      if (problem) findings.problems.push({ file: displayPath(path, scope.workingFolder), line: null, message: problem });
       else files.set(absolute, { path: absolute, root: resolve(scope.workingFolder) });
       continue;
     }
@@ -62,14 +62,14 @@ export async function findManifestFiles(paths: readonly string[], scope: FileSco
     try {
       isFolder = (await stat(absolute)).isDirectory();
     } catch (error) {
-      findings.problems.push({ file: displayPath(absolute), line: null, message: ioProblem(error) });
+      findings.problems.push({ file: displayPath(absolute, scope.workingFolder), line: null, message: ioProblem(error) });
       continue;
     }
     if (!isFolder) {
       files.set(absolute, { path: absolute, root: rootOfNamedFile(absolute, scope.workingFolder) });
       continue;
     }
-    const found = await walkFiles(absolute, absolute, (_, name) => hasManifestExtension(name), (file) => files.set(file, { path: file, root: absolute }));
+    const found = await walkFiles(absolute, absolute, scope.workingFolder, (_, name) => hasManifestExtension(name), (file) => files.set(file, { path: file, root: absolute }));
     findings.skipped.push(...found.skipped);
     findings.problems.push(...found.problems);
   }
@@ -86,6 +86,8 @@ export const MAX_FOLDERS_PER_WALK = 20_000;
 /** What one walk shares: the root, the files already found by real path, what it found. */
 interface Walk {
   readonly realRoot: string;
+  /** The folder paths are shown relative to. */
+  readonly base: string;
   readonly files: Map<string, string>;
   readonly select: (path: string, name: string) => boolean;
   readonly visit: (path: string) => void;
@@ -104,6 +106,7 @@ interface Walk {
 export async function walkFiles(
   folder: string,
   root: Root,
+  base: string,
   select: (path: string, name: string) => boolean,
   visit: (path: string) => void,
   maxFolders: number = MAX_FOLDERS_PER_WALK,
@@ -111,10 +114,10 @@ export async function walkFiles(
   const findings: WalkFindings = { skipped: [], problems: [] };
   const start = await confine(folder, root);
   if (!start.ok) {
-    findings.problems.push({ file: displayPath(folder), line: null, message: `cannot walk: ${start.problem}` });
+    findings.problems.push({ file: displayPath(folder, base), line: null, message: `cannot walk: ${start.problem}` });
     return findings;
   }
-  const walk: Walk = { realRoot: start.real, files: new Map(), select, visit, findings, folders: 0, maxFolders };
+  const walk: Walk = { realRoot: start.real, base, files: new Map(), select, visit, findings, folders: 0, maxFolders };
   await walkFolder(walk, folder, start.real, new Map());
   return findings;
 }
@@ -124,11 +127,11 @@ async function walkFolder(walk: Walk, folder: string, real: string, inside: Read
   const id = await folderId(real);
   const outer = inside.get(id);
   if (outer !== undefined) {
-    walk.findings.skipped.push({ file: displayPath(folder), line: 0, kind: 'symlinked folder', why: `symlink loop: leads back to ${displayPath(outer)}, which holds it: not walked again` });
+    walk.findings.skipped.push({ file: displayPath(folder, walk.base), line: 0, kind: 'symlinked folder', why: `symlink loop: leads back to ${displayPath(outer, walk.base)}, which holds it: not walked again` });
     return;
   }
   if (++walk.folders > walk.maxFolders) {
-    if (walk.folders === walk.maxFolders + 1) walk.findings.problems.push({ file: displayPath(folder), line: null, message: `the walk stopped after ${walk.maxFolders} folders (symlinked folders fanning out?): the rest was not checked` });
+    if (walk.folders === walk.maxFolders + 1) walk.findings.problems.push({ file: displayPath(folder, walk.base), line: null, message: `the walk stopped after ${walk.maxFolders} folders (symlinked folders fanning out?): the rest was not checked` });
     return;
   }
   const within = new Map(inside).set(id, folder);
@@ -136,7 +139,7 @@ async function walkFolder(walk: Walk, folder: string, real: string, inside: Read
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {
-    walk.findings.problems.push({ file: displayPath(folder), line: null, message: `cannot list folder: ${ioProblem(error).replace(/^cannot read: /, '')}` });
+    walk.findings.problems.push({ file: displayPath(folder, walk.base), line: null, message: `cannot list folder: ${ioProblem(error).replace(/^cannot read: /, '')}` });
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -148,7 +151,7 @@ async function walkFolder(walk: Walk, folder: string, real: string, inside: Read
       await followLink(walk, path, entry.name, within);
     } else if (walk.select(path, entry.name)) {
       if (entry.isFile()) found(walk, path, join(real, entry.name));
-      else walk.findings.problems.push({ file: displayPath(path), line: null, message: `${describe(entry)}, not a regular file: not read` });
+      else walk.findings.problems.push({ file: displayPath(path, walk.base), line: null, message: `${describe(entry)}, not a regular file: not read` });
     }
   }
 }
@@ -158,7 +161,7 @@ async function followLink(walk: Walk, path: string, name: string, inside: Readon
   const confined = await confine(path, walk.realRoot);
   if (!confined.ok) {
     // A file link the walk would not read anyway is not a manifest; a folder link hides files.
-    if (target?.isDirectory() || walk.select(path, name)) walk.findings.problems.push({ file: displayPath(path), line: null, message: `symlink: ${confined.problem}` });
+    if (target?.isDirectory() || walk.select(path, name)) walk.findings.problems.push({ file: displayPath(path, walk.base), line: null, message: `symlink: ${confined.problem}` });
     return;
   }
   if (target?.isDirectory()) {
@@ -167,7 +170,7 @@ async function followLink(walk: Walk, path: string, name: string, inside: Readon
   }
   if (!walk.select(path, name)) return;
   const kind = target ? notRegular(target) : 'cannot be read';
-  if (kind) walk.findings.problems.push({ file: displayPath(path), line: null, message: `symlink to ${confined.real}, which ${kind}: not read` });
+  if (kind) walk.findings.problems.push({ file: displayPath(path, walk.base), line: null, message: `symlink to ${confined.real}, which ${kind}: not read` });
   else found(walk, path, confined.real);
 }
 
@@ -178,7 +181,7 @@ function found(walk: Walk, path: string, real: string): void {
     walk.files.set(real, path);
     walk.visit(path);
   } else {
-    walk.findings.skipped.push({ file: displayPath(path), line: 0, kind: 'file', why: `the same file as ${displayPath(first)} (through a symlink): read once` });
+    walk.findings.skipped.push({ file: displayPath(path, walk.base), line: 0, kind: 'file', why: `the same file as ${displayPath(first, walk.base)} (through a symlink): read once` });
   }
 }
 
@@ -200,7 +203,8 @@ function describe(entry: { isCharacterDevice(): boolean; isBlockDevice(): boolea
 }
 
 /** Paths in reports are relative to the working folder, with forward slashes. */
-export function displayPath(path: string): string {
-  const shown = relative(process.cwd(), path) || '.';
+/** `path` as the report shows it: relative to `base` (the run's working folder) when inside it, else as given. */
+export function displayPath(path: string, base: string): string {
+  const shown = relative(base, resolve(base, path)) || '.';
   return (shown.startsWith('..') ? path : shown).split(sep).join('/');
 }

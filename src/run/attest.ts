@@ -9,10 +9,14 @@ import { parseAttestors, parseOccurrences, verifyAttestor, verifySignature, keyI
 import { attestorSigningScheme, keyFitsScheme, kmsSigningScheme, payloadDigest, readSigningKey, signLocally, type SigningScheme } from '../attestations/signing.ts';
 import type { FileScope } from '../files/manifest-files.ts';
 import { padded, type GoogleApis } from '../gcp/google-apis.ts';
-import { parseImageReference, type ImageReference } from '../images/reference.ts';
+import { parseImageReference } from '../images/reference.ts';
 import type { DigestChecker } from '../registry/check-digest.ts';
-import { loadPolicy, readManifests, readNamedFile, type LiveServices, type NamedFileReading, type PolicySource } from './check.ts';
-import { exemptionOf } from '../policy/evaluate.ts';
+import { loadPolicy } from './load-policy.ts';
+import { readManifests } from './load-workloads.ts';
+import { readNamedFile } from './named-files.ts';
+import type { LiveServices, NamedFileReading, PolicySource } from './settings.ts';
+import { attestationNeed, decide, evidenceNeeds, NOTHING_ATTESTED } from '../policy/decide.ts';
+import { resolveTags } from './gather-evidence.ts';
 import { RemoteFailure, UserError, messageOf } from '../errors.ts';
 
 export type SignerSettings = { readonly kind: 'kms'; readonly keyVersion: string } | { readonly kind: 'local'; readonly keyFile: string; readonly publicKeyId: string };
@@ -231,39 +235,24 @@ async function wantedByManifests(
     return null;
   }
   if (manifests.errors.length > 0) return null;
-  const rule = loaded.policy.defaultRule;
+  // The engine decides, with nothing attested yet, which images wait for this attestor: the same
+  // decisions `check` makes (exemptions, needed digests, Docker Hub spellings, enforcement).
+  const resolved = await resolveTags(evidenceNeeds(manifests.workloads, [loaded.policy]).tags, live);
+  const results = decide(manifests.workloads, loaded.policy, { attestations: NOTHING_ATTESTED, tags: resolved }, { requireEnforcement: true });
   const wanted = new Map<string, string | null>();
-  for (const workload of manifests.workloads) {
-    for (const container of workload.containers) {
-      if (container.image === null) continue;
+  for (const result of results) {
+    for (const container of result.containers) {
       const parsed = parseImageReference(container.image);
-      // An image the manifests name but that cannot be read matches no image given: nothing to attest for it.
-      if (!parsed.ok) continue;
-      const target = await toTarget(container.image, live);
-      if ('problem' in target) continue;
-      const key = targetKey(target);
-      const skip = skipReason(parsed.image, loaded.policy.allowlist, rule, settings.attestor, workload.enforcement.mode);
+      // An image the manifests name but that cannot be read, or whose digest is unknown, matches no image given.
+      if (!parsed.ok || container.digest === null) continue;
+      const key = targetKey({ ...parsed.image, digest: container.digest });
+      const skip = attestationNeed(result, container, settings.attestor);
       // Wanted by one workload is wanted: another workload's exemption does not undo it.
       if (skip === null) wanted.set(key, null);
       else if (!wanted.has(key)) wanted.set(key, skip);
     }
   }
   return wanted;
-}
-
-function skipReason(
-  image: ImageReference,
-  allowlist: Parameters<typeof exemptionOf>[0],
-  rule: { readonly evaluationMode: string; readonly requireAttestationsBy?: readonly string[] },
-  attestor: string,
-  mode: string,
-): string | null {
-  if (mode === 'named-policy') return 'the workload names a Cloud Run platform policy, which binauthz-gate cannot read';
-  const exemption = exemptionOf(allowlist, image);
-  if (exemption.state === 'exempt') return `exempt by admissionWhitelistPatterns \`${exemption.pattern}\`: no attestation needed`;
-  if (rule.evaluationMode !== 'REQUIRE_ATTESTATION') return `the default rule is ${rule.evaluationMode}: no attestation needed`;
-  if (!rule.requireAttestationsBy?.includes(attestor)) return `the policy does not require ${attestor}`;
-  return null;
 }
 
 async function attestOne(target: Target, attestor: Attestor, signer: Signer, live: AttestServices, project: string): Promise<AttestationRecord> {

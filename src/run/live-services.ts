@@ -7,7 +7,7 @@ import { createCallRunner, type CallRunner } from '../net/call-runner.ts';
 import { classifyHttpFailure, type AttemptFailure } from '../net/retry.ts';
 import { createDigestChecker, createTagResolver, type DigestChecker, type RegistrySettings } from '../registry/index.ts';
 import { RegistryRequestError } from '../registry/http-request.ts';
-import type { LiveServices } from './check.ts';
+import type { LiveServices } from './settings.ts';
 import { endpointsFromEnvironment } from '../gcp/endpoints.ts';
 import { VERSION } from '../version.ts';
 

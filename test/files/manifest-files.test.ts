@@ -20,7 +20,7 @@ function tree(name: string, build: (root: string) => void): string {
 
 async function walk(root: string, maxFolders?: number) {
   const files: string[] = [];
-  const findings = await walkFiles(root, root, (_, name) => name.endsWith('.yaml'), (path) => files.push(path.slice(root.length + 1)), maxFolders);
+  const findings = await walkFiles(root, root, root, (_, name) => name.endsWith('.yaml'), (path) => files.push(path.slice(root.length + 1)), maxFolders);
   return { files, ...findings };
 }
 

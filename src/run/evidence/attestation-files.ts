@@ -41,21 +41,21 @@ export async function verifyFromFiles(files: EvidenceFiles, requests: readonly A
     const attestor = attestors?.find((a) => a.name === request.attestor);
     return attestor
       ? toResult(await verifyAttestor(attestor, occurrences, request))
-      : { attestor: request.attestor, outcome: 'undecidable', detail: missingAttestor(request.attestor, files.attestorsFile) };
+      : { attestor: request.attestor, outcome: 'undecidable', detail: missingAttestor(request.attestor, files.attestorsFile, files.workingFolder) };
   });
   return { lookup, errors };
 }
 
-function missingAttestor(name: string, file: string | null): string {
+function missingAttestor(name: string, file: string | null, base: string): string {
   return file === null
     ? `the public keys of ${name} are unknown: pass --attestors (gcloud container binauthz attestors describe ${name} --format=json)`
-    : `${name} is not in ${displayPath(file)}: add it (gcloud container binauthz attestors describe ${name} --format=json)`;
+    : `${name} is not in ${displayPath(file, base)}: add it (gcloud container binauthz attestors describe ${name} --format=json)`;
 }
 
 
 /** Reads a JSON (or YAML) data file as gcloud --format=json writes it; problems go to `errors`. */
 async function readDataFile(path: string, files: EvidenceFiles, errors: ReportError[]): Promise<unknown> {
-  const file = displayPath(path);
+  const file = displayPath(path, files.workingFolder);
   const absolute = resolve(files.workingFolder, path);
   const read = await readTextFile(absolute, { root: rootOfNamedFile(absolute, files.workingFolder), maxBytes: files.maxFileBytes });
   if (!read.ok) {
@@ -73,20 +73,20 @@ async function readDataFile(path: string, files: EvidenceFiles, errors: ReportEr
 async function readAttestors(path: string, files: EvidenceFiles, errors: ReportError[]): Promise<Attestor[] | null> {
   const value = await readDataFile(path, files, errors);
   if (value === undefined) return null;
-  const parsed = parseAttestors(isTerraformPlan(value) ? planAttestors(path, value, errors) : value);
-  errors.push(...parsed.problems.map((message) => ({ file: displayPath(path), line: null, message })));
+  const parsed = parseAttestors(isTerraformPlan(value) ? planAttestors(path, files, value, errors) : value);
+  errors.push(...parsed.problems.map((message) => ({ file: displayPath(path, files.workingFolder), line: null, message })));
   return parsed.attestors;
 }
 
 /** The attestors a Terraform plan holds, in gcloud's shape (their problems go to `errors`). */
-function planAttestors(path: string, value: unknown, errors: ReportError[]): unknown {
+function planAttestors(path: string, files: EvidenceFiles, value: unknown, errors: ReportError[]): unknown {
   const read = readPlan({ value, line: 1, lineOf: () => 1 });
   if (!read.ok) {
-    errors.push({ file: displayPath(path), line: null, message: read.problem });
+    errors.push({ file: displayPath(path, files.workingFolder), line: null, message: read.problem });
     return [];
   }
   const planned = attestorsFromPlan(read.plan, null);
-  errors.push(...planned.problems.map((message) => ({ file: displayPath(path), line: null, message })));
+  errors.push(...planned.problems.map((message) => ({ file: displayPath(path, files.workingFolder), line: null, message })));
   return planned.attestors;
 }
 
@@ -94,6 +94,6 @@ async function readOccurrences(path: string, files: EvidenceFiles, errors: Repor
   const value = await readDataFile(path, files, errors);
   if (value === undefined) return [];
   const parsed = parseOccurrences(value);
-  errors.push(...parsed.problems.map((message) => ({ file: displayPath(path), line: null, message })));
+  errors.push(...parsed.problems.map((message) => ({ file: displayPath(path, files.workingFolder), line: null, message })));
   return parsed.occurrences;
 }
