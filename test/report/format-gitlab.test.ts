@@ -108,7 +108,7 @@ describe('GitLab Code Quality report', () => {
     t.after(() => rmSync(elsewhere, { recursive: true, force: true }));
     cpSync(FIXTURES, elsewhere, { recursive: true });
     const absolute = await runCheck(
-      { policy: { from: 'file', path: join(elsewhere, 'policy.yaml') }, attestations: { from: 'none' }, paths: [join(elsewhere, 'manifests')], files: { workingFolder: elsewhere, paths: 'named' }, allowEmpty: false, requireEnforcement: true, maxFileBytes: 4 << 20 },
+      { policy: { from: 'file', path: join(elsewhere, 'policy.yaml') }, attestations: { from: 'none' }, paths: [join(elsewhere, 'manifests')], files: { workingFolder: FIXTURES, paths: 'named' }, allowEmpty: false, requireEnforcement: true, maxFileBytes: 4 << 20 },
       null,
     );
     assert.ok(absolute.workloads.every((w) => w.file.startsWith(elsewhere)), 'the report holds absolute paths');
