@@ -38,4 +38,4 @@ export function settingSeverity(workload: Pick<WorkloadResult, 'enforcement' | '
 }
 
 /** An error of the run (unreadable file, API failure): the gate could not decide. */
-export const RUN_ERROR_SEVERITY: Severity = 'error';
+export const RUN_ERROR_SEVERITY = 'error' satisfies Severity;
