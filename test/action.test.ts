@@ -135,7 +135,7 @@ describe('the action on a pull request', () => {
     assert.equal(second.code, 0, second.stdout);
     assert.equal(botComments().length, 1);
     assert.equal(botComments()[0]?.id, first);
-    assert.match(botComments()[0]?.body ?? '', /\| ✅ pass \| denied \|/);
+    assert.match(botComments()[0]?.body ?? '', /\| ✅ pass \| \[Service denied\]\(/);
     assert.equal(github.state.comments.find((c) => c.id === 1)?.body, 'LGTM', 'other comments untouched');
   });
 

@@ -132,7 +132,7 @@ function workloadLink(workload: WorkloadResult, links: Links): string {
 export const REASON_MAX = 80;
 const NAME_MAX = 60;
 const CONTAINER_NAME_MAX = 40;
-const IMAGE_MAX = 72;
+const IMAGE_MAX = 96;
 
 /**
  * At most REASON_MAX characters, in the gate's own words: what about the workload's setting, and
