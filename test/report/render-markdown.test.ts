@@ -19,7 +19,7 @@ const LINKS = { serverUrl: 'https://github.com', repository: 'octo/deploys', sha
 const COMMENT: MarkdownOptions = { links: LINKS, maxLength: 65_536, overflowNote: 'the full report is in the job summary', marker: '<!-- binauthz-gate -->' };
 const MAX_CELL = 120;
 
-export function render(markdown: string): string {
+function render(markdown: string): string {
   return micromark(markdown, { allowDangerousHtml: true, extensions: [gfm()], htmlExtensions: [gfmHtml()] });
 }
 
@@ -131,7 +131,7 @@ function container(i: number, decision: ContainerResult['decision'], image: stri
 }
 
 /** 50 workloads: every verdict, enforcement and fix kind, image names far longer than a cell, and one workload of 30 containers. */
-export function fiftyWorkloads(): Report {
+function fiftyWorkloads(): Report {
   const longRepo = (i: number) => `europe-west4-docker.pkg.dev/a-very-long-project-name-${i}/a-repository-with-a-long-name/team/sub-team/component-${i}-with-an-even-longer-image-name`;
   const workloads: WorkloadResult[] = Array.from({ length: 50 }, (_, i) => {
     const image = `${longRepo(i)}@sha256:${HEX(i)}`;
