@@ -123,7 +123,7 @@ describe('the action against a hostile GitHub', () => {
     assert.match(first.stdout, /::warning::1 comment\(s\) on the pull request carry the binauthz-gate marker but were not written by this token's account/);
     const ours = markerComments().filter((c) => c.user.login === 'github-actions[bot]');
     assert.equal(ours.length, 1);
-    assert.match(ours[0]?.body ?? '', /❌ fail \| denied/);
+    assert.match(ours[0]?.body ?? '', /❌ fail \| \[Service denied\]/);
     assert.equal(github.state.comments.find((c) => c.id === 500)?.body, forged);
 
     writeFileSync(join(workspace, 'deploy', 'denied.yaml'), serviceYaml('denied', `us-docker.pkg.dev/p1/allowed/denied@${D2}`));
@@ -133,7 +133,7 @@ describe('the action against a hostile GitHub', () => {
     assert.equal(github.state.comments.find((c) => c.id === 500)?.body, forged, 'never edited');
     const updated = markerComments().find((c) => c.user.login === 'github-actions[bot]');
     assert.equal(updated?.id, ours[0]?.id);
-    assert.match(updated?.body ?? '', /✅ pass \| denied/);
+    assert.match(updated?.body ?? '', /✅ pass \| \[Service denied\]/);
     assert.ok(!github.requests.some((r) => r.method === 'PATCH' && r.path.endsWith('/comments/500')));
   });
 
@@ -149,7 +149,7 @@ describe('the action against a hostile GitHub', () => {
     assert.equal(run.code, 1, run.stdout);
     assert.equal(github.state.comments.length, 2);
     assert.equal(github.state.comments.find((c) => c.id === 600)?.body, `${MARKER}\nby the default token`);
-    assert.match(github.state.comments.find((c) => c.id === 601)?.body ?? '', /❌ fail \| denied/);
+    assert.match(github.state.comments.find((c) => c.id === 601)?.body ?? '', /❌ fail \| \[Service denied\]/);
   });
 
   it('when it cannot tell who the token is, it edits nothing, writes a new comment, and says so', async () => {

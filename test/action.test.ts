@@ -116,12 +116,12 @@ describe('the action on a pull request', () => {
     assert.equal(run.outputs['verdict'], 'fail');
     const report = JSON.parse(readFileSync(run.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[] };
     assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]), [['denied', 'fail'], ['ok', 'pass']]);
-    assert.match(run.stdout, /::error title=Service denied,file=deploy\/denied\.yaml,line=12::app/);
+    assert.match(run.stdout, /::error title=Service denied,file=deploy\/denied\.yaml,line=1::.*; containers: app deny \(/);
     assert.match(run.stdout, /::error::binauthz-gate: the verdict is fail/);
     const [comment] = botComments();
     assert.equal(botComments().length, 1);
-    assert.match(comment?.body ?? '', /\| ❌ fail \| denied \| \[deploy\/denied\.yaml:1\]\(https:\/\/github\.example\/Codertocat\/Hello-World\/blob\/ec26c3e57ca3a959ca5aad62de7213c562f8c821\/deploy\/denied\.yaml#L1\)/);
-    assert.match(comment?.body ?? '', /\| ✅ pass \| ok \|/);
+    assert.match(comment?.body ?? '', /\| ❌ fail \| \[Service denied\]\(https:\/\/github\.example\/Codertocat\/Hello-World\/blob\/ec26c3e57ca3a959ca5aad62de7213c562f8c821\/deploy\/denied\.yaml#L1\)/);
+    assert.match(comment?.body ?? '', /\| ✅ pass \| \[Service ok\]\(/);
     assert.ok(!(comment?.body ?? '').includes('untouched'), 'a manifest the pull request does not change is not reported');
     assert.match(run.summary, /denied/);
   });
@@ -135,7 +135,7 @@ describe('the action on a pull request', () => {
     assert.equal(second.code, 0, second.stdout);
     assert.equal(botComments().length, 1);
     assert.equal(botComments()[0]?.id, first);
-    assert.match(botComments()[0]?.body ?? '', /\| ✅ pass \| denied \|/);
+    assert.match(botComments()[0]?.body ?? '', /\| ✅ pass \| \[Service denied\]\(/);
     assert.equal(github.state.comments.find((c) => c.id === 1)?.body, 'LGTM', 'other comments untouched');
   });
 

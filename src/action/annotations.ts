@@ -1,26 +1,56 @@
-// Annotations at manifest file and line: errors for what fails or cannot be decided, warnings
-// for dry-run denials and breakglass deploys. Text from manifests is stripped of control
-// characters; @actions/core escapes the rest of the workflow-command syntax.
+// Annotations at manifest file and line: at most one per workload that fails, warns or cannot be
+// decided, at the workload's own line, naming its containers that did not pass; everything else
+// is in the job summary. GitHub shows only ten annotations of each kind per step, so one per
+// container (9,000 for 300 workloads of 30 containers) would bury the workloads past the first.
+// Text from manifests is stripped of control characters; @actions/core escapes the rest of the
+// workflow-command syntax.
+import type { ContainerResult } from '../policy/decision.ts';
+import type { WorkloadResult } from '../policy/evaluate.ts';
 import type { Report } from '../report/report.ts';
 import { clean } from '../report/format-text.ts';
-import type { ActionIO } from './run.ts';
+import { containerSeverity, RUN_ERROR_SEVERITY, workloadSeverity, type Severity } from '../report/severity.ts';
+import type { ActionIO, AnnotationProperties } from './run.ts';
 
-export function annotate(io: Pick<ActionIO, 'error' | 'warning'>, report: Report): void {
+type AnnotationIO = Pick<ActionIO, 'error' | 'warning'>;
+
+/** Containers named in one annotation; the rest are counted. */
+const MAX_NAMED_CONTAINERS = 5;
+/** Run errors annotated one by one; past this, one more annotation counts the rest. */
+export const MAX_ERROR_ANNOTATIONS = 50;
+/** An annotation's text stays short whatever the manifests hold. */
+const MAX_TEXT = 400;
+
+export function annotate(io: AnnotationIO, report: Report): void {
   for (const workload of report.workloads) {
-    const where = (line: number) => ({ file: workload.file, startLine: line });
-    const title = `${workload.kind} ${clean(workload.name)}`;
-    if (workload.enforcement === 'not-enforced' && workload.verdict === 'fail') {
-      io.error(clean(workload.summary), { ...where(workload.line), title });
-    }
-    for (const problem of workload.problems) io.error(clean(problem), { ...where(workload.line), title });
-    for (const container of workload.containers) {
-      const message = `${clean(container.name)} (${clean(container.image)}): ${container.decision} (${container.reason}): ${clean(container.detail)}`;
-      const denied = container.decision === 'deny' || container.decision === 'error';
-      if (denied && workload.enforcement !== 'breakglass') io.error(message, { ...where(container.line), title });
-      else if (denied || container.decision === 'dryrun-deny') io.warning(message, { ...where(container.line), title });
-    }
+    const severity = workloadSeverity(workload);
+    if (severity === 'note') continue;
+    emit(io, severity, workloadMessage(workload), { file: workload.file, startLine: workload.line, title: `${workload.kind} ${clean(workload.name)}` });
   }
-  for (const error of report.errors) {
-    io.error(clean(error.message), { ...(error.file ? { file: error.file } : {}), ...(error.line ? { startLine: error.line } : {}), title: 'binauthz-gate' });
+  const errors = report.errors;
+  for (const error of errors.slice(0, MAX_ERROR_ANNOTATIONS)) {
+    emit(io, RUN_ERROR_SEVERITY, clean(error.message), { ...(error.file ? { file: error.file } : {}), ...(error.line ? { startLine: error.line } : {}), title: 'binauthz-gate' });
   }
+  if (errors.length > MAX_ERROR_ANNOTATIONS) {
+    emit(io, RUN_ERROR_SEVERITY, `${errors.length - MAX_ERROR_ANNOTATIONS} more error(s): see the job summary`, { title: 'binauthz-gate' });
+  }
+}
+
+function emit(io: AnnotationIO, severity: Exclude<Severity, 'note'>, message: string, properties: AnnotationProperties): void {
+  const text = message.length <= MAX_TEXT ? message : `${message.slice(0, MAX_TEXT - 1)}…`;
+  if (severity === 'error') io.error(text, properties);
+  else io.warning(text, properties);
+}
+
+/** The summary, then the containers that did not pass (name: decision (reason)), then the workload's own problems. */
+function workloadMessage(workload: WorkloadResult): string {
+  const flagged = workload.containers.filter((c) => containerSeverity(workload, c) !== 'note');
+  const named = flagged.slice(0, MAX_NAMED_CONTAINERS).map(containerWords);
+  const more = flagged.length > MAX_NAMED_CONTAINERS ? [`${flagged.length - MAX_NAMED_CONTAINERS} more`] : [];
+  const containers = named.length === 0 ? '' : `; containers: ${[...named, ...more].join(', ')}`;
+  const problems = workload.problems.map((p) => `; ${clean(p)}`).join('');
+  return `${clean(workload.summary)}${containers}${problems} (details in the job summary)`;
+}
+
+function containerWords(container: ContainerResult): string {
+  return `${clean(container.name)} ${container.decision} (${container.reason})`;
 }

@@ -3,11 +3,11 @@
 // fields (description, check_name, fingerprint, severity, location.path, location.lines.begin).
 // Passing containers produce nothing, so a run with nothing to fix is `[]`.
 //
-// Severity (GitLab: info < minor < major < critical < blocker):
-//   critical  Cloud Run rejects the deploy (deny), or checks none of its images (not enforced);
-//   major     the gate could not decide (unresolved tag, invalid image or input, API failure):
-//             it fails closed, the job fails as it does for a denial;
-//   minor     the deploy goes through but is logged: dry-run denial, breakglass.
+// Severity (GitLab: info < minor < major < critical < blocker), from the shared one (severity.ts):
+//   critical  an error: Cloud Run rejects the deploy (deny), or checks none of its images (not enforced);
+//   major     an error where the gate could not decide (unresolved tag, invalid image or input, API
+//             failure): it fails closed, the job fails as it does for a denial;
+//   minor     a warning: the deploy goes through but is logged: dry-run denial, breakglass.
 // The job's verdict is the CLI's exit code, not the severity; severity orders the widget.
 //
 // Fingerprints say what an issue is about (check, file, workload, container, image), never
@@ -19,6 +19,7 @@ import type { ContainerResult } from '../policy/decision.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
 import { clean } from './format-text.ts';
 import type { Report, ReportError } from './report.ts';
+import { containerSeverity, RUN_ERROR_SEVERITY, settingSeverity, type Severity } from './severity.ts';
 
 export type CodeQualitySeverity = 'info' | 'minor' | 'major' | 'critical' | 'blocker';
 
@@ -87,11 +88,10 @@ function workloadFindings(workload: WorkloadResult): Finding[] {
   const identity = [workload.kind, workload.name];
   const at = { file: workload.file, line: workload.line, identity };
   const findings: Finding[] = [];
-  if (workload.enforcement === 'not-enforced' && workload.verdict === 'fail') {
-    findings.push({ check: 'binauthz/not-enforced', severity: 'critical', message: `${subject}: ${workload.summary}`, ...at });
-  }
-  if (workload.enforcement === 'breakglass' && workload.verdict === 'warn') {
-    findings.push({ check: 'binauthz/breakglass', severity: 'minor', message: `${subject}: ${workload.summary}`, ...at });
+  const setting = settingSeverity(workload);
+  if (setting !== 'note') {
+    const check = workload.enforcement === 'breakglass' ? 'binauthz/breakglass' : 'binauthz/not-enforced';
+    findings.push({ check, severity: codeQualitySeverity(setting, false), message: `${subject}: ${workload.summary}`, ...at });
   }
   for (const container of workload.containers) {
     if (container.decision !== 'allow') findings.push(containerFinding(workload, container));
@@ -106,7 +106,7 @@ function containerFinding(workload: WorkloadResult, container: Flagged): Finding
   const image = container.image === '' ? '' : ` (${container.image})`;
   return {
     check: `binauthz/${container.reason}`,
-    severity: containerSeverity(workload, container),
+    severity: codeQualitySeverity(containerSeverity(workload, container), container.decision === 'error'),
     message: `${workload.kind} ${workload.name}, container ${container.name}${image}: ${container.decision} (${container.reason}): ${container.detail}`,
     file: workload.file,
     line: container.line,
@@ -114,15 +114,16 @@ function containerFinding(workload: WorkloadResult, container: Flagged): Finding
   };
 }
 
-function containerSeverity(workload: WorkloadResult, container: Flagged): CodeQualitySeverity {
-  if (container.decision === 'error') return 'major';
-  if (container.decision === 'dryrun-deny' || workload.enforcement === 'breakglass') return 'minor';
-  return 'critical';
+/** GitLab has more words than the shared severity: among errors, "could not decide" ranks below a denial. */
+function codeQualitySeverity(severity: Severity, undecided: boolean): CodeQualitySeverity {
+  if (severity === 'note') return 'info';
+  if (severity === 'warning') return 'minor';
+  return undecided ? 'major' : 'critical';
 }
 
 function errorFinding(error: ReportError): Finding {
   // Messages may carry line numbers ("line 12: ..."); the identity must not move with them.
-  return { check: 'binauthz/invalid-input', severity: 'major', message: error.message, file: error.file, line: error.line, identity: [error.message.replace(/\d+/g, '#')] };
+  return { check: 'binauthz/invalid-input', severity: codeQualitySeverity(RUN_ERROR_SEVERITY, true), message: error.message, file: error.file, line: error.line, identity: [error.message.replace(/\d+/g, '#')] };
 }
 
 /**

@@ -5,8 +5,10 @@
 // boundary to fit GitHub's comment limit, and stays well-formed when cut.
 import type { ContainerResult, RunVerdict, WorkloadVerdict } from '../policy/decision.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
+import { describeFixes, type Fix } from '../policy/fix.ts';
 import { clean } from './format-text.ts';
 import { countVerdicts, type Report } from './report.ts';
+import { containerSeverity, settingSeverity, workloadSeverity } from './severity.ts';
 
 export interface MarkdownOptions {
   /** Links each file at the commit checked: `${serverUrl}/${owner}/${repo}/blob/${sha}/${path}#L${line}`; null = plain text paths (CLI). */
@@ -46,13 +48,23 @@ export function noWorkloadLine(report: Report): string {
   return report.policy.defaultRule === null ? 'The policy cannot be used: no workload was evaluated (see the errors).' : 'No Cloud Run Service or Job found.';
 }
 
+/**
+ * Heading and tally; one table per kind, one row per workload with a reason of at most
+ * REASON_MAX characters; errors; then, for each workload that does not pass, its containers
+ * with full digests, what decided and each fix as a code block (never inside a table); the
+ * passing workloads' containers, skipped documents and policy notes are folded.
+ */
 export function formatMarkdown(report: Report, options: MarkdownOptions): string {
+  const flagged = KINDS.flatMap(({ kind }) => report.workloads.filter((w) => w.kind === kind && workloadSeverity(w) !== 'note'));
   const blocks = [
     headBlock(report, options.marker),
-    ...KINDS.flatMap(({ kind, title }) => kindBlocks(title, report.workloads.filter((w) => w.kind === kind), options.links)),
+    ...KINDS.flatMap(({ kind, title }) => workloadTable(title, report.workloads.filter((w) => w.kind === kind), options.links)),
     ...(report.workloads.length === 0 ? [{ open: [noWorkloadLine(report)], rows: [], close: [] }] : []),
-    ...skippedBlocks(report, options.links),
     ...errorBlocks(report, options.links),
+    ...(flagged.length === 0 ? [] : [{ open: [`#### What to fix (${flagged.length})`], rows: [], close: [] }]),
+    ...flagged.flatMap((w) => workloadDetails(w, options.links)),
+    ...KINDS.flatMap(({ kind, title }) => passingContainers(title, report.workloads.filter((w) => w.kind === kind && workloadSeverity(w) === 'note'), options.links)),
+    ...skippedBlocks(report, options.links),
     ...policyNoteBlocks(report),
   ];
   return fit(blocks, options);
@@ -97,66 +109,198 @@ function runWords(verdict: RunVerdict): string {
   return verdict;
 }
 
-/** One table of workloads of a kind, then every container of them, folded. */
-function kindBlocks(title: string, workloads: readonly WorkloadResult[], links: Links): Block[] {
+/** One table of workloads of a kind: the glance. */
+function workloadTable(title: string, workloads: readonly WorkloadResult[], links: Links): Block[] {
   if (workloads.length === 0) return [];
-  const containers = workloads.flatMap((w) => w.containers.map((c) => containerRow(w, c, links)));
   return [
     {
-      open: [`#### ${title} (${workloads.length})`, '', '| verdict | name | file | enforcement | reason & fix |', '|---|---|---|---|---|'],
-      rows: workloads.map((w) => workloadRow(w, links)),
+      open: [`#### ${title} (${workloads.length})`, '', '| verdict | workload | reason |', '|---|---|---|'],
+      rows: workloads.map((w) => row([`${VERDICT_ICON[w.verdict]} ${w.verdict}`, workloadLink(w, links), escapeMarkdown(shortReason(w))])),
       close: [],
     },
+  ];
+}
+
+/** Kind and name, linked to the workload's line; without links the path follows in plain text. */
+function workloadLink(workload: WorkloadResult, links: Links): string {
+  const label = `${workload.kind} ${shorten(workload.name, NAME_MAX)}`;
+  const url = links === null ? null : blobUrl(links, workload.file, lineOf(workload.line));
+  if (url !== null) return `[${escapeMarkdown(label)}](${url})`;
+  return `${escapeMarkdown(label)} (${fileText(workload.file, workload.line)})`;
+}
+
+export const REASON_MAX = 80;
+const NAME_MAX = 60;
+const CONTAINER_NAME_MAX = 40;
+const IMAGE_MAX = 96;
+
+/**
+ * At most REASON_MAX characters, in the gate's own words: what about the workload's setting, and
+ * the first container that did not pass (the others are counted), else the summary.
+ */
+export function shortReason(workload: WorkloadResult): string {
+  const parts: string[] = [];
+  if (settingSeverity(workload) !== 'note') parts.push(workload.enforcement === 'breakglass' ? 'breakglass deploy, audit-logged' : 'not enforced: no image is checked');
+  const flagged = workload.containers.filter((c) => containerSeverity(workload, c) !== 'note');
+  const [first] = flagged;
+  if (first !== undefined) {
+    const more = flagged.length > 1 ? ` (+${flagged.length - 1} more)` : '';
+    parts.push(`${shorten(first.name, 24)}: ${first.decision} (${first.reason})${more}`);
+  }
+  if (workload.problems.length > 0) parts.push('its setting cannot be decided');
+  if (workload.enforcement === 'named-policy' && first === undefined) parts.push('names a platform policy');
+  return shorten(parts.length > 0 ? parts.join('; ') : withoutFix(workload.summary), REASON_MAX);
+}
+
+/** For a workload that does not pass: its containers, with full digests in the prose; what decided; the fixes. */
+function workloadDetails(workload: WorkloadResult, links: Links): Block[] {
+  const heading = `##### ${VERDICT_ICON[workload.verdict]} ${escapeMarkdown(`${workload.kind} ${workload.name}`)}`;
+  const table: Block = {
+    open: [heading, '', `${fileLink(workload.file, workload.line, links)}: ${prose(withoutFix(workload.summary))}`, '', '| container | image | decision |', '|---|---|---|'],
+    rows: workload.containers.map((c) => containerRow(workload, c, links)),
+    close: [],
+  };
+  const paragraphs = [
+    ...workload.problems.map((problem) => `⛔ ${prose(problem)}`),
+    ...fixParagraphs(workload.summary, workload.fixes, `the ${workload.kind}`).slice(1),
+    ...workload.containers.filter((c) => containerSeverity(workload, c) !== 'note').map((c) => containerParagraph(c)),
+    ...workload.notes.map((note) => `Note: ${prose(note)}`),
+  ];
+  // A blank line between paragraphs, so a cut between them keeps each whole.
+  return [table, { open: [], rows: paragraphs.map((p, i) => (i === 0 ? p : `\n${p}`)), close: [] }];
+}
+
+function containerRow(workload: WorkloadResult, container: ContainerResult, links: Links): string {
+  const name = code(shorten(container.name, CONTAINER_NAME_MAX));
+  const at = fileLink(workload.file, container.line, links, `line ${container.line}`);
+  return row([`${name} (${at})`, container.image === '' ? '—' : code(shortImage(container.image)), `${DECISION_ICON[container.decision]} ${container.decision} (${container.reason})`]);
+}
+
+/** What decided, in full (the whole image reference and digest), then the fixes as code blocks. */
+function containerParagraph(container: ContainerResult): string {
+  const [detail, ...fixes] = fixParagraphs(container.detail, container.fixes, 'the image');
+  const lead = `${DECISION_ICON[container.decision]} ${code(container.name)}: ${container.decision} (${container.reason}). ${detail ?? ''}`;
+  return [lead.trimEnd(), ...fixes].join('\n\n');
+}
+
+/**
+ * The sentence with its "Fix: …" clause taken out, then each fix on its own: the clause is the
+ * same fixes in prose, with commands in backticks that belong in code blocks.
+ */
+function fixParagraphs(text: string, fixes: readonly Fix[], subject: string): string[] {
+  if (fixes.length === 0) return [prose(text)];
+  // Element 0 is always the sentence, even empty: callers that already showed it drop it.
+  const sentence = describeFixes(fixes);
+  const at = text.indexOf(sentence);
+  const cut = at >= 0 ? at : text.indexOf('Fix: ');
+  const before = cut >= 0 ? text.slice(0, cut).trim() : text;
+  const after = at >= 0 ? text.slice(at + sentence.length).replace(/^[;,.]?\s*(or\s+)?/, '').trim() : '';
+  return [
+    prose(before),
+    ...fixes.map((fix, i) => renderFix(fix, i === 0 ? 'Fix' : 'Or', subject)),
+    ...(after === '' ? [] : [`Or: ${prose(after)}`]),
+  ];
+}
+
+/** One fix: a sentence and, where there is something to paste, a fenced code block. */
+function renderFix(fix: Fix, lead: string, subject: string): string {
+  switch (fix.kind) {
+    case 'add-allowlist-pattern': {
+      const patterns = 'pattern' in fix ? [fix.pattern] : fix.patterns;
+      return withCode(`${lead}: exempt ${subject} in the policy's admissionWhitelistPatterns:`, 'yaml', ['admissionWhitelistPatterns:', ...patterns.map((p) => `- namePattern: ${p}`)]);
+    }
+    case 'set-annotation':
+      return withCode(`${lead}: set on ${subject}'s own metadata:`, 'yaml', ['metadata:', '  annotations:', `    ${fix.key}: ${fix.value}`]);
+    case 'set-field':
+      return withCode(`${lead}: set in ${subject}:`, 'yaml', [`${fix.path}: ${JSON.stringify(fix.value)}`]);
+    case 'remove-annotation':
+      return `${lead}: remove the ${code(fix.key)} annotation.`;
+    case 'pin-digest':
+      return `${lead}: pin ${code(fix.image)} by digest (IMAGE@sha256:…).`;
+    case 'attest': {
+      const attestors = 'attestor' in fix ? [fix.attestor] : fix.attestors;
+      const images = 'image' in fix ? [fix.image] : fix.images;
+      const commands = attestors.flatMap((a) => images.map((i) => `binauthz-gate attest --attestor ${a} --kms-key-version KEY_VERSION ${i}`));
+      return withCode(`${lead}: attest the digest:`, 'sh', commands);
+    }
+    case 'use-registry':
+      return `${lead}: ${prose(fix.hint)}`;
+  }
+}
+
+/**
+ * Text to paste goes in a fenced code block, where nothing is interpreted and so nothing needs
+ * escaping, only if every line is made of the characters image references, patterns, resource
+ * names and YAML need: no backtick or tilde can close the fence, no `<` start a tag. Anything else
+ * is shown escaped, in inline code.
+ */
+const PASTABLE = /^[A-Za-z0-9 ._:@/*+=,{}"\-]*$/;
+
+function withCode(sentence: string, language: string, lines: readonly string[]): string {
+  const cleaned = lines.map((line) => clean(line));
+  if (!cleaned.every((line) => PASTABLE.test(line) && line.length <= 1000)) return `${sentence} ${cleaned.map(code).join(' ')}`;
+  return [sentence, '', `\`\`\`${language}`, ...cleaned, '```'].join('\n');
+}
+
+/** The part of a sentence before its "Fix: …" clause, for the one-line reason. */
+function withoutFix(text: string): string {
+  const at = text.indexOf(' Fix: ');
+  return at >= 0 ? text.slice(0, at) : text;
+}
+
+/**
+ * Our sentences quote names and commands in backticks: those become `<code>` (escaped inside),
+ * the rest is escaped text, so no backtick is ever shown literally.
+ */
+function prose(text: string): string {
+  const parts = text.split('`');
+  if (parts.length % 2 === 0) return escapeMarkdown(text);
+  return parts.map((part, i) => (i % 2 === 1 ? code(part) : escapeMarkdown(part))).join('');
+}
+
+/** Passing workloads' containers, folded: nothing to act on, short digests only. */
+function passingContainers(title: string, workloads: readonly WorkloadResult[], links: Links): Block[] {
+  const rows = workloads.flatMap((w) => w.containers.map((c) => row([escapeMarkdown(shorten(w.name, NAME_MAX)), containerRow(w, c, links).slice(2, -2)])));
+  if (rows.length === 0) return [];
+  return [
     {
       open: [
         // Only our own words in <summary>: it is raw HTML, where Markdown escapes do not apply.
-        `<details><summary>Every container of these ${title.toLowerCase()} (${containers.length})</summary>`,
+        `<details><summary>Containers of the passing ${title.toLowerCase()} (${rows.length})</summary>`,
         '',
-        '| workload | container | image | digest | decision | detail |',
-        '|---|---|---|---|---|---|',
+        '| workload | container | image | decision |',
+        '|---|---|---|---|',
       ],
-      rows: containers,
+      rows,
       close: ['', '</details>'],
       expendable: true,
     },
   ];
 }
 
-function workloadRow(workload: WorkloadResult, links: Links): string {
-  return row([
-    `${VERDICT_ICON[workload.verdict]} ${workload.verdict}`,
-    escapeMarkdown(workload.name),
-    fileLink(workload.file, workload.line, links),
-    workload.enforcement,
-    reasonAndFix(workload),
-  ]);
+/** `repository@sha256:` and 12 hex digits; a long repository keeps its start and its end. */
+export function shortImage(image: string): string {
+  const match = /^(.*)@(sha256:[0-9a-f]{12})[0-9a-f]{52}$/.exec(image);
+  const name = match?.[1] ?? image;
+  const digest = match?.[2] === undefined ? '' : `@${match[2]}`;
+  const room = IMAGE_MAX - digest.length;
+  const shortName = name.length <= room ? name : `${name.slice(0, 24)}…${name.slice(name.length - (room - 25))}`;
+  return `${shortName}${digest}`;
 }
 
-/** Short on purpose: the summary, then only the containers that did not pass, and what is wrong with the workload itself. */
-function reasonAndFix(workload: WorkloadResult): string {
-  const parts = [escapeMarkdown(workload.summary)];
-  for (const container of workload.containers) {
-    if (container.decision === 'allow') continue;
-    parts.push(`${DECISION_ICON[container.decision]} ${code(container.name)}: ${decisionWords(container)}: ${escapeMarkdown(container.detail)}`);
-  }
-  for (const problem of workload.problems) parts.push(`⛔ ${escapeMarkdown(problem)}`);
-  for (const note of workload.notes) parts.push(`Note: ${escapeMarkdown(note)}`);
-  return parts.join('<br>');
+/** At most `max` characters, whole code points, an ellipsis when cut. */
+function shorten(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-function containerRow(workload: WorkloadResult, container: ContainerResult, links: Links): string {
-  return row([
-    `${workload.kind} ${escapeMarkdown(workload.name)}`,
-    `${code(container.name)} (${fileLink(workload.file, container.line, links, `line ${container.line}`)})`,
-    container.image === '' ? '—' : code(container.image),
-    container.digest === null ? '—' : code(container.digest),
-    `${DECISION_ICON[container.decision]} ${decisionWords(container)}`,
-    escapeMarkdown(container.detail),
-  ]);
+function lineOf(line: number | null): number | null {
+  return line !== null && line >= 1 ? line : null;
 }
 
-function decisionWords(container: ContainerResult): string {
-  return `${container.decision} (${container.reason})`;
+function fileText(file: string, line: number | null): string {
+  const at = lineOf(line);
+  return escapeMarkdown(at === null ? file : `${file}:${at}`);
 }
 
 function skippedBlocks(report: Report, links: Links): Block[] {
@@ -196,7 +340,7 @@ function policyNoteBlocks(report: Report): Block[] {
   return [
     {
       open: [`<details><summary>Policy notes (${notes.length}): rules and settings Cloud Run ignores</summary>`, ''],
-      rows: notes.map((note) => `- ${code(note.field)}${note.line === null ? '' : ` (line ${note.line})`}: ${escapeMarkdown(note.message)}`),
+      rows: notes.map((note) => `- ${code(note.field)}${note.line === null ? '' : ` (line ${note.line})`}: ${prose(note.message)}`),
       close: ['', '</details>'],
     },
   ];
@@ -213,7 +357,7 @@ function code(text: string): string {
 
 /** `path:line`, linked at the commit checked when links are given and the path is inside the repository. */
 function fileLink(file: string, line: number | null, links: Links, label?: string): string {
-  const at = line !== null && line >= 1 ? line : null;
+  const at = lineOf(line);
   const text = escapeMarkdown(label ?? (at === null ? file : `${file}:${at}`));
   const url = links === null ? null : blobUrl(links, file, at);
   return url === null ? text : `[${text}](${url})`;

@@ -7,6 +7,7 @@ import type { ContainerResult } from '../policy/decision.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
 import { clean } from './format-text.ts';
 import type { Report, ReportError } from './report.ts';
+import { containerSeverity, RUN_ERROR_SEVERITY, settingSeverity, type Severity } from './severity.ts';
 
 export interface SarifTool {
   readonly name: string;
@@ -15,7 +16,8 @@ export interface SarifTool {
   readonly informationUri: string;
 }
 
-type Level = 'error' | 'warning';
+/** SARIF's levels are the shared severities, word for word (`note` is never emitted: passing produces nothing). */
+type Level = Severity;
 
 interface RuleSpec {
   readonly id: string;
@@ -165,20 +167,11 @@ function ruleName(id: string): string {
 function workloadFindings(workload: WorkloadResult): Finding[] {
   const subject = `${workload.kind} ${workload.name}`;
   const findings: Finding[] = [];
-  if (workload.enforcement === 'not-enforced' && workload.verdict === 'fail') {
+  const setting = settingSeverity(workload);
+  if (setting !== 'note') {
     findings.push({
-      ruleId: 'binauthz/not-enforced',
-      level: 'error',
-      message: `${subject}: ${workload.summary}`,
-      file: workload.file,
-      line: workload.line,
-      identity: subject,
-    });
-  }
-  if (workload.enforcement === 'breakglass' && workload.verdict === 'warn') {
-    findings.push({
-      ruleId: 'binauthz/breakglass',
-      level: 'warning',
+      ruleId: workload.enforcement === 'breakglass' ? 'binauthz/breakglass' : 'binauthz/not-enforced',
+      level: setting,
       message: `${subject}: ${workload.summary}`,
       file: workload.file,
       line: workload.line,
@@ -194,7 +187,7 @@ function workloadFindings(workload: WorkloadResult): Finding[] {
 
 function containerFinding(workload: WorkloadResult, container: ContainerResult): Finding | null {
   if (container.decision === 'allow') return null;
-  const level = containerLevel(workload, container);
+  const level = containerSeverity(workload, container);
   const subject = `${workload.kind} ${workload.name}, container ${container.name}`;
   const image = container.image === '' ? '' : ` (${container.image})`;
   return {
@@ -207,16 +200,9 @@ function containerFinding(workload: WorkloadResult, container: ContainerResult):
   };
 }
 
-/** A denial is an error, except where the deploy goes through anyway: dry run, and breakglass (its own warning says why). */
-function containerLevel(workload: WorkloadResult, container: ContainerResult): Level {
-  if (container.decision === 'dryrun-deny') return 'warning';
-  if (container.decision === 'deny' && workload.enforcement === 'breakglass') return 'warning';
-  return 'error';
-}
-
 function errorFindings(error: ReportError): Finding[] {
   if (error.file === null) return [];
-  return [{ ruleId: 'binauthz/invalid-input', level: 'error', message: error.message, file: error.file, line: error.line, identity: error.message }];
+  return [{ ruleId: 'binauthz/invalid-input', level: RUN_ERROR_SEVERITY, message: error.message, file: error.file, line: error.line, identity: error.message }];
 }
 
 function resultObject(finding: Finding): object {

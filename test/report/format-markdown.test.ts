@@ -72,13 +72,17 @@ test('the snapshot has the verdict heading, a table per kind, folded details, er
   assert.match(lines[1] ?? '', /^### ⛔ binauthz-gate: error/);
   assert.match(body, /Policy <code>file:policy\.yaml<\/code> \(etag <code>"snap-1"<\/code>\): default rule <code>REQUIRE&#95;ATTESTATION/);
   assert.ok(body.indexOf('#### Services (4)') < body.indexOf('#### Jobs (1)'), 'Services, then Jobs');
-  assert.ok(body.includes('| ❌ fail | web |'));
-  assert.ok(body.includes('| ⚠️ warn | hotfix |'));
-  assert.ok(body.includes('| ⛔ error | search |'));
+  assert.ok(body.includes('| verdict | workload | reason |'), 'one row per workload: verdict, kind and name, reason');
+  assert.ok(body.includes('| ❌ fail | [Service web]('));
+  assert.ok(body.includes('| ⚠️ warn | [Service hotfix]('));
+  assert.ok(body.includes('| ⛔ error | [Service search]('));
   assert.ok(body.includes('<details><summary>Skipped 1 document(s)'));
   assert.ok(body.includes('#### ⛔ Errors (1)'), 'errors are not folded');
+  assert.ok(body.includes('#### What to fix (4)'), 'fixes are not folded either');
   assert.ok(body.includes('<details><summary>Policy notes (2)'));
-  assert.ok(body.indexOf('Skipped') < body.indexOf('Errors (1)') && body.indexOf('Errors (1)') < body.indexOf('Policy notes'));
+  const at = (text: string) => body.indexOf(text);
+  assert.ok(at('#### Jobs (1)') < at('Errors (1)') && at('Errors (1)') < at('What to fix') && at('What to fix') < at('Skipped') && at('Skipped') < at('Policy notes'));
+  assert.ok(at('##### ❌ Service web') < at('##### ❌ Job export'), 'fixes follow the tables: Services, then Jobs');
 });
 
 test('files link to their line at the commit checked; without links they are plain paths', async () => {
@@ -90,7 +94,7 @@ test('files link to their line at the commit checked; without links they are pla
   assert.ok(linked.includes(`[manifests/broken.yaml:6](${blob}/manifests/broken.yaml#L6)`), 'errors link to their line');
   const plain = formatMarkdown(report, PLAIN);
   assert.ok(!plain.includes(']('), 'no links at all');
-  assert.ok(plain.includes('| manifests/web.service.yaml:2 |'));
+  assert.ok(plain.includes('| Service web (manifests/web.service.yaml:2) |'));
 });
 
 test('blob URLs encode what would end a Markdown link, and absolute paths are not linked', () => {
@@ -218,7 +222,7 @@ test('a report with 2,000 workloads is cut under GitHub comment limit, well-form
   assert.ok(body.length <= 65_536, `${body.length} characters`);
   assert.ok(body.startsWith(`${MARKER}\n`));
   assert.ok(body.trimEnd().endsWith(NOTE));
-  assert.ok(body.includes('| ❌ fail | service-1 |'), 'the workload table comes before the folded container lists');
+  assert.ok(body.includes('| ❌ fail | [Service service-1]('), 'the workload table comes before the details');
   assertWellFormed(body);
 });
 
