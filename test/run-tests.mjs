@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url);
+// Extra arguments go to node --test; files named there replace the whole suite (`node test/run-tests.mjs test/x.test.ts`).
+const args = process.argv.slice(2);
+const files = args.some((arg) => !arg.startsWith('-')) ? [] : ['test/**/*.test.ts'];
 
 /** Every path git reports as changed, untracked or ignored; null outside a git checkout. */
 function treeState() {
@@ -20,7 +23,7 @@ const temp = mkdtempSync(join(tmpdir(), 'binauthz-gate-tests-'));
 let code = 1;
 try {
   const before = treeState();
-  const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...process.argv.slice(2), 'test/**/*.test.ts'], {
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...args, ...files], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, TMPDIR: temp, TMP: temp, TEMP: temp },
@@ -31,7 +34,7 @@ try {
 
   const left = readdirSync(temp).sort();
   if (left.length > 0) {
-    console.error(`\nThe tests left ${left.length} entries in the temporary folder (each test must remove what it creates):`);
+    console.error(`\nThe tests left ${left.length} ${left.length === 1 ? 'entry' : 'entries'} in the temporary folder (each test must remove what it creates):`);
     for (const name of left) console.error(`  ${name}`);
     code = code || 1;
   }
