@@ -1,7 +1,7 @@
 // The built action (`node dist/index.js`) against a hostile or unreliable GitHub and against the
 // scope a pull request can slip past: marker comments by other users, hung and failing calls,
 // lost answers to writes, JSON and upper-case manifests, brace patterns, more than 3,000 files.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const EVENT = readFileSync(new URL('./fixtures/github/pull_request.opened.json', import.meta.url), 'utf8');
@@ -54,7 +55,6 @@ describe('the action against a hostile GitHub', () => {
   let github: FakeGitHub;
   let google: FakeGoogle;
   let workspace: string;
-  const folders: string[] = [];
 
   beforeEach(async () => {
     github = await startFakeGitHub({ token: GITHUB_TOKEN });
@@ -65,7 +65,6 @@ describe('the action against a hostile GitHub', () => {
       defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
     });
     workspace = mkdtempSync(join(tmpdir(), 'action-hostile-'));
-    folders.push(workspace);
     mkdirSync(join(workspace, 'deploy'));
     writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', ALLOWED));
     writeFileSync(join(workspace, 'deploy', 'denied.yaml'), serviceYaml('denied', DENIED));
@@ -74,12 +73,11 @@ describe('the action against a hostile GitHub', () => {
   afterEach(async () => {
     await github.close();
     await google.close();
-    for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+    rmSync(workspace, { recursive: true, force: true });
   });
 
   function runAction(inputs: Record<string, string> = {}): Promise<ActionRun> {
-    const dir = mkdtempSync(join(tmpdir(), 'action-hostile-runner-'));
-    folders.push(dir);
+    const dir = tempDir(after, 'action-hostile-runner-');
     const files = { event: join(dir, 'event.json'), output: join(dir, 'output'), summary: join(dir, 'summary.md') };
     writeFileSync(files.event, EVENT);
     writeFileSync(files.output, '');

@@ -5,12 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const EVENT = readFileSync(new URL('./fixtures/github/pull_request.opened.json', import.meta.url), 'utf8');
@@ -27,7 +27,6 @@ describe('the action leaks no planted secret', () => {
   const githubToken = `loopback-github-${randomBytes(12).toString('hex')}`;
   const googleToken = `loopback-google-${randomBytes(12).toString('hex')}`;
   const planted = `Planted${randomBytes(12).toString('hex')}`;
-  const dirs: string[] = [];
   let github: FakeGitHub;
   let google: FakeGoogle;
   before(async () => {
@@ -37,13 +36,11 @@ describe('the action leaks no planted secret', () => {
   after(async () => {
     await github.close();
     await google.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('through Google 403 echoes, GitHub error echoes and secret-bearing manifests', async () => {
-    const workspace = mkdtempSync(join(tmpdir(), 'action-no-leak-ws-'));
-    const runner = mkdtempSync(join(tmpdir(), 'action-no-leak-runner-'));
-    dirs.push(workspace, runner);
+  it('through Google 403 echoes, GitHub error echoes and secret-bearing manifests', async (t) => {
+    const workspace = tempDir(t, 'action-no-leak-ws-');
+    const runner = tempDir(t, 'action-no-leak-runner-');
     mkdirSync(join(workspace, 'deploy'));
     writeFileSync(
       join(workspace, 'deploy', 'web.yaml'),

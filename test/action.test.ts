@@ -1,7 +1,7 @@
 // The action end to end, as the runner runs it: `node dist/index.js` as a subprocess with
 // INPUT_* variables, a real pull_request payload at GITHUB_EVENT_PATH, GITHUB_OUTPUT,
 // GITHUB_STEP_SUMMARY and GITHUB_API_URL, against loopback GitHub and Google servers.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const EVENT = readFileSync(new URL('./fixtures/github/pull_request.opened.json', import.meta.url), 'utf8');
@@ -71,12 +72,13 @@ describe('the action on a pull request', () => {
     });
   });
   afterEach(async () => {
+    rmSync(workspace, { recursive: true, force: true });
     await github.close();
     await google.close();
   });
 
   function runAction(inputs: Record<string, string> = {}): Promise<ActionRun> {
-    const dir = mkdtempSync(join(tmpdir(), 'action-runner-'));
+    const dir = tempDir(after, 'action-runner-');
     const files = { event: join(dir, 'event.json'), output: join(dir, 'output'), summary: join(dir, 'summary.md') };
     writeFileSync(files.event, EVENT);
     writeFileSync(files.output, '');
@@ -215,7 +217,7 @@ describe('the action on a pull request', () => {
 
   it('on push, a manifest-named symlink to /dev/zero is an error, quickly', async () => {
     symlinkSync('/dev/zero', join(workspace, 'deploy', 'zero.yaml'));
-    const dir = mkdtempSync(join(tmpdir(), 'action-push-'));
+    const dir = tempDir(after, 'action-push-');
     const output = join(dir, 'output');
     writeFileSync(output, '');
     const env = { PATH: process.env['PATH'], METADATA_SERVER_DETECTION: 'none', GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', GITHUB_OUTPUT: output, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: dir, INPUT_PROJECT_ID: 'p1', ...google.env() };
@@ -227,11 +229,10 @@ describe('the action on a pull request', () => {
     const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as { workloads: { name: string }[]; errors: { file: string; message: string }[] };
     assert.deepEqual(report.errors.map((e) => [e.file, e.message]), [['deploy/zero.yaml', `symlink: leaves the root ${realpathSync(workspace)} (it points to /dev/zero): not read`]]);
     assert.equal(report.workloads.length, 3);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('on push, checks every matching file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'action-push-'));
+    const dir = tempDir(after, 'action-push-');
     const output = join(dir, 'output');
     writeFileSync(output, '');
     const env = { PATH: process.env['PATH'], METADATA_SERVER_DETECTION: 'none', GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', GITHUB_OUTPUT: output, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: dir, INPUT_PROJECT_ID: 'p1', INPUT_COMMENT: 'true', ...google.env() };

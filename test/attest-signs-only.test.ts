@@ -6,13 +6,13 @@ import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from './helpers/fake-google.ts';
 import { startFakeRegistry, type FakeRegistry, type FakeRegistryOptions } from './helpers/fake-registry.ts';
 import { runCli, runCliJson } from './helpers/run-cli.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const KEY_VERSION = 'projects/p1/locations/global/keyRings/ring/cryptoKeys/key/cryptoKeyVersions/1';
 const ATTESTOR = 'projects/p1/attestors/a1';
@@ -26,17 +26,6 @@ interface AttestJson {
   attestations: { image: string; digest: string; occurrence: string; outcome: string; created: boolean; removed: string | null; notes: string[] }[];
   skipped: { image: string; reason: string }[];
   errors: { image: string | null; kind: string; message: string }[];
-}
-
-const temps: string[] = [];
-after(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
 }
 
 const service = (name: string, images: readonly string[]) =>
@@ -87,7 +76,7 @@ describe('attest signs only what the build made', () => {
 
   describe('--from-manifests narrows, never adds', () => {
     it('with manifests naming X and Y and X given, signs X only', async () => {
-      const dir = tempDir('attest-narrow-');
+      const dir = tempDir(after, 'attest-narrow-');
       writeFileSync(join(dir, 'web.yaml'), service('web', [`${APP}@${appDigest}`, `${WORKER}@${workerDigest}`]));
       const { code, report } = await attest(['--project', 'p1', '--from-manifests', dir, `${APP}@${appDigest}`]);
       assert.equal(code, 0, JSON.stringify(report));
@@ -97,7 +86,7 @@ describe('attest signs only what the build made', () => {
     });
 
     it('an image given that no manifest deploys is skipped, saying why, and not signed', async () => {
-      const dir = tempDir('attest-narrow-');
+      const dir = tempDir(after, 'attest-narrow-');
       writeFileSync(join(dir, 'web.yaml'), service('web', [`${APP}@${appDigest}`]));
       const { code, report } = await attest(['--project', 'p1', '--from-manifests', dir, `${APP}@${appDigest}`, `${WORKER}@${workerDigest}`]);
       assert.equal(code, 0, JSON.stringify(report));
@@ -109,7 +98,7 @@ describe('attest signs only what the build made', () => {
 
     it('compares repositories whatever their spelling, and attests each spelling given', async () => {
       const hub = registry.pushManifest('library/nginx', 'built', '{"schemaVersion":2,"nginx":true}');
-      const dir = tempDir('attest-narrow-');
+      const dir = tempDir(after, 'attest-narrow-');
       writeFileSync(join(dir, 'web.yaml'), service('web', [`index.docker.io/library/nginx@${hub}`]));
       const given = [`nginx@${hub}`, `docker.io/library/nginx@${hub}`];
       const { code, report } = await attest(['--registry-mirror', `docker.io=${registry.url}`, '--project', 'p1', '--from-manifests', dir, ...given]);
@@ -119,7 +108,7 @@ describe('attest signs only what the build made', () => {
     });
 
     it('with no image given, is a usage error and nothing is asked of Google or the registry', async () => {
-      const dir = tempDir('attest-narrow-');
+      const dir = tempDir(after, 'attest-narrow-');
       writeFileSync(join(dir, 'web.yaml'), service('web', [`${APP}@${appDigest}`]));
       const run = await runCli(args(['--project', 'p1', '--from-manifests', dir]), { env: google.env() });
       assert.equal(run.code, 2);
@@ -237,7 +226,7 @@ describe('attest signs only what the build made', () => {
 describe('the action in attest mode', () => {
   it('with empty images fails as an input error, naming images, before any call', async () => {
     const google = await startFakeGoogle();
-    const dir = tempDir('attest-action-');
+    const dir = tempDir(after, 'attest-action-');
     const output = join(dir, 'output');
     writeFileSync(output, '');
     writeFileSync(join(dir, 'web.yaml'), service('web', [`${APP}@${UNKNOWN}`]));

@@ -1,16 +1,16 @@
 // The attest step end to end: the built CLI against loopback Google (Cloud KMS signing with a
 // key the test server holds) and registry servers. What it creates must carry gcloud's bytes,
 // verify with the check's verifier, make `check` pass, and never be duplicated.
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
 import { startFakeRegistry, type FakeRegistry } from './helpers/fake-registry.ts';
 import { runCli, runCliJson } from './helpers/run-cli.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const KEY_VERSION = 'projects/p1/locations/global/keyRings/ring/cryptoKeys/key/cryptoKeyVersions/1';
 const KMS_KEY_ID = `//cloudkms.googleapis.com/v1/${KEY_VERSION}`;
@@ -27,17 +27,6 @@ interface AttestJson {
   attestations: { image: string; digest: string; attestor: string; occurrence: string; outcome: string; created: boolean; removed: string | null }[];
   skipped: { image: string; reason: string }[];
   errors: { image: string | null; kind: string; message: string }[];
-}
-
-const temps: string[] = [];
-after(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
 }
 
 function pem(key: KeyObject): string {
@@ -105,8 +94,8 @@ describe('binauthz-gate attest', () => {
     assert.match(body.attestation.signatures[0]?.signature ?? '', /^[A-Za-z0-9_-]+=*$/, 'URL-safe base64, as gcloud sends it');
   });
 
-  it('makes check pass, and a second run creates nothing', async () => {
-    const service = join(tempDir('attest-'), 'app.yaml');
+  it('makes check pass, and a second run creates nothing', async (t) => {
+    const service = join(tempDir(t, 'attest-'), 'app.yaml');
     writeFileSync(service, `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: app\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n`);
     const before = await runCli(['check', '--project', 'p1', service], { env: google.env() });
     assert.equal(before.code, 1, 'denied before attesting');
@@ -123,8 +112,8 @@ describe('binauthz-gate attest', () => {
     assert.equal(after.code, 0, after.stdout);
   });
 
-  it('signs with a local RSA-PSS key under the id the attestor holds', async () => {
-    const dir = tempDir('attest-key-');
+  it('signs with a local RSA-PSS key under the id the attestor holds', async (t) => {
+    const dir = tempDir(t, 'attest-key-');
     writeFileSync(join(dir, 'key.pem'), localKey.privateKey.export({ type: 'pkcs1', format: 'pem' }));
     const { code, report, stdout, stderr } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
     assert.equal(code, 0, JSON.stringify(report));
@@ -132,8 +121,8 @@ describe('binauthz-gate attest', () => {
     assert.ok(!stdout.includes('PRIVATE KEY') && !stderr.includes('PRIVATE KEY'), 'the private key never reaches output');
   });
 
-  it('refuses a key id the attestor does not hold, naming the ids it holds, and creates nothing', async () => {
-    const dir = tempDir('attest-key-');
+  it('refuses a key id the attestor does not hold, naming the ids it holds, and creates nothing', async (t) => {
+    const dir = tempDir(t, 'attest-key-');
     writeFileSync(join(dir, 'key.pem'), localKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const { code, report } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;other', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
     assert.equal(code, 2);
@@ -142,8 +131,8 @@ describe('binauthz-gate attest', () => {
     assert.ok(!google.requests.some((r) => r.path.endsWith(':asymmetricSign')));
   });
 
-  it('refuses a local key that cannot make the signature the attestor expects', async () => {
-    const dir = tempDir('attest-key-');
+  it('refuses a local key that cannot make the signature the attestor expects', async (t) => {
+    const dir = tempDir(t, 'attest-key-');
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(join(dir, 'key.pem'), ec.privateKey.export({ type: 'sec1', format: 'pem' }));
     const { code, report } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
@@ -153,8 +142,7 @@ describe('binauthz-gate attest', () => {
   });
 
   it('refuses /dev/zero, /dev/urandom and a FIFO as --private-key-file quickly, and creates nothing', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'attest-key-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir(t, 'attest-key-');
     execFileSync('mkfifo', [join(dir, 'key.pem')]);
     for (const key of ['/dev/zero', '/dev/urandom', join(dir, 'key.pem')]) {
       const started = performance.now();
@@ -190,8 +178,8 @@ describe('binauthz-gate attest', () => {
     assert.match(text.stdout, /already attested[\s\S]*tag v7 resolved to sha256:2cf2/);
   });
 
-  it('attests from manifests only what the policy sends to this attestor', async () => {
-    const dir = tempDir('attest-manifests-');
+  it('attests from manifests only what the policy sends to this attestor', async (t) => {
+    const dir = tempDir(t, 'attest-manifests-');
     writeFileSync(join(dir, 'web.yaml'), `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n      - image: us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}\n`);
     const images = [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`, `us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`];
     const { code, report } = await attest(['--kms-key-version', KEY_VERSION, '--project', 'p1', '--from-manifests', dir, ...images]);

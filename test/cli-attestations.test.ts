@@ -1,11 +1,11 @@
 // Attestations Google's own gcloud made (Cloud KMS P-256, local RSA-PSS, GnuPG), checked
 // through the built CLI as a subprocess: they verify, and one changed byte fails closed.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCheckJson } from './helpers/run-cli.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/gcloud/${name}`, import.meta.url), 'utf8');
 const IMAGE = 'us-docker.pkg.dev/p1/repo/app@sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
@@ -64,7 +64,7 @@ function occurrences(): Occurrence[] {
 }
 
 async function check(list: Occurrence[]) {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-attestations-'));
+  const dir = tempDir(after, 'cli-attestations-');
   writeFileSync(join(dir, 'policy.yaml'), POLICY);
   writeFileSync(join(dir, 'attestors.json'), JSON.stringify(ATTESTORS));
   writeFileSync(join(dir, 'attestations.json'), JSON.stringify(list));

@@ -4,17 +4,16 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, runCheckJson } from './helpers/run-cli.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const SECRET = 'SECRETVALUE';
 const allowAll = fileURLToPath(new URL('./fixtures/policies/always-allow.yaml', import.meta.url));
 const oneService = fileURLToPath(new URL('./fixtures/manifests/web-service.yaml', import.meta.url));
-const base = realpathSync(mkdtempSync(join(tmpdir(), 'cli-files-')));
-after(() => rmSync(base, { recursive: true, force: true }));
+const base = realpathSync(tempDir(after, 'cli-files-'));
 
 /** A checkout as actions/checkout leaves it: the token persisted in .git/config. */
 const repo = join(base, 'repo');

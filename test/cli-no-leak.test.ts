@@ -2,13 +2,13 @@
 // hostile API answers appear in no output stream, in any format.
 import { describe, it, after, afterEach, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './helpers/run-cli.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
 const service = fileURLToPath(new URL('./fixtures/manifests/web-service.yaml', import.meta.url));
@@ -27,8 +27,7 @@ function assertAbsent(output: string, secret: string, where: string): void {
 describe('the CLI quotes nothing of what it should not', () => {
   const secret = `Planted${randomBytes(12).toString('hex')}`;
   const githubToken = `ghs_${randomBytes(18).toString('hex')}`;
-  const dir = mkdtempSync(join(tmpdir(), 'cli-no-leak-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(after, 'cli-no-leak-');
   const deploy = join(dir, 'deploy');
   mkdirSync(deploy);
   writeFileSync(join(dir, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n');
@@ -59,8 +58,7 @@ describe('the CLI quotes nothing of what it should not', () => {
 });
 
 describe('a private key given where a policy or manifest belongs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-no-leak-key-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(after, 'cli-no-leak-key-');
   const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   writeFileSync(join(dir, 'key.yaml'), pem);
   writeFileSync(join(dir, 'key.json'), JSON.stringify({ type: 'service_account', private_key: pem, private_key_id: 'k' }).slice(0, -2));

@@ -2,11 +2,11 @@
 // agree with what the case says Cloud Run's enforcer decides.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runCheckJson, type CheckReport } from './helpers/run-cli.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const CASES = new URL('./fixtures/conformance/', import.meta.url);
 
@@ -30,15 +30,9 @@ function loadCases(): Case[] {
     .map((name) => parse(readFileSync(new URL(name, CASES), 'utf8')) as Case);
 }
 
-const made: string[] = [];
-after(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
 /** Writes the case's files into a fresh folder and returns the CLI arguments for it. */
 function materialize(testCase: Case): string[] {
-  const dir = mkdtempSync(join(tmpdir(), `conformance-${testCase.id}-`));
-  made.push(dir);
+  const dir = tempDir(after, `conformance-${testCase.id}-`);
   const policyFile = join(dir, `policy.${testCase.policy_format}`);
   writeFileSync(policyFile, testCase.policy_format === 'json' ? JSON.stringify(testCase.policy, null, 2) : stringify(testCase.policy));
   const args = ['--policy-file', policyFile];

@@ -6,10 +6,10 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers/temp.ts';
 import { isMap, isScalar, LineCounter, parse, parseAllDocuments, stringify, visit, type Document } from 'yaml';
 import { runCheck } from '../src/run/check.ts';
 import type { Report } from '../src/report/report.ts';
@@ -24,11 +24,6 @@ const TEST_KEY_ID = 'round-trip-test-key';
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const PUBLIC_PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-const made: string[] = [];
-after(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
 /** One run's inputs, in a folder of its own: the policy, optional evidence files, and a manifests folder. */
 interface Inputs {
   readonly dir: string;
@@ -38,9 +33,7 @@ interface Inputs {
 }
 
 function freshDir(label: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `fix-round-trip-${label}-`));
-  made.push(dir);
-  return dir;
+  return tempDir(after, `fix-round-trip-${label}-`);
 }
 
 function inputsIn(dir: string, policyName: string): Inputs {

@@ -4,8 +4,7 @@ import { test, describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, verify, constants, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { binaryauthorization_v1 } from 'googleapis/build/src/apis/binaryauthoriz
 import { containeranalysis_v1 } from 'googleapis/build/src/apis/containeranalysis/v1.js';
 import { cloudkms_v1 } from 'googleapis/build/src/apis/cloudkms/v1.js';
 import { crc32c, FAKE_ACCESS_TOKEN, startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from './helpers/fake-google.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const DIGEST = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
 const OTHER_DIGEST = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
@@ -424,8 +424,7 @@ describe('faults, latency and authentication', () => {
 });
 
 test('fake-google-main serves a state file from its own process and exits on SIGTERM', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-google-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'fake-google-');
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const stateFile = join(dir, 'state.json');
   writeFileSync(
@@ -501,8 +500,7 @@ describe('hostile modes', () => {
   });
 
   test('fake-google-main injects the faults of its state file, scoped to one API', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'fake-google-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir(t, 'fake-google-');
     const stateFile = join(dir, 'state.json');
     writeFileSync(stateFile, JSON.stringify({ policies: { 'projects/p1': POLICY }, faults: [{ api: 'containeranalysis', count: 1, raw: { body: 'null' } }] }));
     const main = fileURLToPath(new URL('./helpers/fake-google-main.ts', import.meta.url));

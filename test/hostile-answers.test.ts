@@ -6,13 +6,13 @@
 import { after, afterEach, beforeEach, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSignaturePayload } from '../src/attestations/index.ts';
 import { GARBLED_BODIES, startFakeGoogle, type FakeFault, type FakeGoogle, type RecordedRequest } from './helpers/fake-google.ts';
 import { startFakeRegistry, type FakeRegistry, type FakeRegistryOptions } from './helpers/fake-registry.ts';
 import { runCheckJson, runCliJson, type CheckReport } from './helpers/run-cli.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const IMAGE = 'us-docker.pkg.dev/p1/r/web';
 const DIGEST = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
@@ -74,14 +74,8 @@ function manifest(image: string): string {
   ].join('\n');
 }
 
-const folders: string[] = [];
-after(() => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
-
 function manifestsFor(image: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
-  folders.push(dir);
+  const dir = tempDir(after, 'hostile-');
   writeFileSync(join(dir, 'web.yaml'), manifest(image));
   return dir;
 }

@@ -3,8 +3,7 @@
 // override variables. Every conformance case must give the same report live as offline.
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { parse, stringify } from 'yaml';
 import { startFakeGoogle, type FakeGoogle, type RecordedRequest } from './helpers/fake-google.ts';
 import { startFakeRegistry, type FakeRegistry } from './helpers/fake-registry.ts';
 import { runCheckJson, type CheckReport } from './helpers/run-cli.ts';
+import { tempDir } from './helpers/temp.ts';
 
 const CASES = new URL('./fixtures/conformance/', import.meta.url);
 /** Every registry host the cases name, so that no request can leave this machine. */
@@ -33,7 +33,7 @@ const cases = readdirSync(CASES)
   .map((name) => parse(readFileSync(new URL(name, CASES), 'utf8')) as Case);
 
 function writeCase(testCase: Case): { dir: string; manifests: string } {
-  const dir = mkdtempSync(join(tmpdir(), `live-${testCase.id}-`));
+  const dir = tempDir(after, `live-${testCase.id}-`);
   const manifests = join(dir, 'manifests');
   mkdirSync(manifests);
   for (const [name, content] of Object.entries(testCase.manifests)) writeFileSync(join(manifests, name), content);
@@ -221,7 +221,7 @@ describe('live mode with Application Default Credentials', () => {
   });
 
   async function checkWith(credentials: object): Promise<number> {
-    const dir = mkdtempSync(join(tmpdir(), 'adc-'));
+    const dir = tempDir(after, 'adc-');
     writeFileSync(join(dir, 'oidc-token'), 'a-github-oidc-jwt');
     writeFileSync(join(dir, 'credentials.json'), JSON.stringify(credentials).replace('SUBJECT_TOKEN_FILE', join(dir, 'oidc-token')));
     const { CLOUDSDK_AUTH_ACCESS_TOKEN: _none, ...endpoints } = google.env();

@@ -46,6 +46,8 @@ function offlineNpmEnv(dir: string): NodeJS.ProcessEnv {
     npm_config_fund: 'false',
     npm_config_audit: 'false',
     npm_config_fetch_retries: '0',
+    // npm turns on Node's compile cache, which lives in the temporary folder unless told otherwise.
+    NODE_COMPILE_CACHE: join(dir, 'compile-cache'),
     NO_COLOR: '1',
   };
 }

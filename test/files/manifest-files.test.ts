@@ -3,13 +3,12 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.ts';
 import { findManifestFiles, walkFiles } from '../../src/files/manifest-files.ts';
 
-const base = realpathSync(mkdtempSync(join(tmpdir(), 'walk-')));
-after(() => rmSync(base, { recursive: true, force: true }));
+const base = realpathSync(tempDir(after, 'walk-'));
 
 function tree(name: string, build: (root: string) => void): string {
   const root = join(base, name);

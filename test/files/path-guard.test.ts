@@ -2,14 +2,13 @@
 // root and out of `.git`, whatever symlinks lead there.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { tempDir } from '../helpers/temp.ts';
 import fc from 'fast-check';
 import { confine, confineSync, isInside, listedPathProblem, rootOfNamedFile } from '../../src/files/path-guard.ts';
 
-const base = realpathSync(mkdtempSync(join(tmpdir(), 'path-guard-')));
-after(() => rmSync(base, { recursive: true, force: true }));
+const base = realpathSync(tempDir(after, 'path-guard-'));
 const root = join(base, 'repo');
 mkdirSync(join(root, 'deploy'), { recursive: true });
 mkdirSync(join(root, '.git'));

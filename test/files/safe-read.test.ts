@@ -2,15 +2,14 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.ts';
 import fc from 'fast-check';
 import { readFileBounded, readTextFile, readTextFileSync, readUpTo } from '../../src/files/safe-read.ts';
 
-const dir = realpathSync(mkdtempSync(join(tmpdir(), 'safe-read-')));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = realpathSync(tempDir(after, 'safe-read-'));
 const fifo = join(dir, 'pipe.yaml');
 execFileSync('mkfifo', [fifo]);
 writeFileSync(join(dir, 'svc.yaml'), 'kind: Service\n');

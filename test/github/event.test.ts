@@ -2,10 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/temp.ts';
 import { readEvent, readEventFile, type Environment } from '../../src/github/event.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/github/pull_request.opened.json', import.meta.url));
@@ -115,8 +115,7 @@ describe('readEvent', () => {
 
 describe('readEventFile', () => {
   it('reads the runner’s event file, and refuses a device or a FIFO without blocking', (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'event-file-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir(t, 'event-file-');
     execFileSync('mkfifo', [join(dir, 'event.json')]);
     const event = readEvent({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: FIXTURE }, readEventFile);
     assert.equal(event.kind, 'pull_request');

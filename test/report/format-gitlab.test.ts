@@ -3,14 +3,14 @@
 // issue is about (the same across runs and checkouts, never the line), and `[]` when nothing fails.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCheck } from '../../src/run/check.ts';
 import { formatGitlab, repositoryPath, UNLOCATED_PATH, type CodeQualityIssue } from '../../src/report/format-gitlab.ts';
 import type { Report } from '../../src/report/report.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/report/', import.meta.url));
 const SEVERITIES = ['info', 'minor', 'major', 'critical', 'blocker'];
@@ -104,8 +104,7 @@ describe('GitLab Code Quality report', () => {
   });
 
   it('absolute paths are made relative to the root, and a checkout elsewhere gives the same issues', async (t) => {
-    const elsewhere = mkdtempSync(join(tmpdir(), 'format-gitlab-'));
-    t.after(() => rmSync(elsewhere, { recursive: true, force: true }));
+    const elsewhere = tempDir(t, 'format-gitlab-');
     cpSync(FIXTURES, elsewhere, { recursive: true });
     const absolute = await runCheck(
       { policy: { from: 'file', path: join(elsewhere, 'policy.yaml') }, attestations: { from: 'none' }, paths: [join(elsewhere, 'manifests')], files: { workingFolder: FIXTURES, paths: 'named' }, allowEmpty: false, requireEnforcement: true, maxFileBytes: 4 << 20 },
@@ -242,8 +241,7 @@ describe('GitLab Code Quality report', () => {
 });
 
 describe('binauthz-gate check --format gitlab (built CLI)', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'format-gitlab-cli-'));
-  after(() => rmSync(scratch, { recursive: true, force: true }));
+  const scratch = tempDir(after, 'format-gitlab-cli-');
 
   it('writes the report with paths relative to its working folder, and exits with the verdict', async () => {
     cpSync(FIXTURES, scratch, { recursive: true });

@@ -2,8 +2,8 @@
 // manifests, links at the commit checked, and cutting to GitHub's size limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/temp.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCheck } from '../../src/run/check.ts';
@@ -109,8 +109,8 @@ test('blob URLs encode what would end a Markdown link, and absolute paths are no
 
 const HOSTILE = 'x</details><img src=x onerror=alert(1)>|@org/team [a](http://evil) <!-- binauthz-gate -->';
 
-test('a hostile workload and container name renders as inert text', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'format-markdown-'));
+test('a hostile workload and container name renders as inert text', async (t) => {
+  const dir = tempDir(t, 'format-markdown-');
   writeFileSync(join(dir, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: ALWAYS_DENY\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n');
   const manifest = [
     'apiVersion: serving.knative.dev/v1',

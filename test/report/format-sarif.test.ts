@@ -2,10 +2,10 @@
 // nothing for passing containers, and the same bytes for the same report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/temp.ts';
 import { runCheck } from '../../src/run/check.ts';
 import { artifactLocation, formatSarif } from '../../src/report/format-sarif.ts';
 import type { Report } from '../../src/report/report.ts';
@@ -115,8 +115,8 @@ test('result counts match the report', async () => {
   assert.equal(results.length, containers + notEnforced + breakglass + fileErrors);
 });
 
-test('dry run denials are warnings; named policies and images without an image are errors', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'format-sarif-'));
+test('dry run denials are warnings; named policies and images without an image are errors', async (t) => {
+  const dir = tempDir(t, 'format-sarif-');
   writeFileSync(join(dir, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: ALWAYS_DENY\n  enforcementMode: DRYRUN_AUDIT_LOG_ONLY\n');
   mkdirSync(join(dir, 'deploy dir'));
   const service = (name: string, annotation: string, container: string): string =>

@@ -3,9 +3,9 @@
 // secret in any such file must appear in no format (text, JSON, markdown, SARIF).
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.ts';
 import { parseYamlSource } from '../../src/yaml/yaml-source.ts';
 import { readWorkloads } from '../../src/manifests/read-workloads.ts';
 import { parsePolicyText } from '../../src/policy/parse-policy.ts';
@@ -97,8 +97,7 @@ describe('documents that are not workloads', () => {
 });
 
 describe('every format of a report over such files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'quotes-nothing-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(after, 'quotes-nothing-');
   writeFileSync(join(dir, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n');
   writeFileSync(join(dir, 'broken.yaml'), `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: web\n  token: "x\\q${SECRET}"\n`);
   writeFileSync(join(dir, 'env.yaml'), `API_TOKEN=${SECRET}\n`);
