@@ -26,9 +26,13 @@ async function attestorCheck(key: AttestorKey, signature: Uint8Array): Promise<s
 }
 
 // Key generation dominates; each key shape is made once.
-const pinnedSha256 = generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256', saltLength: 32 });
-const pinnedSha512 = generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha512', mgf1HashAlgorithm: 'sha512', saltLength: 64 });
-const longSaltOnly = generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256', saltLength: 64 });
+function pssKeyPair(hash: string, minimumSalt: number): { publicKey: KeyObject; privateKey: KeyObject } {
+  // @types/node declares saltLength a string; Node takes the byte count.
+  return generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: hash, mgf1HashAlgorithm: hash, saltLength: minimumSalt as unknown as string });
+}
+const pinnedSha256 = pssKeyPair('sha256', 32);
+const pinnedSha512 = pssKeyPair('sha512', 64);
+const longSaltOnly = pssKeyPair('sha256', 64);
 const unpinned = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
 
 describe('a verifier that throws fails closed', () => {
