@@ -82,3 +82,45 @@ describe('containers that are not a list', () => {
     assert.ok(workload.problems.some((problem) => problem.includes('spec.template.spec.initContainers')), JSON.stringify(workload.problems));
   });
 });
+
+describe('list items that are not containers', () => {
+  const items: readonly [string, string][] = [
+    ['a string', `      - gcr.io/evil/app@${DIGEST}`],
+    ['a number', '      - 3'],
+    ['a list', `      - [gcr.io/evil/app@${DIGEST}]`],
+    ['null', '      - null'],
+  ];
+
+  for (const [label, item] of items) {
+    it(`${label} in containers is a problem naming its index and line; the valid container is still read`, () => {
+      const text = v1Service(`      containers:\n      - name: app\n        image: gcr.io/p/app@${DIGEST}\n${item}`);
+      const workload = onlyWorkload(text);
+      assert.deepEqual(workload.containers.map((c) => c.image), [`gcr.io/p/app@${DIGEST}`]);
+      const line = text.split('\n').length;
+      assert.ok(
+        workload.problems.some((problem) => problem.includes('spec.template.spec.containers[1]') && problem.includes(`line ${line}`)),
+        `${JSON.stringify(workload.problems)} should name spec.template.spec.containers[1] and line ${line}`,
+      );
+    });
+  }
+
+  it('a container whose image is not a non-blank string has no image, and the workload does not pass', () => {
+    const parsed = parsePolicyText('file:test', 'defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n');
+    assert.ok(parsed.ok);
+    for (const image of ['42', '{name: gcr.io/evil/app}', '[gcr.io/evil/app]', "'   '", "''", 'true']) {
+      const text = v1Service(`      containers:\n      - name: app\n        image: ${image}`);
+      const workload = onlyWorkload(text);
+      assert.deepEqual(workload.containers.map((c) => [c.name, c.image]), [['app', null]], image);
+      // With no image to point at, the container's own line is the one to fix.
+      assert.equal(workload.containers[0]?.line, lineWith(text, '- name: app'), image);
+      const result = evaluateWorkload(workload, parsed.policy, noLookups, { requireEnforcement: true });
+      assert.notEqual(result.verdict, 'pass', image);
+      assert.equal(result.containers[0]?.decision, 'error', image);
+    }
+  });
+
+  it('a container with an empty or missing name is named by its position', () => {
+    const text = v1Service(`      containers:\n      - name: ''\n        image: gcr.io/p/a@${DIGEST}\n      - image: gcr.io/p/b@${DIGEST}`);
+    assert.deepEqual(onlyWorkload(text).containers.map((c) => c.name), ['#1', '#2']);
+  });
+});
