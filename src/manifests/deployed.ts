@@ -5,18 +5,9 @@
 import type { YamlDocument } from '../yaml/yaml-source.ts';
 import { asRecord } from '../yaml/values.ts';
 import { readResource } from './read-workloads.ts';
-import type { SkippedDocument, Workload } from './workload.ts';
+import type { DeployedOrigin, SkippedDocument, Workload } from './workload.ts';
 
-export interface DeployedOrigin {
-  readonly project: string;
-  readonly region: string;
-  /** The full resource name, `projects/P/locations/R/services/S`. */
-  readonly resource: string;
-  /** Services: the revision serving traffic (latestReadyRevision); jobs: the latest execution. */
-  readonly current: string | null;
-  /** The service or job carries a breakglass justification: what runs may have bypassed the policy. */
-  readonly breakglass: boolean;
-}
+export type { DeployedOrigin } from './workload.ts';
 
 export type DeployedWorkload = Workload & { readonly deployed: DeployedOrigin };
 

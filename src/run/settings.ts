@@ -43,6 +43,8 @@ export interface CheckSettings {
   readonly maxFileBytes: number;
   /** What a workspace scan before the check could not walk or read (the action's full scans). */
   readonly scanFindings?: { readonly skipped: readonly SkippedDocument[]; readonly problems: readonly ReportError[] };
+  /** `--deployed`: also what is deployed now in these regions of the project (`all`: every region). */
+  readonly deployed?: { readonly project: string; readonly regions: readonly string[] } | null;
   /** Images built earlier (REPO@sha256:…) that replace the same repository's image in the manifests. */
   readonly builtImages?: readonly ImageReference[];
 }
