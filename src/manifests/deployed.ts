@@ -37,6 +37,8 @@ function currentOf(kind: Workload['kind'], resource: Record<string, unknown>): s
   return typeof ready === 'string' ? lastSegment(ready) : null;
 }
 
-function lastSegment(name: string): string {
-  return name.split('/').at(-1) ?? name;
+/** The revision or execution id, shown in reports: anything but a resource id (what an answer could smuggle in) is not shown. */
+function lastSegment(name: string): string | null {
+  const id = name.split('/').at(-1) ?? name;
+  return /^[a-z0-9][a-z0-9-]{0,99}$/.test(id) ? id : null;
 }

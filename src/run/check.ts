@@ -50,7 +50,14 @@ function withDeployed(manifests: Manifests, deployed: Manifests | null): Manifes
 
 /** Each workload's problems, as report errors naming it. */
 export function problemsOf(results: readonly WorkloadResult[]): ReportError[] {
-  return results.flatMap((result) => result.problems.map((problem) => ({ file: result.file, line: result.line, message: `${result.kind} ${result.name}: ${problem}` })));
+  // A deployed workload's problems name its resource: it is no file a report could link to.
+  return results.flatMap((result) =>
+    result.problems.map((problem) =>
+      result.deployed
+        ? { file: null, line: null, message: `${result.kind} ${result.deployed.resource}: ${problem}` }
+        : { file: result.file, line: result.line, message: `${result.kind} ${result.name}: ${problem}` },
+    ),
+  );
 }
 
 const NOTHING_DEPLOYED: ReportError = {
