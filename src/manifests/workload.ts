@@ -34,6 +34,8 @@ export interface Workload {
   readonly problems: readonly string[];
   /** True when some of `problems` are about the enforcement setting itself, so that rewriting it is the fix. */
   readonly invalidEnforcement?: boolean;
+  /** Where a v2 workload's binaryAuthorization sits when not at the top (Config Connector: `spec.binaryAuthorization`). */
+  readonly enforcementPath?: string;
   /** Set for what is deployed now (read from the Cloud Run Admin API), absent for a manifest. */
   readonly deployed?: DeployedOrigin;
 }

@@ -110,7 +110,7 @@ function enforcementFix(workload: Workload): Fix {
   if (workload.api === 'v1') return { kind: 'set-annotation', key: BINAUTHZ_ANNOTATION, value: 'default' };
   const setting = workload.enforcement;
   const breakglass = setting.mode !== 'not-enforced' && setting.breakglass ? { breakglassJustification: setting.breakglass } : {};
-  return { kind: 'set-field', path: 'binaryAuthorization', value: { useDefault: true, ...breakglass } };
+  return { kind: 'set-field', path: workload.enforcementPath ?? 'binaryAuthorization', value: { useDefault: true, ...breakglass } };
 }
 
 /** Every image a Service or Job deploys is checked; one denied image fails the revision or execution. */
