@@ -22,7 +22,7 @@ const POLICY = {
   defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
 };
 
-type Report = CheckReport & {
+type Report = Omit<CheckReport, 'workloads'> & {
   workloads: (CheckReport['workloads'][number] & {
     summary: string;
     deployed?: { project: string; region: string; resource: string; current: string | null; breakglass: boolean };

@@ -12,10 +12,11 @@ import { loadDeployed } from './load-deployed.ts';
 import type { CheckSettings, LiveServices } from './settings.ts';
 
 export async function runCheck(settings: CheckSettings, live: LiveServices | null): Promise<Report> {
-  const manifests = withDeployed(...(await Promise.all([checkedManifests(settings), deployedOf(settings, live)])));
-  const nothing = manifests.workloads.length === 0 && !settings.allowEmpty ? [settings.deployed ? NOTHING_DEPLOYED : NOTHING_TO_CHECK] : [];
   const reading = { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes };
-  const loaded = await loadPolicy(settings.policy, reading, live);
+  // The policy is fetched while the deployed lists page: neither needs the other.
+  const [read, deployed, loaded] = await Promise.all([checkedManifests(settings), deployedOf(settings, live), loadPolicy(settings.policy, reading, live)]);
+  const manifests = withDeployed(read, deployed);
+  const nothing = manifests.workloads.length === 0 && !settings.allowEmpty ? [settings.deployed ? NOTHING_DEPLOYED : NOTHING_TO_CHECK] : [];
   if (!loaded.ok) {
     const unevaluated = { file: null, line: null, message: `the policy cannot be used: none of the Cloud Run workloads found was evaluated: ${manifests.workloads.length} found` };
     return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors, unevaluated, ...manifests.errors, ...nothing]);
