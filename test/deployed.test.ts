@@ -3,10 +3,12 @@
 // through gcloud's endpoint override variables, on 127.0.0.1 only.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeCloudRun, deployedJob, deployedService, type FakeCloudRun, type FakeCloudRunOptions } from './helpers/fake-cloud-run.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+import { startFakeRegistry } from './helpers/fake-registry.ts';
 import { runCli, runCheckJson, type CheckReport } from './helpers/run-cli.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -166,6 +168,31 @@ describe('check --deployed', () => {
       assert.match(run.stderr, message);
     }
     assert.equal(fake.requests.length, 0);
+  });
+
+  it('resolves a tag in a deployed template through the registry, as live mode does for a manifest', async () => {
+    const fake = await cloudRun();
+    const registry = await startFakeRegistry();
+    after(() => registry.close());
+    const digest = `sha256:${'d'.repeat(64)}`;
+    registry.setTag('p2/apps/app', 'v1', digest);
+    // A project that requires an attestation: the engine needs the digest, so the tag is resolved.
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    google.state.policies.set('projects/p2', {
+      name: 'projects/p2/policy',
+      defaultAdmissionRule: { evaluationMode: 'REQUIRE_ATTESTATION', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', requireAttestationsBy: ['projects/p2/attestors/built'] },
+    });
+    google.state.attestors.set('projects/p2/attestors/built', {
+      name: 'projects/p2/attestors/built',
+      userOwnedGrafeasNote: { noteReference: 'projects/p2/notes/built', publicKeys: [{ id: 'key-1', pkixPublicKey: { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), signatureAlgorithm: 'ECDSA_P256_SHA256' } }] },
+    });
+    fake.state.services.set('projects/p2/locations/us-central1', [deployedService('p2', 'us-central1', 'tagged', ['us-docker.pkg.dev/p2/apps/app:v1'], USE_DEFAULT)]);
+    const run = await runCheckJson(['--project', 'p2', '--deployed', '--region', 'us-central1', '--registry-mirror', `us-docker.pkg.dev=${registry.url}`], { env: env(fake) });
+    const container = run.report.workloads[0]?.containers[0];
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(container?.digest, digest, JSON.stringify(container));
+    assert.match(container?.detail ?? '', /Tag v1 resolved to sha256:d/);
+    assert.ok(registry.requests.some((r) => r.path === '/v2/p2/apps/app/manifests/v1'));
   });
 
   it('SARIF gives a deployed workload a logical location, never an artifact', async () => {
