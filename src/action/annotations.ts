@@ -24,7 +24,10 @@ export function annotate(io: AnnotationIO, report: Report): void {
   for (const workload of report.workloads) {
     const severity = workloadSeverity(workload);
     if (severity === 'note') continue;
-    emit(io, severity, workloadMessage(workload), { file: workload.file, startLine: workload.line, title: `${workload.kind} ${clean(workload.name)}` });
+    // A deployed workload is no file of the branch: no file or line, its region in the title.
+    const at = workload.deployed ? {} : { file: workload.file, startLine: workload.line };
+    const title = workload.deployed ? `${workload.kind} ${clean(workload.name)} (deployed in ${clean(workload.deployed.region)})` : `${workload.kind} ${clean(workload.name)}`;
+    emit(io, severity, workloadMessage(workload), { ...at, title });
   }
   const errors = report.errors;
   for (const error of errors.slice(0, MAX_ERROR_ANNOTATIONS)) {

@@ -14,6 +14,7 @@ import { formatGitlab } from '../report/format-gitlab.ts';
 import { formatText } from '../report/format-text.ts';
 import { attestExitCode, attestJson, formatAttestText } from '../report/format-attest.ts';
 import { runAttest, type AttestSettings, type SignerSettings } from '../run/attest.ts';
+import { isRegionArgument } from '../run/load-deployed.ts';
 import { defaultProject } from '../gcp/project.ts';
 import { VERSION } from '../version.ts';
 import { redactorFor, type Redactor } from '../report/redact.ts';
@@ -62,11 +63,13 @@ Output and limits:
   --concurrency N            Google and registry requests in flight at once (default 8)
   --timeout SECONDS          deadline for all remote calls, retries included (default 60)
   --max-file-size SIZE       refuse files larger than this (default 4MB; accepts KB, MB)
+  --deployed --region R      also check what is deployed now in region R of the project (repeatable;
+                             all: every region), each as its next deploy or execution (roles/run.viewer)
   -h, --help                 show this help
   --version                  print the version
 
 Credentials (live mode): CLOUDSDK_AUTH_ACCESS_TOKEN, else Application Default Credentials.
-Endpoints: CLOUDSDK_API_ENDPOINT_OVERRIDES_{BINARYAUTHORIZATION,CONTAINERANALYSIS,CLOUDKMS}.
+Endpoints: CLOUDSDK_API_ENDPOINT_OVERRIDES_{BINARYAUTHORIZATION,CONTAINERANALYSIS,CLOUDKMS,RUN}.
 
 Exit status: 0 pass, 1 fail, 2 could not decide (or bad usage).`;
 
@@ -112,6 +115,8 @@ function parseValues(argv: readonly string[]) {
       concurrency: { type: 'string', default: '8' },
       timeout: { type: 'string', default: '60' },
       'max-file-size': { type: 'string' },
+      deployed: { type: 'boolean', default: false },
+      region: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
     },
@@ -130,10 +135,11 @@ export function parseCommandLine(argv: readonly string[], env: Env, cwd: string)
   if (command === 'attest') return attestCommand(values, rest, env, cwd);
   if (command !== 'check') throw new UserError(command ? `unknown command "${command}"` : 'missing command (check or attest)');
   const paths = rest;
-  if (paths.length === 0) throw new UserError('check needs at least one PATH (a manifest file or a folder)');
+  const deployed = deployedSource(values, env);
+  if (paths.length === 0 && !deployed) throw new UserError('check needs at least one PATH (a manifest file or a folder), or --deployed');
   const policy = policySource(values['policy-file'], values.project ?? defaultProject(env));
   const attestations = attestationSource(values.attestors, values.attestations, policy);
-  const live = policy.from === 'live' || attestations.from === 'live' || values['resolve-tags'] === true;
+  const live = policy.from === 'live' || attestations.from === 'live' || values['resolve-tags'] === true || deployed !== null;
   return {
     kind: 'check',
     format: oneOf('--format', values.format, ['text', 'json', 'markdown', 'sarif', 'gitlab'] as const),
@@ -146,6 +152,7 @@ export function parseCommandLine(argv: readonly string[], env: Env, cwd: string)
       allowEmpty: values['allow-empty'],
       requireEnforcement: values['require-enforcement'],
       maxFileBytes: maxFileBytes(values),
+      deployed,
     },
     live: live ? liveSettings(values, env) : null,
   };
@@ -193,6 +200,21 @@ function signerSettings(values: Values): SignerSettings {
     return { kind: 'local', keyFile, publicKeyId };
   }
   throw new UserError('attest needs a signer: --kms-key-version NAME, or --private-key-file FILE with --public-key-id ID');
+}
+
+/** `--deployed --region R...`: what is deployed now in the project (live mode; `--region all` asks Cloud Run for the regions). */
+function deployedSource(values: Values, env: Env): { project: string; regions: string[] } | null {
+  const regions = values.region ?? [];
+  if (!values.deployed) {
+    if (regions.length > 0) throw new UserError('--region needs --deployed');
+    return null;
+  }
+  if (regions.length === 0) throw new UserError('--deployed needs --region REGION (repeatable) or --region all');
+  const invalid = regions.find((region) => !isRegionArgument(region));
+  if (invalid !== undefined) throw new UserError(`--region must be a Cloud Run region id (like europe-west1) or all, not ${JSON.stringify(invalid.slice(0, 64))}`);
+  const project = values.project ?? defaultProject(env);
+  if (!project) throw new UserError('--deployed needs a project (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
+  return { project, regions: [...new Set(regions)] };
 }
 
 function maxFileBytes(values: Values): number {

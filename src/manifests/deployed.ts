@@ -5,18 +5,9 @@
 import type { YamlDocument } from '../yaml/yaml-source.ts';
 import { asRecord } from '../yaml/values.ts';
 import { readResource } from './read-workloads.ts';
-import type { SkippedDocument, Workload } from './workload.ts';
+import type { DeployedOrigin, SkippedDocument, Workload } from './workload.ts';
 
-export interface DeployedOrigin {
-  readonly project: string;
-  readonly region: string;
-  /** The full resource name, `projects/P/locations/R/services/S`. */
-  readonly resource: string;
-  /** Services: the revision serving traffic (latestReadyRevision); jobs: the latest execution. */
-  readonly current: string | null;
-  /** The service or job carries a breakglass justification: what runs may have bypassed the policy. */
-  readonly breakglass: boolean;
-}
+export type { DeployedOrigin } from './workload.ts';
 
 export type DeployedWorkload = Workload & { readonly deployed: DeployedOrigin };
 
@@ -46,6 +37,8 @@ function currentOf(kind: Workload['kind'], resource: Record<string, unknown>): s
   return typeof ready === 'string' ? lastSegment(ready) : null;
 }
 
-function lastSegment(name: string): string {
-  return name.split('/').at(-1) ?? name;
+/** The revision or execution id, shown in reports: anything but a resource id (what an answer could smuggle in) is not shown. */
+function lastSegment(name: string): string | null {
+  const id = name.split('/').at(-1) ?? name;
+  return /^[a-z0-9][a-z0-9-]{0,99}$/.test(id) ? id : null;
 }

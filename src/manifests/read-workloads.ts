@@ -1,7 +1,8 @@
 // Turns the documents of one manifest file into Cloud Run workloads, skipped documents and
 // problems. Knows the three shapes users hold: the v1 Service (serving.knative.dev/v1, as
 // `gcloud run services describe --format export` prints it), the v1 Job (run.googleapis.com/v1)
-// and the Cloud Run Admin API v2 resource (template.containers, binaryAuthorization).
+// and the Cloud Run Admin API v2 resource (template.containers, binaryAuthorization), and Config
+// Connector's RunService and RunJob (run.cnrm.cloud.google.com: the v2 shape under `spec`).
 import { parseYamlSource, type Path, type YamlDocument } from '../yaml/yaml-source.ts';
 import { asRecord, describeValue, getPath, nameOrDescription } from '../yaml/values.ts';
 import type {
@@ -18,13 +19,16 @@ import { workloadsFromPlan } from '../terraform/plan-workloads.ts';
 export const BINAUTHZ_ANNOTATION = 'run.googleapis.com/binary-authorization';
 export const BREAKGLASS_ANNOTATION = 'run.googleapis.com/binary-authorization-breakglass';
 
-type Shape = { readonly kind: WorkloadKind; readonly api: 'v1' | 'v2'; readonly podPath: Path };
+/** `kcc`: a Config Connector resource, whose v2 fields sit under `spec` and whose name is `metadata.name`. */
+type Shape = { readonly kind: WorkloadKind; readonly api: 'v1' | 'v2'; readonly podPath: Path; readonly kcc?: true };
 
 const SHAPES = {
   v1Service: { kind: 'Service', api: 'v1', podPath: ['spec', 'template', 'spec'] },
   v1Job: { kind: 'Job', api: 'v1', podPath: ['spec', 'template', 'spec', 'template', 'spec'] },
   v2Service: { kind: 'Service', api: 'v2', podPath: ['template'] },
   v2Job: { kind: 'Job', api: 'v2', podPath: ['template', 'template'] },
+  kccService: { kind: 'Service', api: 'v2', podPath: ['spec', 'template'], kcc: true },
+  kccJob: { kind: 'Job', api: 'v2', podPath: ['spec', 'template', 'template'], kcc: true },
 } as const satisfies Record<string, Shape>;
 
 export function readWorkloads(file: string, text: string): ManifestSet {
@@ -80,6 +84,11 @@ function shapeOf(value: unknown): Shape | { skip: string; why: string } {
     if (kind === 'Job') return SHAPES.v1Job;
     return { skip: label, why: `a Cloud Run ${kind === null ? 'resource' : nameOrDescription(kind, 'kind')}: binauthz-gate evaluates Services and Jobs only` };
   }
+  if (apiVersion && /^run\.cnrm\.cloud\.google\.com\/v1(alpha1|beta1)?$/.test(apiVersion)) {
+    if (kind === 'RunService') return SHAPES.kccService;
+    if (kind === 'RunJob') return SHAPES.kccJob;
+    return { skip: label, why: `a Config Connector ${kind === null ? 'resource' : nameOrDescription(kind, 'kind')}: binauthz-gate evaluates RunService and RunJob only` };
+  }
   return { skip: label, why: 'not a Cloud Run Service or Job' };
 }
 
@@ -98,7 +107,9 @@ function readWorkload(file: string, doc: YamlDocument, shape: Shape): Workload {
   const enforcement =
     shape.api === 'v1'
       ? v1Enforcement(doc, shape, problems, notes)
-      : v2Enforcement(value['binaryAuthorization'], problems);
+      : shape.kcc
+        ? v2Enforcement(asRecord(value['spec'])?.['binaryAuthorization'], problems, KCC_BINAUTHZ)
+        : v2Enforcement(value['binaryAuthorization'], problems, V2_BINAUTHZ);
   const invalidEnforcement = problems.length > 0;
   return {
     invalidEnforcement,
@@ -111,14 +122,15 @@ function readWorkload(file: string, doc: YamlDocument, shape: Shape): Workload {
     containers: readContainers(doc, shape, problems),
     notes,
     problems,
+    ...(shape.kcc ? { enforcementPath: KCC_BINAUTHZ.field } : {}),
   };
 }
 
 function workloadName(value: Record<string, unknown>, shape: Shape, file: string): string {
-  const name = shape.api === 'v1' ? asRecord(value['metadata'])?.['name'] : value['name'];
+  const name = shape.api === 'v1' || shape.kcc ? asRecord(value['metadata'])?.['name'] : value['name'];
   if (typeof name !== 'string' || name.trim() === '') return `(unnamed ${shape.kind.toLowerCase()} in ${file})`;
   // v2 resources carry their full name: projects/P/locations/L/services/NAME.
-  return shape.api === 'v2' ? (name.split('/').pop() ?? name) : name;
+  return shape.api === 'v2' && !shape.kcc ? (name.split('/').pop() ?? name) : name;
 }
 
 function readContainers(doc: YamlDocument, shape: Shape, problems: string[]): ContainerSpec[] {
@@ -218,33 +230,49 @@ function stringAnnotation(annotations: Record<string, unknown>, key: string, pro
   return String(value);
 }
 
-const V2_BINAUTHZ_FIELDS = new Set(['useDefault', 'policy', 'breakglassJustification']);
+/** Where the binaryAuthorization block is, its fields, and whose they are (for the messages). */
+interface BinauthzField {
+  readonly field: string;
+  readonly fields: ReadonlySet<string>;
+  readonly owner: string;
+}
 
-function v2Enforcement(value: unknown, problems: string[]): EnforcementSetting {
-  if (value === undefined || value === null) return { mode: 'not-enforced', why: 'no binaryAuthorization field' };
+const V2_BINAUTHZ: BinauthzField = { field: 'binaryAuthorization', fields: new Set(['useDefault', 'policy', 'breakglassJustification']), owner: "Cloud Run's BinaryAuthorization" };
+/** The RunService and RunJob CRDs (v1beta1) have no `policy`: Config Connector cannot name a platform policy. */
+const KCC_BINAUTHZ: BinauthzField = {
+  field: 'spec.binaryAuthorization',
+  fields: new Set(['useDefault', 'breakglassJustification']),
+  owner: "Config Connector's binaryAuthorization (useDefault, breakglassJustification; it has no policy field)",
+};
+
+function v2Enforcement(value: unknown, problems: string[], at: BinauthzField): EnforcementSetting {
+  const field = at.field;
+  if (value === undefined || value === null) return { mode: 'not-enforced', why: `no ${field} field` };
   const setting = asRecord(value);
   if (!setting) {
-    problems.push(`binaryAuthorization must be a mapping (useDefault, policy, breakglassJustification), not ${describeValue(value)}`);
-    return { mode: 'not-enforced', why: 'binaryAuthorization is not a mapping' };
+    problems.push(`${field} must be a mapping (${[...at.fields].join(', ')}), not ${describeValue(value)}`);
+    return { mode: 'not-enforced', why: `${field} is not a mapping` };
   }
   for (const key of Object.keys(setting)) {
-    if (!V2_BINAUTHZ_FIELDS.has(key)) problems.push(`binaryAuthorization.${nameOrDescription(key)} is not a field of Cloud Run's BinaryAuthorization`);
+    if (!at.fields.has(key)) problems.push(`${field}.${nameOrDescription(key)} is not a field of ${at.owner}`);
   }
-  const { useDefault, policy, breakglassJustification: justification } = setting;
-  if (useDefault !== undefined && typeof useDefault !== 'boolean') problems.push('binaryAuthorization.useDefault must be true or false');
-  if (policy !== undefined && typeof policy !== 'string') problems.push('binaryAuthorization.policy must be a string');
-  if (justification !== undefined && typeof justification !== 'string') problems.push('binaryAuthorization.breakglassJustification must be a string');
+  // A `policy` the CRD does not have is reported above and never used as a platform policy.
+  const { useDefault, breakglassJustification: justification } = setting;
+  const policy = at.fields.has('policy') ? setting['policy'] : undefined;
+  if (useDefault !== undefined && typeof useDefault !== 'boolean') problems.push(`${field}.useDefault must be true or false`);
+  if (policy !== undefined && typeof policy !== 'string') problems.push(`${field}.policy must be a string`);
+  if (justification !== undefined && typeof justification !== 'string') problems.push(`${field}.breakglassJustification must be a string`);
   // proto3: an empty string is the same as unset (reference Q9).
   const breakglass = typeof justification === 'string' && justification !== '' ? justification : null;
   const named = typeof policy === 'string' && policy !== '' ? policy : null;
   if (named !== null && useDefault !== undefined) {
-    problems.push('binaryAuthorization.useDefault and binaryAuthorization.policy are one of a kind (oneof): set only one');
+    problems.push(`${field}.useDefault and ${field}.policy are one of a kind (oneof): set only one`);
     if (useDefault === true) return { mode: 'default', breakglass };
   }
-  if (named !== null) return enforcementFromPolicyValue(named, breakglass, problems, 'binaryAuthorization.policy');
+  if (named !== null) return enforcementFromPolicyValue(named, breakglass, problems, `${field}.policy`);
   if (useDefault === true) return { mode: 'default', breakglass };
   if (breakglass !== null) {
-    problems.push('binaryAuthorization.breakglassJustification must be empty when useDefault is false or unset');
+    problems.push(`${field}.breakglassJustification must be empty when useDefault is false or unset`);
   }
-  return { mode: 'not-enforced', why: 'binaryAuthorization.useDefault is false or unset' };
+  return { mode: 'not-enforced', why: `${field}.useDefault is false or unset` };
 }

@@ -34,6 +34,22 @@ export interface Workload {
   readonly problems: readonly string[];
   /** True when some of `problems` are about the enforcement setting itself, so that rewriting it is the fix. */
   readonly invalidEnforcement?: boolean;
+  /** Where a v2 workload's binaryAuthorization sits when not at the top (Config Connector: `spec.binaryAuthorization`). */
+  readonly enforcementPath?: string;
+  /** Set for what is deployed now (read from the Cloud Run Admin API), absent for a manifest. */
+  readonly deployed?: DeployedOrigin;
+}
+
+/** Where a deployed workload runs; its `file` is then its resource name, not a file. */
+export interface DeployedOrigin {
+  readonly project: string;
+  readonly region: string;
+  /** The full resource name, `projects/P/locations/R/services/S`. */
+  readonly resource: string;
+  /** Services: the revision serving traffic (latestReadyRevision); jobs: the latest execution. */
+  readonly current: string | null;
+  /** The service or job carries a breakglass justification: what runs may have bypassed the policy. */
+  readonly breakglass: boolean;
 }
 
 /** A document that is not a Cloud Run Service or Job: listed, never silently passed. */

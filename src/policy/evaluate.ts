@@ -22,7 +22,7 @@ export interface EvaluationOptions {
 }
 
 /** A workload as read (kind, name, where, notes, problems) with what the enforcer will do with it. */
-export interface WorkloadResult extends Pick<Workload, 'kind' | 'name' | 'file' | 'line' | 'notes' | 'problems'> {
+export interface WorkloadResult extends Pick<Workload, 'kind' | 'name' | 'file' | 'line' | 'notes' | 'problems' | 'deployed'> {
   readonly enforcement: Enforcement;
   readonly verdict: WorkloadVerdict;
   /** One sentence on what the verdict means for this workload, and when Cloud Run applies it. */
@@ -66,6 +66,7 @@ export function evaluateWorkload(
     notes: workload.notes,
     problems: [...workload.problems, ...decided.problems],
     fixes: decided.fixes,
+    ...(workload.deployed ? { deployed: workload.deployed } : {}),
   };
 }
 
@@ -109,7 +110,7 @@ function enforcementFix(workload: Workload): Fix {
   if (workload.api === 'v1') return { kind: 'set-annotation', key: BINAUTHZ_ANNOTATION, value: 'default' };
   const setting = workload.enforcement;
   const breakglass = setting.mode !== 'not-enforced' && setting.breakglass ? { breakglassJustification: setting.breakglass } : {};
-  return { kind: 'set-field', path: 'binaryAuthorization', value: { useDefault: true, ...breakglass } };
+  return { kind: 'set-field', path: workload.enforcementPath ?? 'binaryAuthorization', value: { useDefault: true, ...breakglass } };
 }
 
 /** Every image a Service or Job deploys is checked; one denied image fails the revision or execution. */
@@ -320,8 +321,14 @@ function workloadVerdict(enforcement: Enforcement, containers: readonly Containe
   return denied ? 'fail' : dryRun ? 'warn' : 'pass';
 }
 
+/** What Cloud Run does with a denied workload: a manifest is about to be deployed; what is deployed keeps running until its next revision or execution. */
+function blockedWording(workload: Workload): string {
+  if (workload.deployed) return workload.kind === 'Job' ? 'every execution fails' : 'the next revision deploy is blocked';
+  return workload.kind === 'Job' ? 'the Job updates, but every execution fails' : 'the revision fails to deploy';
+}
+
 function summarize(workload: Workload, enforcement: Enforcement, verdict: WorkloadVerdict, options: EvaluationOptions): string {
-  const blocked = workload.kind === 'Job' ? 'the Job updates, but every execution fails' : 'the revision fails to deploy';
+  const blocked = blockedWording(workload);
   if (enforcement === 'not-enforced') {
     const why = workload.enforcement.mode === 'not-enforced' ? workload.enforcement.why : '';
     const fix =
@@ -340,5 +347,6 @@ function summarize(workload: Workload, enforcement: Enforcement, verdict: Worklo
   }
   if (verdict === 'fail') return `denied: ${blocked}`;
   if (verdict === 'warn') return 'allowed by dry run only: the denial is written to the audit log';
-  return workload.kind === 'Job' ? 'every execution is allowed' : 'the revision deploys';
+  if (workload.kind === 'Job') return 'every execution is allowed';
+  return workload.deployed ? 'the next revision deploy is allowed' : 'the revision deploys';
 }

@@ -83,10 +83,15 @@ function issueOf(finding: Finding, path: string | null, fingerprint: string): Co
   };
 }
 
+/** A deployed workload is no file of the repository: named by its resource, shown at the unlocated path. */
+function subjectOf(workload: WorkloadResult): string {
+  return workload.deployed ? `${workload.kind} ${workload.deployed.resource}` : `${workload.kind} ${workload.name}`;
+}
+
 function workloadFindings(workload: WorkloadResult): Finding[] {
-  const subject = `${workload.kind} ${workload.name}`;
-  const identity = [workload.kind, workload.name];
-  const at = { file: workload.file, line: workload.line, identity };
+  const subject = subjectOf(workload);
+  const identity = [workload.kind, workload.deployed?.resource ?? workload.name];
+  const at = { file: workload.deployed ? null : workload.file, line: workload.deployed ? null : workload.line, identity };
   const findings: Finding[] = [];
   const setting = settingSeverity(workload);
   if (setting !== 'note') {
@@ -107,10 +112,10 @@ function containerFinding(workload: WorkloadResult, container: Flagged): Finding
   return {
     check: `binauthz/${container.reason}`,
     severity: codeQualitySeverity(containerSeverity(workload, container), container.decision === 'error'),
-    message: `${workload.kind} ${workload.name}, container ${container.name}${image}: ${container.decision} (${container.reason}): ${container.detail}`,
-    file: workload.file,
-    line: container.line,
-    identity: [workload.kind, workload.name, container.name, container.image],
+    message: `${subjectOf(workload)}, container ${container.name}${image}: ${container.decision} (${container.reason}): ${container.detail}`,
+    file: workload.deployed ? null : workload.file,
+    line: workload.deployed ? null : container.line,
+    identity: [workload.kind, workload.deployed?.resource ?? workload.name, container.name, container.image],
   };
 }
 

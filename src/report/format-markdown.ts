@@ -5,6 +5,7 @@
 // boundary to fit GitHub's comment limit, and stays well-formed when cut.
 import type { ContainerResult, RunVerdict, WorkloadVerdict } from '../policy/decision.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
+import { deployedWhere } from './deployed-origin.ts';
 import { describeFixes, type Fix } from '../policy/fix.ts';
 import { clean } from './format-text.ts';
 import { countVerdicts, type Report } from './report.ts';
@@ -124,6 +125,7 @@ function workloadTable(title: string, workloads: readonly WorkloadResult[], link
 /** Kind and name, linked to the workload's line; without links the path follows in plain text. */
 function workloadLink(workload: WorkloadResult, links: Links): string {
   const label = `${workload.kind} ${shorten(workload.name, NAME_MAX)}`;
+  if (workload.deployed) return `${escapeMarkdown(label)} (${escapeMarkdown(deployedWhere(workload.kind, workload.deployed))})`;
   const url = links === null ? null : blobUrl(links, workload.file, lineOf(workload.line));
   if (url !== null) return `[${escapeMarkdown(label)}](${url})`;
   return `${escapeMarkdown(label)} (${fileText(workload.file, workload.line)})`;
@@ -156,7 +158,7 @@ export function shortReason(workload: WorkloadResult): string {
 function workloadDetails(workload: WorkloadResult, links: Links): Block[] {
   const heading = `##### ${VERDICT_ICON[workload.verdict]} ${escapeMarkdown(`${workload.kind} ${workload.name}`)}`;
   const table: Block = {
-    open: [heading, '', `${fileLink(workload.file, workload.line, links)}: ${prose(withoutFix(workload.summary))}`, '', '| container | image | decision |', '|---|---|---|'],
+    open: [heading, '', `${workloadPlace(workload, links)}: ${prose(withoutFix(workload.summary))}`, '', '| container | image | decision |', '|---|---|---|'],
     rows: workload.containers.map((c) => containerRow(workload, c, links)),
     close: [],
   };
@@ -170,8 +172,15 @@ function workloadDetails(workload: WorkloadResult, links: Links): Block[] {
   return [table, { open: [], rows: paragraphs.map((p, i) => (i === 0 ? p : `\n${p}`)), close: [] }];
 }
 
+/** A file's path and line (linked), or a deployed workload's resource name and region (never a link: it is not a file). */
+function workloadPlace(workload: WorkloadResult, links: Links): string {
+  if (!workload.deployed) return fileLink(workload.file, workload.line, links);
+  return `${code(workload.deployed.resource)}, ${escapeMarkdown(deployedWhere(workload.kind, workload.deployed))}`;
+}
+
 function containerRow(workload: WorkloadResult, container: ContainerResult, links: Links): string {
   const name = code(shorten(container.name, CONTAINER_NAME_MAX));
+  if (workload.deployed) return row([name, container.image === '' ? '—' : code(shortImage(container.image)), `${DECISION_ICON[container.decision]} ${container.decision} (${container.reason})`]);
   const at = fileLink(workload.file, container.line, links, `line ${container.line}`);
   return row([`${name} (${at})`, container.image === '' ? '—' : code(shortImage(container.image)), `${DECISION_ICON[container.decision]} ${container.decision} (${container.reason})`]);
 }

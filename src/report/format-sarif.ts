@@ -112,6 +112,8 @@ interface Finding {
   readonly message: string;
   readonly file: string;
   readonly line: number | null;
+  /** A deployed workload's resource name: it is not a file, so the result gets a logical location and no artifact. */
+  readonly deployed?: string;
   /** What the finding is about, independent of its line, so an alert survives edits above it. */
   readonly identity: string;
 }
@@ -175,6 +177,7 @@ function workloadFindings(workload: WorkloadResult): Finding[] {
       message: `${subject}: ${workload.summary}`,
       file: workload.file,
       line: workload.line,
+      ...deployedOf(workload),
       identity: subject,
     });
   }
@@ -196,8 +199,13 @@ function containerFinding(workload: WorkloadResult, container: ContainerResult):
     message: `${subject}${image}: ${container.decision} (${container.reason}): ${container.detail}`,
     file: workload.file,
     line: container.line,
+    ...deployedOf(workload),
     identity: `${subject} ${container.image}`,
   };
+}
+
+function deployedOf(workload: WorkloadResult): { deployed?: string } {
+  return workload.deployed ? { deployed: workload.deployed.resource } : {};
 }
 
 function errorFindings(error: ReportError): Finding[] {
@@ -212,16 +220,19 @@ function resultObject(finding: Finding): object {
     ruleIndex: rule,
     level: finding.level,
     message: { text: clean(finding.message) },
-    locations: [
-      {
-        physicalLocation: {
-          artifactLocation: artifactLocation(finding.file),
-          // Code scanning needs a line; a file-level problem (unreadable, too large) is shown at the top.
-          region: { startLine: finding.line !== null && finding.line >= 1 ? finding.line : 1 },
-        },
-      },
-    ],
+    locations: [locationOf(finding)],
     partialFingerprints: { 'binauthzGate/v1': fingerprint(finding) },
+  };
+}
+
+function locationOf(finding: Finding): object {
+  if (finding.deployed !== undefined) return { logicalLocations: [{ fullyQualifiedName: clean(finding.deployed), kind: 'resource' }] };
+  return {
+    physicalLocation: {
+      artifactLocation: artifactLocation(finding.file),
+      // Code scanning needs a line; a file-level problem (unreadable, too large) is shown at the top.
+      region: { startLine: finding.line !== null && finding.line >= 1 ? finding.line : 1 },
+    },
   };
 }
 

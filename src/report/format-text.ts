@@ -5,6 +5,7 @@ import type { ContainerResult, WorkloadVerdict } from '../policy/decision.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
 import { countVerdicts, type Report } from './report.ts';
 import { noWorkloadLine } from './format-markdown.ts';
+import { deployedWhere } from './deployed-origin.ts';
 
 const ICON: Record<WorkloadVerdict, string> = { pass: '✅', warn: '⚠️ ', fail: '❌', error: '⛔' };
 const CONTAINER_ICON: Record<ContainerResult['decision'], string> = { allow: '✅', 'dryrun-deny': '⚠️ ', deny: '❌', error: '⛔' };
@@ -35,7 +36,9 @@ function policyLine(report: Report): string {
 }
 
 function workloadLines(workload: WorkloadResult): string[] {
-  const head = `${ICON[workload.verdict]} ${workload.kind} ${clean(workload.name)}  ${workload.verdict.toUpperCase()}  (${clean(workload.file)}:${workload.line}, ${workload.enforcement})`;
+  // A deployed workload has no file and line: its resource name, region and what runs now instead.
+  const where = workload.deployed ? `${clean(workload.deployed.resource)}, ${clean(deployedWhere(workload.kind, workload.deployed))}` : `${clean(workload.file)}:${workload.line}`;
+  const head = `${ICON[workload.verdict]} ${workload.kind} ${clean(workload.name)}  ${workload.verdict.toUpperCase()}  (${where}, ${workload.enforcement})`;
   const lines = [head, `   ${clean(workload.summary)}`];
   const showAll = workload.verdict !== 'pass';
   for (const container of workload.containers) {
@@ -43,7 +46,7 @@ function workloadLines(workload: WorkloadResult): string[] {
       lines.push(`   ${CONTAINER_ICON.allow} ${clean(container.name)}: ${clean(container.image)}  ${container.reason}`);
       continue;
     }
-    lines.push(`   ${CONTAINER_ICON[container.decision]} ${clean(container.name)}: ${clean(container.image)}  (line ${container.line})`);
+    lines.push(`   ${CONTAINER_ICON[container.decision]} ${clean(container.name)}: ${clean(container.image)}${workload.deployed ? '' : `  (line ${container.line})`}`);
     lines.push(`      ${container.decision} (${container.reason}): ${clean(container.detail)}`);
   }
   for (const problem of workload.problems) lines.push(`   ⛔ ${clean(problem)}`);

@@ -2,13 +2,14 @@
 // (asked once, bounded concurrency, retries inside the deadline), the Google APIs and the
 // registry's tag resolver.
 import { adcFileOf, bearerToken, createCredentials, type SecretSink } from '../gcp/credentials.ts';
-import { createGoogleApis, type GoogleEndpoints } from '../gcp/google-apis.ts';
+import { createGoogleApis } from '../gcp/google-apis.ts';
+import { createCloudRunApis, type CloudRunApis } from '../gcp/cloud-run.ts';
 import { createCallRunner } from '../net/call-runner.ts';
 import { classifyHttpFailure, type AttemptFailure } from '../net/retry.ts';
 import { createDigestChecker, createTagResolver, type DigestChecker, type RegistrySettings } from '../registry/index.ts';
 import { RegistryRequestError } from '../registry/http-request.ts';
 import type { LiveServices } from './settings.ts';
-import { endpointsFromEnvironment } from '../gcp/endpoints.ts';
+import { endpointsFromEnvironment, type Endpoints } from '../gcp/endpoints.ts';
 import { VERSION } from '../version.ts';
 
 export interface LiveSettings {
@@ -16,7 +17,7 @@ export interface LiveSettings {
   readonly accessToken: string | null;
   /** The ADC file (GOOGLE_APPLICATION_CREDENTIALS, else gcloud's), read by binauthz-gate itself. */
   readonly adcFile: string | null;
-  readonly endpoints: GoogleEndpoints;
+  readonly endpoints: Endpoints;
   readonly concurrency: number;
   readonly timeoutMs: number;
   readonly resolveTags: boolean;
@@ -34,10 +35,14 @@ export function liveSettingsFrom(
 
 /** The attest step's digest check rides along: it is not tag resolution, so --no-resolve-tags does not turn it off. */
 /** `secrets` (the run's redactor) learns every credential the services hold or obtain. */
-export function createLiveServices(settings: LiveSettings, secrets: SecretSink): { readonly services: LiveServices & { readonly checkDigest: DigestChecker } } {
+export function createLiveServices(settings: LiveSettings, secrets: SecretSink): {
+  readonly services: LiveServices & { readonly checkDigest: DigestChecker; readonly cloudRun: CloudRunApis };
+} {
   const runner = createCallRunner({ concurrency: settings.concurrency, deadline: Date.now() + settings.timeoutMs });
   const credentials = createCredentials(settings.accessToken, secrets, settings.adcFile);
-  const apis = createGoogleApis({ auth: credentials, endpoints: settings.endpoints, userAgent: { product: 'binauthz-gate', version: settings.version }, runner });
+  const userAgent = { product: 'binauthz-gate', version: settings.version };
+  const apis = createGoogleApis({ auth: credentials, endpoints: settings.endpoints, userAgent, runner });
+  const cloudRun = createCloudRunApis({ auth: credentials, rootUrl: settings.endpoints.run, userAgent, runner });
   let registryCalls = 0;
   let googleToken: Promise<string | null> | null = null;
   const registry: RegistrySettings = {
@@ -55,7 +60,7 @@ export function createLiveServices(settings: LiveSettings, secrets: SecretSink):
         return answer.ok ? { ok: true as const, digest: answer.digest } : { ok: false as const, problem: answer.problem };
       }
     : null;
-  return { services: { apis, resolveTag, checkDigest: createDigestChecker(registry) } };
+  return { services: { apis, resolveTag, cloudRun, checkDigest: createDigestChecker(registry) } };
 }
 
 function classifyRegistryFailure(error: unknown): AttemptFailure {

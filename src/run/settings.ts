@@ -2,6 +2,7 @@
 // two cannot disagree on a default or on what a setting means.
 import type { FileScope } from '../files/manifest-files.ts';
 import type { GoogleApis } from '../gcp/google-apis.ts';
+import type { CloudRunApis } from '../gcp/cloud-run.ts';
 import type { ImageReference } from '../images/reference.ts';
 import type { SkippedDocument } from '../manifests/workload.ts';
 import type { TagDigest } from '../policy/decision.ts';
@@ -42,6 +43,8 @@ export interface CheckSettings {
   readonly maxFileBytes: number;
   /** What a workspace scan before the check could not walk or read (the action's full scans). */
   readonly scanFindings?: { readonly skipped: readonly SkippedDocument[]; readonly problems: readonly ReportError[] };
+  /** `--deployed`: also what is deployed now in these regions of the project (`all`: every region). */
+  readonly deployed?: { readonly project: string; readonly regions: readonly string[] } | null;
   /** Images built earlier (REPO@sha256:…) that replace the same repository's image in the manifests. */
   readonly builtImages?: readonly ImageReference[];
 }
@@ -51,6 +54,8 @@ export interface LiveServices {
   readonly apis: GoogleApis;
   /** null when tags are not to be resolved (--no-resolve-tags). */
   readonly resolveTag: ((request: TagRequest) => Promise<TagDigest>) | null;
+  /** The Cloud Run Admin API (what is deployed now), on the same credentials and runner. */
+  readonly cloudRun?: CloudRunApis;
 }
 
 /** How named files (policy, attestors, attestations, keys) are read: confined to the working folder. */

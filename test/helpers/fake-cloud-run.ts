@@ -25,6 +25,8 @@ export interface FakeCloudRunOptions {
   requireToken?: string;
   /** Hostile answers. */
   hostile?: 'looping-page-token' | 'garbled-body' | 'foreign-service' | 'services-not-a-list';
+  /** Parents ('projects/p/locations/r') whose lists answer 403 PERMISSION_DENIED, as without roles/run.viewer. */
+  forbidden?: readonly string[];
 }
 
 export interface CloudRunRequest {
@@ -97,6 +99,7 @@ export async function startFakeCloudRun(options: FakeCloudRunOptions = {}): Prom
   }
 
   function listPage(parent: string, kind: 'services' | 'jobs', request: CloudRunRequest): Answer {
+    if (options.forbidden?.includes(parent)) return googleError(403, 'PERMISSION_DENIED', `Permission 'run.${kind}.list' denied on resource '${parent}' (or it may not exist).`);
     if (parent.endsWith('/locations/-')) return googleError(400, 'INVALID_ARGUMENT', 'Location must be a valid Google Cloud region, and cannot be the "-" wildcard');
     if (options.hostile === 'garbled-body') return { status: 200, body: '<html><body>Service Unavailable' };
     if (options.hostile === 'services-not-a-list') return json(200, { [kind]: 'everything is fine' });
