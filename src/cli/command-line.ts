@@ -17,10 +17,12 @@ import { runAttest, type AttestSettings, type SignerSettings } from '../run/atte
 import { defaultProject } from '../gcp/project.ts';
 import { VERSION } from '../version.ts';
 import { redactorFor, type Redactor } from '../report/redact.ts';
+import { IMPACT_USAGE, impactCommand, rejectImpactOnly, runImpactCommand, type ImpactCommand } from './impact-command.ts';
 
 const USAGE = `Usage: binauthz-gate check [--policy-file POLICY | --project PROJECT] [options] PATH...
        binauthz-gate attest --attestor projects/P/attestors/A (--kms-key-version KEY_VERSION |
                             --private-key-file KEY.pem --public-key-id ID) [options] IMAGE...
+${IMPACT_USAGE}
 
 Decides, for every Cloud Run Service and Job in PATH (files, or folders scanned for
 *.yaml, *.yml and *.json), what Binary Authorization will do with each container image.
@@ -85,7 +87,8 @@ export type Command =
       readonly format: CheckFormat;
       readonly failOn: FailOn;
     }
-  | { readonly kind: 'attest'; readonly settings: AttestSettings; readonly live: LiveSettings; readonly format: 'text' | 'json' };
+  | { readonly kind: 'attest'; readonly settings: AttestSettings; readonly live: LiveSettings; readonly format: 'text' | 'json' }
+  | ImpactCommand;
 
 function parseValues(argv: readonly string[]) {
   return parseArgs({
@@ -112,6 +115,12 @@ function parseValues(argv: readonly string[]) {
       concurrency: { type: 'string', default: '8' },
       timeout: { type: 'string', default: '60' },
       'max-file-size': { type: 'string' },
+      // impact (src/cli/impact-command.ts)
+      'base-policy-file': { type: 'string' },
+      'policy-address': { type: 'string' },
+      deployed: { type: 'boolean' },
+      region: { type: 'string', multiple: true },
+      'fail-on-weaken': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
     },
@@ -128,6 +137,8 @@ export function parseCommandLine(argv: readonly string[], env: Env, cwd: string)
   if (values.version) return { kind: 'version' };
   const [command, ...rest] = positionals;
   if (command === 'attest') return attestCommand(values, rest, env, cwd);
+  if (command === 'impact') return impactCommand(values, rest, env, cwd, { live: () => liveSettings(values, env), maxFileBytes: maxFileBytes(values) });
+  rejectImpactOnly(values);
   if (command !== 'check') throw new UserError(command ? `unknown command "${command}"` : 'missing command (check or attest)');
   const paths = rest;
   if (paths.length === 0) throw new UserError('check needs at least one PATH (a manifest file or a folder)');
@@ -284,6 +295,7 @@ export async function main(argv: readonly string[], env: Env, cwd: string, redac
     const report = redactor.redactValue(await runAttest(command.settings, createLiveServices(command.live, redactor).services, redactor));
     return print(command.format === 'json' ? `${JSON.stringify(attestJson(report), null, 2)}\n` : formatAttestText(report), attestExitCode(report));
   }
+  if (command.kind === 'impact') return runImpactCommand(command, redactor, print);
   const live = command.live ? createLiveServices(command.live, redactor) : null;
   const report = redactor.redactValue(await runCheck(command.settings, live?.services ?? null));
   return print(formatReport(report, command.format, cwd), exitCode(report, command.failOn));

@@ -1,0 +1,89 @@
+// The impact of a policy change, wired: one set of workloads (manifests, plans, what is deployed)
+// evaluated under the policy in force (the base) and the proposed one, with the evidence gathered
+// once for both, so that each tag is resolved and each attestation list fetched once per run.
+import type { Workload } from '../manifests/workload.ts';
+import { decide } from '../policy/decide.ts';
+import { diffPolicies } from '../policy/policy-diff.ts';
+import type { Policy } from '../policy/policy.ts';
+import { buildImpact, type ImpactReport } from '../report/impact.ts';
+import { buildReport, summarizePolicy, type Report, type ReportError } from '../report/report.ts';
+import { checkedManifests, problemsOf } from './check.ts';
+import { gatherEvidence } from './gather-evidence.ts';
+import { loadPolicy, type LoadedPolicy } from './load-policy.ts';
+import type { CheckSettings, LiveServices, NamedFileReading, PolicySource } from './settings.ts';
+
+/** What is deployed in a project's regions, as workloads (src/run/load-deployed.ts). */
+export type DeployedLoader = (project: string, regions: readonly string[], live: LiveServices) => Promise<{ workloads: Workload[]; errors: ReportError[] }>;
+
+/**
+ * The loader the front ends use. Until src/run/load-deployed.ts is merged, listing what is
+ * deployed is an error (the run fails closed, never passes what it did not list); at merge this
+ * becomes `loadDeployed` from load-deployed.ts.
+ */
+export const defaultDeployedLoader: DeployedLoader = async (project) => ({
+  workloads: [],
+  errors: [{ file: null, line: null, message: `what is deployed in ${project} cannot be listed: this build does not read the Cloud Run Admin API` }],
+});
+
+export interface DeployedScope {
+  readonly project: string;
+  /** Region names, or `all` (the loader lists the locations). */
+  readonly regions: readonly string[];
+}
+
+/** `policy` is the proposed policy; the rest of CheckSettings means what it means for a check. */
+export interface ImpactSettings extends CheckSettings {
+  /** The policy in force: `--base-policy-file`, else the live policy of the project. */
+  readonly basePolicy: PolicySource;
+  /** `--deployed --region R...`: what is deployed is evaluated too. */
+  readonly deployed: DeployedScope | null;
+  readonly failOnWeaken: boolean;
+}
+
+export async function runImpact(settings: ImpactSettings, live: LiveServices | null, loadDeployed: DeployedLoader): Promise<ImpactReport> {
+  const reading: NamedFileReading = { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes };
+  const [manifests, deployed, base, proposed] = await Promise.all([
+    checkedManifests(settings),
+    deployedWorkloads(settings.deployed, live, loadDeployed),
+    loadPolicy(settings.basePolicy, reading, live),
+    loadPolicy(settings.policy, reading, live),
+  ]);
+  const workloads = [...manifests.workloads, ...deployed.workloads];
+  const nothing = workloads.length === 0 && !settings.allowEmpty ? [NOTHING_TO_EVALUATE] : [];
+  const found = [...manifests.errors, ...deployed.errors, ...nothing];
+  const options = { failOnWeaken: settings.failOnWeaken };
+  if (!base.ok || !proposed.ok) {
+    const unusable = (loaded: LoadedPolicy, role: string): Report => {
+      if (loaded.ok) return buildReport(summarizePolicy(loaded.policy), [], manifests.skipped, found);
+      const unevaluated = { file: null, line: null, message: `the ${role} policy (${loaded.summary.source}) cannot be used: none of the ${workloads.length} workload(s) found was evaluated` };
+      return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors.map((e) => named(e, role)), unevaluated, ...found]);
+    };
+    return buildImpact(unusable(base, 'base'), unusable(proposed, 'new'), [], options);
+  }
+  const policies: readonly [Policy, Policy] = [base.policy, proposed.policy];
+  // One gathering for both policies: evidenceNeeds merges what each asks, so nothing is fetched twice.
+  const gathered = await gatherEvidence(workloads, policies, settings.attestations, reading, live);
+  const evaluationOptions = { requireEnforcement: settings.requireEnforcement };
+  const reportOf = (policy: Policy): Report => {
+    const results = decide(workloads, policy, gathered.evidence, evaluationOptions);
+    return buildReport(summarizePolicy(policy), results, manifests.skipped, [...found, ...gathered.errors, ...problemsOf(results)]);
+  };
+  return buildImpact(reportOf(base.policy), reportOf(proposed.policy), diffPolicies(base.policy, proposed.policy), options);
+}
+
+async function deployedWorkloads(scope: DeployedScope | null, live: LiveServices | null, load: DeployedLoader): Promise<{ workloads: readonly Workload[]; errors: readonly ReportError[] }> {
+  if (scope === null) return { workloads: [], errors: [] };
+  if (!live) return { workloads: [], errors: [{ file: null, line: null, message: `what is deployed in ${scope.project} cannot be listed: live mode is not available in this run` }] };
+  return load(scope.project, scope.regions, live);
+}
+
+/** A policy error says which of the two policies it is about. */
+function named(error: ReportError, role: string): ReportError {
+  return { ...error, message: `${role} ${error.message}` };
+}
+
+const NOTHING_TO_EVALUATE: ReportError = {
+  file: null,
+  line: null,
+  message: 'nothing to evaluate: no Cloud Run Service or Job was found in the paths given or deployed (pass --allow-empty if that is expected)',
+};
