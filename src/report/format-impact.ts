@@ -40,8 +40,7 @@ export function formatImpactText(report: ImpactReport): string {
 }
 
 export function formatImpactMarkdown(report: ImpactReport, marker: string | null): string {
-  const title = report.verdict === 'pass' ? '✅ binauthz-gate: this policy change blocks nothing' : report.verdict === 'fail' ? '❌ binauthz-gate: this policy change blocks workloads' : '⛔ binauthz-gate: the impact could not be decided';
-  const lines = [...(marker === null ? [] : [marker]), `### ${title}`, '', countLine(report), ''];
+  const lines = [...(marker === null ? [] : [marker]), `### ${titleOf(report)}`, '', countLine(report), ''];
   lines.push('#### Policy changes', '');
   if (report.policyChanges.length === 0) lines.push('None where Cloud Run looks.');
   else {
@@ -64,6 +63,13 @@ export function formatImpactMarkdown(report: ImpactReport, marker: string | null
     for (const error of report.errors) lines.push(`- ${escapeMarkdown(`${error.file ?? ''}${error.line ? `:${error.line}` : ''}`)} ${escapeMarkdown(error.message)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function titleOf(report: ImpactReport): string {
+  if (report.verdict === 'error') return '⛔ binauthz-gate: the impact could not be decided';
+  if (report.verdict === 'pass') return '✅ binauthz-gate: this policy change blocks nothing';
+  // A fail with nothing newly blocked is --fail-on-weaken's.
+  return report.counts['newly-blocked'] > 0 ? '❌ binauthz-gate: this policy change blocks workloads' : '❌ binauthz-gate: this policy change weakens enforcement';
 }
 
 function describeChange(change: PolicyChange, escape: (text: string) => string): string {
