@@ -10,7 +10,7 @@ import { buildReport, summarizePolicy, type Report, type ReportError } from '../
 import { checkedManifests, problemsOf } from './check.ts';
 import { gatherEvidence } from './gather-evidence.ts';
 import { loadPolicy, type LoadedPolicy } from './load-policy.ts';
-import type { CheckSettings, LiveServices, NamedFileReading, PolicySource } from './settings.ts';
+import type { AttestationSource, CheckSettings, LiveServices, NamedFileReading, PolicySource } from './settings.ts';
 
 /** What is deployed in a project's regions, as workloads (src/run/load-deployed.ts). */
 export type DeployedLoader = (project: string, regions: readonly string[], live: LiveServices) => Promise<{ workloads: Workload[]; errors: ReportError[] }>;
@@ -69,6 +69,30 @@ export async function runImpact(settings: ImpactSettings, live: LiveServices | n
     return buildReport(summarizePolicy(policy), results, manifests.skipped, [...found, ...gathered.errors, ...problemsOf(results)]);
   };
   return buildImpact(reportOf(base.policy), reportOf(proposed.policy), diffPolicies(base.policy, proposed.policy), options);
+}
+
+export interface DeployedCheckSettings {
+  readonly policy: PolicySource;
+  readonly attestations: AttestationSource;
+  readonly deployed: DeployedScope;
+  readonly requireEnforcement: boolean;
+  readonly reading: NamedFileReading;
+}
+
+/**
+ * What is deployed now, checked against one policy as its next deploy or execution would be: the
+ * continuous validation Cloud Run does not do. Nothing deployed in the regions is a pass; a region
+ * that could not be listed is an error, never an empty pass.
+ */
+export async function runDeployedCheck(settings: DeployedCheckSettings, live: LiveServices | null, loadDeployed: DeployedLoader): Promise<Report> {
+  const [deployed, loaded] = await Promise.all([deployedWorkloads(settings.deployed, live, loadDeployed), loadPolicy(settings.policy, settings.reading, live)]);
+  if (!loaded.ok) {
+    const unevaluated = { file: null, line: null, message: `the policy cannot be used: none of the ${deployed.workloads.length} deployed workload(s) was evaluated` };
+    return buildReport(loaded.summary, [], [], [...loaded.errors, unevaluated, ...deployed.errors]);
+  }
+  const gathered = await gatherEvidence(deployed.workloads, [loaded.policy], settings.attestations, settings.reading, live);
+  const results = decide(deployed.workloads, loaded.policy, gathered.evidence, { requireEnforcement: settings.requireEnforcement });
+  return buildReport(summarizePolicy(loaded.policy), results, [], [...deployed.errors, ...gathered.errors, ...problemsOf(results)]);
 }
 
 async function deployedWorkloads(scope: DeployedScope | null, live: LiveServices | null, load: DeployedLoader): Promise<{ workloads: readonly Workload[]; errors: readonly ReportError[] }> {
