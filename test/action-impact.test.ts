@@ -127,13 +127,41 @@ describe('the action on a pull request that changes the policy', () => {
     assert.match(botComments()[0]?.body ?? '', /\| 🔓 weakens \| &#40;policy&#41; \|/);
   });
 
-  it('a pull request that does not change the policy is the usual check of its changed manifests', async () => {
-    github.state.pulls.set(2, { files: [{ filename: 'deploy/ci-only.yaml', status: 'modified' }] });
+  it('a plan is always the proposed policy, and the manifests the pull request changes are still checked under it', async () => {
+    // none is denied under both policies: "unchanged" for the impact, but this pull request adds it.
+    github.state.pulls.set(2, { files: [{ filename: 'deploy/none.yaml', status: 'added' }] });
     const result = await run({ policy_file: 'swapped.plan.json' });
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.outputs['verdict'], 'fail');
+    const body = botComments()[0]?.body ?? '';
+    assert.match(body, /^### ❌ binauthz-gate: this policy change blocks workloads$/m);
+    assert.match(body, /^#### The manifests this pull request changes, under the new policy$/m);
+    assert.match(body, /\| ❌ fail \| \[Service none\]\(/);
+    assert.match(result.stdout, /::error title=Service none,file=deploy\/none\.yaml,line=1::/);
+  });
+
+  it('an impact that blocks nothing still fails on a denied manifest the pull request adds', async () => {
+    writeFileSync(join(workspace, 'policy.yaml'), BASE_POLICY);
+    github.state.pulls.set(2, { files: [{ filename: 'policy.yaml', status: 'modified' }, { filename: 'deploy/none.yaml', status: 'added' }] });
+    const result = await run({ policy_file: 'policy.yaml' });
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.outputs['verdict'], 'fail');
+    const report = JSON.parse(readFileSync(result.outputs['report'] as string, 'utf8')) as { verdict: string; policyChanges: unknown[] };
+    assert.equal(report.verdict, 'pass', 'the policy change itself blocks nothing');
+    assert.deepEqual(report.policyChanges, []);
+    const body = botComments()[0]?.body ?? '';
+    assert.match(body, /^### ✅ binauthz-gate: this policy change blocks nothing$/m);
+    assert.match(body, /\| ❌ fail \| \[Service none\]\(/);
+    assert.match(result.stdout, /::error::binauthz-gate: the policy change's impact is pass: 0 workload\(s\) newly blocked; the manifests it changes: fail/);
+  });
+
+  it('a policy file the pull request does not change is the usual check of its changed manifests', async () => {
+    github.state.pulls.set(2, { files: [{ filename: 'deploy/ci-only.yaml', status: 'modified' }] });
+    const result = await run({ policy_file: 'base.yaml' });
     const report = JSON.parse(readFileSync(result.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[]; policyChanges?: unknown };
     assert.equal(report.policyChanges, undefined);
-    assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]), [['ci-only', 'fail']]);
-    assert.equal(result.code, 1);
+    assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]), [['ci-only', 'pass']]);
+    assert.equal(result.code, 0, result.stdout);
   });
 });
 

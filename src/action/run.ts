@@ -30,6 +30,8 @@ import { formatImpactMarkdown, formatNotAdmittedAgain } from '../report/format-i
 import type { FailOn } from '../report/report.ts';
 import type { LiveServices } from '../run/settings.ts';
 import { clean } from '../report/format-text.ts';
+import { readNamedFile } from '../run/named-files.ts';
+import { isTerraformPlan } from '../terraform/plan.ts';
 
 export interface ActionIO {
   getInput(name: string): string;
@@ -102,7 +104,11 @@ export async function runAction(rawIo: ActionIO, env: Env, cwd: string, redactor
       failOnWeaken: false,
     };
     const report = redactor.redactValue(await runImpact(impact, live, loadDeployed));
-    return reportImpact(io, env, settings, event, report, workspace, github, redactor);
+    // The manifests the pull request itself changes are still checked against the new policy: a
+    // denied service it adds is denied under both policies ("unchanged"), and must not pass.
+    const own = scan.changedManifests;
+    const checked = own && own.paths.length + own.problems.length > 0 ? redactor.redactValue(await runCheck(checkSettings(settings, own, workspace, policy, true), live)) : null;
+    return reportImpact(io, env, settings, event, report, checked, workspace, github, redactor);
   }
   const report = redactor.redactValue(await runCheck(checkSettings(settings, scan, workspace, policy, live !== null), live));
   const reportPath = writeReport(outputFolder(env, workspace), report, redactor);
@@ -136,23 +142,40 @@ async function manifestsToCheck(
     if (changed.truncated) {
       io.warning('The pull request changes more than 3,000 files, the most GitHub lists: checking every manifest that matches `manifests` (a full scan).');
       // The policy may be among the files GitHub did not list: its impact is reported as if it changed.
-      return { ...workspaceScan, policyChanged: settings.policyFile !== null };
+      return { ...workspaceScan, policyChanged: settings.policyFile !== null, changedManifests: workspaceScan };
     }
     const paths = changed.files.map((file) => file.path);
-    // A new policy can change the verdict of every workload, changed or not.
-    if (settings.policyFile && paths.includes(normalize(settings.policyFile).split(sep).join('/'))) {
-      io.info(`This pull request changes the policy ${settings.policyFile}: checking every manifest that matches \`manifests\`.`);
-      return { ...workspaceScan, policyChanged: true };
+    const changedManifests = { paths: paths.filter((path) => matchesManifestPatterns(path, settings.manifests)), unmatched: [], skipped: [], problems: [] };
+    // A new policy can change the verdict of every workload, changed or not. A Terraform plan is
+    // written by an earlier step from the pull request's own Terraform, so it is never among the
+    // changed files: it is always the proposed policy.
+    const policyFile = settings.policyFile;
+    if (policyFile && (paths.includes(normalize(policyFile).split(sep).join('/')) || (await isPlanFile(policyFile, workspace)))) {
+      io.info(`This pull request changes the policy ${policyFile}: checking every manifest that matches \`manifests\`.`);
+      return { ...workspaceScan, policyChanged: true, changedManifests };
     }
-    return { paths: paths.filter((path) => matchesManifestPatterns(path, settings.manifests)), unmatched: [], skipped: [], problems: [], policyChanged: false };
+    return { ...changedManifests, policyChanged: false, changedManifests };
   }
   if (event.kind === 'unsupported') io.warning(`Event ${event.eventName} is not a pull request: checking every file that matches \`manifests\`.`);
-  return { ...workspaceScan, policyChanged: false };
+  return { ...workspaceScan, policyChanged: false, changedManifests: null };
 }
 
 /** The manifests to check, and whether the pull request changes the policy file. */
 interface ManifestSelection extends WorkspaceScan {
   readonly policyChanged: boolean;
+  /** On a pull request, the manifests it changes (every one when GitHub cannot list them all). */
+  readonly changedManifests: WorkspaceScan | null;
+}
+
+/** Whether the policy file is a Terraform plan (`terraform show -json`), read as every named file is. */
+async function isPlanFile(path: string, workspace: string): Promise<boolean> {
+  const read = await readNamedFile(path, { workingFolder: workspace, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
+  if (!read.ok || !read.text.trimStart().startsWith('{')) return false;
+  try {
+    return isTerraformPlan(JSON.parse(read.text));
+  } catch {
+    return false;
+  }
 }
 
 /** Events that are runs on a clock (or by hand), where `deployed_regions` checks what is deployed. */
@@ -169,17 +192,39 @@ async function reportImpact(
   settings: ActionSettings,
   event: Extract<ReturnType<typeof readEvent>, { kind: 'pull_request' }>,
   report: ImpactReport,
+  checked: Report | null,
   workspace: string,
   github: () => Comments,
   redactor: Redactor,
 ): Promise<void> {
-  const reportPath = writeJson(outputFolder(env, workspace), 'binauthz-gate-impact.json', report, redactor);
-  io.setOutput('verdict', report.verdict);
+  const folder = outputFolder(env, workspace);
+  const reportPath = writeJson(folder, 'binauthz-gate-impact.json', report, redactor);
+  const checkPath = checked ? writeReport(folder, checked, redactor) : null;
+  const checkCode = checked ? exitCode(checked, settings.failOn) : 0;
+  const code = Math.max(impactExit(report, settings.failOn), checkCode);
+  const verdicts: readonly string[] = [report.verdict, checked?.verdict ?? 'pass'];
+  io.setOutput('verdict', verdicts.includes('error') ? 'error' : verdicts.includes('fail') ? 'fail' : 'pass');
   io.setOutput('report', reportPath);
-  await io.writeSummary(formatImpactMarkdown(report, null, SUMMARY_LIMIT, `the full report is in ${reportPath}`));
-  if (settings.comment) await comment(io, github(), event, redactor.redact(formatImpactMarkdown(report, COMMENT_MARKER, COMMENT_LIMIT, 'the full report is in the job summary')), true);
-  const code = impactExit(report, settings.failOn);
-  if (code !== 0) io.setFailed(`binauthz-gate: the policy change's impact is ${report.verdict}: ${report.counts['newly-blocked']} workload(s) newly blocked (fail_on: ${settings.failOn})`);
+  if (checked) annotate(io, checked);
+  const links = pullLinks(env, event);
+  // With the check of the pull request's own manifests below it, the impact takes half of each limit.
+  const share = checked ? 2 : 1;
+  const body = (marker: string | null, limit: number, note: string): string => {
+    const impact = formatImpactMarkdown(report, marker, Math.floor(limit / share) - 100, note);
+    if (!checked) return impact;
+    return `${impact}\n#### The manifests this pull request changes, under the new policy\n\n${formatMarkdown(checked, { links, maxLength: Math.floor(limit / 2) - 100, overflowNote: note, marker: null })}`;
+  };
+  await io.writeSummary(body(null, SUMMARY_LIMIT, `the full reports are in ${reportPath}${checkPath ? ` and ${checkPath}` : ''}`));
+  if (settings.comment) await comment(io, github(), event, redactor.redact(body(COMMENT_MARKER, COMMENT_LIMIT, 'the full report is in the job summary')), true);
+  if (code !== 0) {
+    const own = checked ? `; the manifests it changes: ${checked.verdict}` : '';
+    io.setFailed(`binauthz-gate: the policy change's impact is ${report.verdict}: ${report.counts['newly-blocked']} workload(s) newly blocked${own} (fail_on: ${settings.failOn})`);
+  }
+}
+
+function pullLinks(env: Env, event: Extract<ReturnType<typeof readEvent>, { kind: 'pull_request' }>): { serverUrl: string; repository: string; sha: string } | null {
+  const repository = env['GITHUB_REPOSITORY'];
+  return repository ? { serverUrl: env['GITHUB_SERVER_URL'] ?? 'https://github.com', repository, sha: event.headSha } : null;
 }
 
 /** fail_on for an impact: never passes, error fails only on what could not be decided, fail and warn on a newly blocked workload too. */
