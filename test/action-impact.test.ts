@@ -138,6 +138,9 @@ describe('the action on a pull request that changes the policy', () => {
     assert.match(body, /^#### The manifests this pull request changes, under the new policy$/m);
     assert.match(body, /\| ❌ fail \| \[Service none\]\(/);
     assert.match(result.stdout, /::error title=Service none,file=deploy\/none\.yaml,line=1::/);
+    const asked = google.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)}`);
+    assert.equal(new Set(asked).size, asked.length, `the impact and the check of the changed manifests ask nothing twice:\n${asked.join('\n')}`);
+    assert.equal(asked.filter((q) => q.includes(`/notes/security-review/occurrences`)).length, SERVICES.length - 1, 'each digest once (the exempt one needs none)');
   });
 
   it('an impact that blocks nothing still fails on a denied manifest the pull request adds', async () => {

@@ -9,7 +9,7 @@ import { runAttest, type AttestServices } from '../run/attest.ts';
 import { createLiveServices, liveSettingsFrom } from '../run/live-services.ts';
 import { defaultProject } from '../gcp/project.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
-import { exitCode, type Report } from '../report/report.ts';
+import { buildReport, exitCode, type Report } from '../report/report.ts';
 import { attestExitCode, attestJson, describeOutcome } from '../report/format-attest.ts';
 import { formatMarkdown, formatNoManifests } from '../report/format-markdown.ts';
 import { readEvent, readEventFile } from '../github/event.ts';
@@ -24,7 +24,7 @@ import { annotate } from './annotations.ts';
 import type { GitHubClient } from './github-client.ts';
 import { redactingIO } from './redacting-io.ts';
 import { redactorFor, type Redactor } from '../report/redact.ts';
-import { defaultDeployedLoader, runDeployedCheck, runImpact, type DeployedLoader, type ImpactSettings } from '../run/impact.ts';
+import { defaultDeployedLoader, runDeployedCheck, runImpactReports, type DeployedLoader, type ImpactSettings } from '../run/impact.ts';
 import { impactExitCode, type ImpactReport } from '../report/impact.ts';
 import { formatImpactMarkdown, formatNotAdmittedAgain } from '../report/format-impact.ts';
 import type { FailOn } from '../report/report.ts';
@@ -103,12 +103,13 @@ export async function runAction(rawIo: ActionIO, env: Env, cwd: string, redactor
       deployed: settings.deployedRegions ? { project, regions: settings.deployedRegions } : null,
       failOnWeaken: false,
     };
-    const report = redactor.redactValue(await runImpact(impact, live, loadDeployed));
+    const reports = redactor.redactValue(await runImpactReports(impact, live, loadDeployed));
     // The manifests the pull request itself changes are still checked against the new policy: a
-    // denied service it adds is denied under both policies ("unchanged"), and must not pass.
+    // denied service it adds is denied under both policies ("unchanged"), and must not pass. Their
+    // verdicts come from the impact's own evaluation: nothing is asked of Google twice.
     const own = scan.changedManifests;
-    const checked = own && own.paths.length + own.problems.length > 0 ? redactor.redactValue(await runCheck(checkSettings(settings, own, workspace, policy, true), live)) : null;
-    return reportImpact(io, env, settings, event, report, checked, workspace, github, redactor);
+    const checked = own && own.paths.length > 0 && reports.after ? onlyFiles(reports.after, own.paths) : null;
+    return reportImpact(io, env, settings, event, reports.impact, checked, workspace, github, redactor);
   }
   const report = redactor.redactValue(await runCheck(checkSettings(settings, scan, workspace, policy, live !== null), live));
   const reportPath = writeReport(outputFolder(env, workspace), report, redactor);
@@ -180,6 +181,15 @@ async function isPlanFile(path: string, workspace: string): Promise<boolean> {
 
 /** Events that are runs on a clock (or by hand), where `deployed_regions` checks what is deployed. */
 const SCHEDULED: ReadonlySet<string> = new Set(['schedule', 'workflow_dispatch']);
+
+/** The part of a report about these files (errors that name no file are the impact's, which reports them). */
+function onlyFiles(report: Report, paths: readonly string[]): Report | null {
+  const files = new Set(paths);
+  const workloads = report.workloads.filter((w) => files.has(w.file));
+  const errors = report.errors.filter((e) => e.file !== null && files.has(e.file));
+  if (workloads.length === 0 && errors.length === 0) return null;
+  return buildReport(report.policy, workloads, report.skipped.filter((s) => files.has(s.file)), errors);
+}
 
 function withAddress(source: PolicySource | null, address: string | null): PolicySource | null {
   return source?.from === 'file' && address !== null ? { ...source, planAddress: address } : source;

@@ -41,6 +41,11 @@ export interface ImpactSettings extends CheckSettings {
 }
 
 export async function runImpact(settings: ImpactSettings, live: LiveServices | null, loadDeployed: DeployedLoader): Promise<ImpactReport> {
+  return (await runImpactReports(settings, live, loadDeployed)).impact;
+}
+
+/** The impact, and the check report under the new policy it was built from (null when a policy cannot be used). */
+export async function runImpactReports(settings: ImpactSettings, live: LiveServices | null, loadDeployed: DeployedLoader): Promise<{ impact: ImpactReport; after: Report | null }> {
   const reading: NamedFileReading = { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes };
   const [manifests, deployed, base, proposed] = await Promise.all([
     checkedManifests(settings),
@@ -58,7 +63,7 @@ export async function runImpact(settings: ImpactSettings, live: LiveServices | n
       const unevaluated = { file: null, line: null, message: `the ${role} policy (${loaded.summary.source}) cannot be used: none of the ${workloads.length} workload(s) found was evaluated` };
       return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors.map((e) => named(e, role)), unevaluated, ...found]);
     };
-    return buildImpact(unusable(base, 'base'), unusable(proposed, 'new'), [], options);
+    return { impact: buildImpact(unusable(base, 'base'), unusable(proposed, 'new'), [], options), after: null };
   }
   const policies: readonly [Policy, Policy] = [base.policy, proposed.policy];
   // One gathering for both policies: evidenceNeeds merges what each asks, so nothing is fetched twice.
@@ -68,7 +73,8 @@ export async function runImpact(settings: ImpactSettings, live: LiveServices | n
     const results = decide(workloads, policy, gathered.evidence, evaluationOptions);
     return buildReport(summarizePolicy(policy), results, manifests.skipped, [...found, ...gathered.errors, ...problemsOf(results)]);
   };
-  return buildImpact(reportOf(base.policy), reportOf(proposed.policy), diffPolicies(base.policy, proposed.policy), options);
+  const after = reportOf(proposed.policy);
+  return { impact: buildImpact(reportOf(base.policy), after, diffPolicies(base.policy, proposed.policy), options), after };
 }
 
 export interface DeployedCheckSettings {
