@@ -19,6 +19,10 @@ export interface ActionSettings {
   readonly mode: ActionMode;
   readonly projectId: string | null;
   readonly policyFile: string | null;
+  /** `policy_address`: which google_binary_authorization_policy of a Terraform plan `policy_file` is. */
+  readonly policyAddress: string | null;
+  /** `deployed_regions`: the regions whose deployed services and jobs count (['all'] for every one); null when unset. */
+  readonly deployedRegions: readonly string[] | null;
   readonly manifests: readonly string[];
   readonly githubToken: string;
   readonly comment: boolean;
@@ -40,6 +44,8 @@ export function readInputs(getInput: GetInput): ActionSettings {
     mode: mode === 'check' ? { kind: 'check', builtImages: builtImages(images) } : attestMode(input, images),
     projectId: optional(input('project_id')),
     policyFile: optional(input('policy_file')),
+    policyAddress: optional(input('policy_address')),
+    deployedRegions: regions(input('deployed_regions')),
     manifests: manifestPatterns(input('manifests')),
     githubToken: input('github_token'),
     comment: bool('comment', input('comment'), true),
@@ -89,6 +95,15 @@ function lines(text: string): string[] {
     .split(/[\n,]/)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+function regions(text: string): readonly string[] | null {
+  const names = lines(text);
+  if (names.length === 0) return null;
+  for (const name of names) {
+    if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new UserError(`Invalid deployed_regions '${name}'. Expected Cloud Run regions such as us-central1, one per line, or all.`);
+  }
+  return names.includes('all') ? ['all'] : [...new Set(names)];
 }
 
 function seconds(name: string, text: string, fallback: number): number {

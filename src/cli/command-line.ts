@@ -18,10 +18,12 @@ import { isRegionArgument } from '../run/load-deployed.ts';
 import { defaultProject } from '../gcp/project.ts';
 import { VERSION } from '../version.ts';
 import { redactorFor, type Redactor } from '../report/redact.ts';
+import { IMPACT_USAGE, impactCommand, rejectImpactOnly, runImpactCommand, type ImpactCommand } from './impact-command.ts';
 
 const USAGE = `Usage: binauthz-gate check [--policy-file POLICY | --project PROJECT] [options] PATH...
        binauthz-gate attest --attestor projects/P/attestors/A (--kms-key-version KEY_VERSION |
                             --private-key-file KEY.pem --public-key-id ID) [options] IMAGE...
+${IMPACT_USAGE}
 
 Decides, for every Cloud Run Service and Job in PATH (files, or folders scanned for
 *.yaml, *.yml and *.json), what Binary Authorization will do with each container image.
@@ -88,7 +90,8 @@ export type Command =
       readonly format: CheckFormat;
       readonly failOn: FailOn;
     }
-  | { readonly kind: 'attest'; readonly settings: AttestSettings; readonly live: LiveSettings; readonly format: 'text' | 'json' };
+  | { readonly kind: 'attest'; readonly settings: AttestSettings; readonly live: LiveSettings; readonly format: 'text' | 'json' }
+  | ImpactCommand;
 
 function parseValues(argv: readonly string[]) {
   return parseArgs({
@@ -117,6 +120,10 @@ function parseValues(argv: readonly string[]) {
       'max-file-size': { type: 'string' },
       deployed: { type: 'boolean', default: false },
       region: { type: 'string', multiple: true },
+      // impact (src/cli/impact-command.ts)
+      'base-policy-file': { type: 'string' },
+      'policy-address': { type: 'string' },
+      'fail-on-weaken': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
     },
@@ -133,6 +140,8 @@ export function parseCommandLine(argv: readonly string[], env: Env, cwd: string)
   if (values.version) return { kind: 'version' };
   const [command, ...rest] = positionals;
   if (command === 'attest') return attestCommand(values, rest, env, cwd);
+  if (command === 'impact') return impactCommand(values, rest, env, cwd, { live: () => liveSettings(values, env), maxFileBytes: maxFileBytes(values) });
+  rejectImpactOnly(values);
   if (command !== 'check') throw new UserError(command ? `unknown command "${command}"` : 'missing command (check or attest)');
   const paths = rest;
   const deployed = deployedSource(values, env);
@@ -306,6 +315,7 @@ export async function main(argv: readonly string[], env: Env, cwd: string, redac
     const report = redactor.redactValue(await runAttest(command.settings, createLiveServices(command.live, redactor).services, redactor));
     return print(command.format === 'json' ? `${JSON.stringify(attestJson(report), null, 2)}\n` : formatAttestText(report), attestExitCode(report));
   }
+  if (command.kind === 'impact') return runImpactCommand(command, redactor, print);
   const live = command.live ? createLiveServices(command.live, redactor) : null;
   const report = redactor.redactValue(await runCheck(command.settings, live?.services ?? null));
   return print(formatReport(report, command.format, cwd), exitCode(report, command.failOn));

@@ -5,6 +5,7 @@ import type { PolicyChange, PolicyEffect } from '../policy/policy-diff.ts';
 import { escapeMarkdown } from './format-markdown.ts';
 import { clean } from './format-text.ts';
 import type { ImpactReport, WorkloadChange, WorkloadImpact } from './impact.ts';
+import type { Report } from './report.ts';
 
 const EFFECT_ICON: Record<PolicyEffect, string> = { weakens: '🔓', tightens: '🔒', neutral: '·' };
 const CHANGE_ICON: Record<WorkloadChange, string> = {
@@ -39,9 +40,16 @@ export function formatImpactText(report: ImpactReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function formatImpactMarkdown(report: ImpactReport, marker: string | null): string {
-  const title = report.verdict === 'pass' ? '✅ binauthz-gate: this policy change blocks nothing' : report.verdict === 'fail' ? '❌ binauthz-gate: this policy change blocks workloads' : '⛔ binauthz-gate: the impact could not be decided';
-  const lines = [...(marker === null ? [] : [marker]), `### ${title}`, '', countLine(report), ''];
+/**
+ * `maxLength` bounds the body (GitHub's comment limit is 65,536 characters): past it, whole lines
+ * are dropped from the end and a last line points to `overflowNote` (plain text, escaped).
+ */
+export function formatImpactMarkdown(report: ImpactReport, marker: string | null, maxLength = Number.MAX_SAFE_INTEGER, overflowNote = ''): string {
+  return bounded(impactLines(report, marker), maxLength, overflowNote);
+}
+
+function impactLines(report: ImpactReport, marker: string | null): string[] {
+  const lines = [...(marker === null ? [] : [marker]), `### ${titleOf(report)}`, '', countLine(report), ''];
   lines.push('#### Policy changes', '');
   if (report.policyChanges.length === 0) lines.push('None where Cloud Run looks.');
   else {
@@ -63,7 +71,43 @@ export function formatImpactMarkdown(report: ImpactReport, marker: string | null
     lines.push('', `#### ⛔ Errors (${report.errors.length})`, '');
     for (const error of report.errors) lines.push(`- ${escapeMarkdown(`${error.file ?? ''}${error.line ? `:${error.line}` : ''}`)} ${escapeMarkdown(error.message)}`);
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
+}
+
+function bounded(lines: readonly string[], maxLength: number, overflowNote: string): string {
+  const whole = `${lines.join('\n')}\n`;
+  if (whole.length <= maxLength) return whole;
+  const note = `\n… cut here: ${escapeMarkdown(overflowNote)}\n`;
+  const kept: string[] = [];
+  let length = note.length;
+  for (const line of lines) {
+    if (length + line.length + 1 > maxLength) break;
+    kept.push(line);
+    length += line.length + 1;
+  }
+  return `${kept.join('\n')}${note}`;
+}
+
+/**
+ * The scheduled check of what is deployed: first what would not be admitted again (its next
+ * deploy or execution is refused, or could not be decided), then the check's own report.
+ */
+export function formatNotAdmittedAgain(report: Report, details: string): string {
+  const refused = report.workloads.filter((w) => w.verdict === 'fail' || w.verdict === 'error');
+  const lines = [`### ${refused.length === 0 && report.verdict === 'pass' ? '✅' : '❌'} binauthz-gate: what is deployed that would not be admitted again`, ''];
+  if (refused.length === 0) lines.push(report.verdict === 'pass' ? `All ${report.workloads.length} deployed workload(s) would be admitted again under the live policy.` : 'No workload was refused, but the check could not decide everything: see the errors below.');
+  else {
+    lines.push(`${refused.length} of ${report.workloads.length} deployed workload(s):`, '');
+    for (const w of refused) lines.push(`- ${w.verdict === 'fail' ? '❌' : '⛔'} ${w.kind} ${escapeMarkdown(w.name)} (${escapeMarkdown(w.file)}): ${escapeMarkdown(w.summary)}`);
+  }
+  return `${lines.join('\n')}\n\n${details}`;
+}
+
+function titleOf(report: ImpactReport): string {
+  if (report.verdict === 'error') return '⛔ binauthz-gate: the impact could not be decided';
+  if (report.verdict === 'pass') return '✅ binauthz-gate: this policy change blocks nothing';
+  // A fail with nothing newly blocked is --fail-on-weaken's.
+  return report.counts['newly-blocked'] > 0 ? '❌ binauthz-gate: this policy change blocks workloads' : '❌ binauthz-gate: this policy change weakens enforcement';
 }
 
 function describeChange(change: PolicyChange, escape: (text: string) => string): string {

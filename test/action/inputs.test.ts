@@ -107,3 +107,14 @@ describe('substituteImages', () => {
     assert.equal(substituteImages([workload(['nginx:1.27'])], built.images)[0]?.containers[0]?.image, `docker.io/library/nginx@${D}`);
   });
 });
+
+describe('readInputs: deployed_regions and policy_address', () => {
+  it('reads regions one per line, all alone, and refuses what is not a region', () => {
+    assert.equal(inputs({}).deployedRegions, null);
+    assert.deepEqual(inputs({ deployed_regions: 'us-central1\n# later\neurope-west1\nus-central1\n' }).deployedRegions, ['us-central1', 'europe-west1']);
+    assert.deepEqual(inputs({ deployed_regions: 'us-central1\nall' }).deployedRegions, ['all']);
+    assert.throws(() => inputs({ deployed_regions: 'us-central1/../x' }), /Invalid deployed_regions 'us-central1\/\.\.\/x'/);
+    assert.equal(inputs({ policy_address: ' module.b.google_binary_authorization_policy.p ' }).policyAddress, 'module.b.google_binary_authorization_policy.p');
+    assert.equal(inputs({}).policyAddress, null);
+  });
+});
