@@ -172,7 +172,7 @@ describe('the action on a pull request', () => {
   it('names a bad input and what was expected', async () => {
     const run = await runAction({ fail_on: 'sometimes' });
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /::error::Invalid fail_on 'sometimes'. Expected one of never, error, fail, warn\./);
+    assert.match(run.stdout, /::error::Input fail_on must be one of never, error, fail, warn, not "sometimes"/);
   });
 
   it('replaces the built image before checking (post-build gate)', async () => {

@@ -231,15 +231,12 @@ function signerSettings(values: AttestValues): SignerSettings {
 /** --kms-key-version, or gcloud's --keyversion (a full name, or a number with its --keyversion-* parts). */
 function kmsKeyVersion(values: AttestValues): string | null {
   const parts = ['keyversion-project', 'keyversion-location', 'keyversion-keyring', 'keyversion-key'] as const;
-  if (values['kms-key-version'] !== undefined) {
-    if (values.keyversion !== undefined) throw new UserError('give --kms-key-version or --keyversion, not both');
-    return valueOrThrow('--kms-key-version', kmsKeyVersionName(values['kms-key-version']));
-  }
-  if (values.keyversion === undefined) {
-    const stray = parts.find((part) => values[part] !== undefined);
-    if (stray) throw new UserError(`--${stray} needs --keyversion`);
-    return null;
-  }
+  if (values['kms-key-version'] !== undefined && values.keyversion !== undefined) throw new UserError('give --kms-key-version or --keyversion, not both');
+  // A part without --keyversion would be silently dropped: the key signing would not be the one meant.
+  const stray = values.keyversion === undefined ? parts.find((part) => values[part] !== undefined) : undefined;
+  if (stray) throw new UserError(`--${stray} needs --keyversion`);
+  if (values['kms-key-version'] !== undefined) return valueOrThrow('--kms-key-version', kmsKeyVersionName(values['kms-key-version']));
+  if (values.keyversion === undefined) return null;
   const [project, location, keyring, key] = parts.map((part) => values[part]);
   return valueOrThrow('--keyversion', composeKeyVersion({ keyversion: values.keyversion, project, location, keyring, key }));
 }
