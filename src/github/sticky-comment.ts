@@ -37,15 +37,7 @@ export interface UpsertOptions {
 }
 
 export const COMMENT_MARKER = '<!-- binauthz-gate -->';
-const NAME_RE = /^[A-Za-z0-9._-]+$/;
 const MARKER_RE = /^<!-- binauthz-gate(?::[A-Za-z0-9._-]+)? -->$/;
-
-/** `<!-- binauthz-gate -->`, or `<!-- binauthz-gate:NAME -->` to keep one comment per gate when a repository runs several. */
-export function commentMarker(name?: string): string {
-  if (name === undefined || name === '') return COMMENT_MARKER;
-  if (!NAME_RE.test(name)) throw new Bug(`Invalid comment name '${name}'. Expected letters, digits, '.', '_' or '-'.`);
-  return `<!-- binauthz-gate:${name} -->`;
-}
 
 /** What the comments of an issue hold for the gate: its own comment, and how many others carry the marker. */
 export interface CommentSearch {

@@ -85,8 +85,9 @@ function shapeOf(value: unknown): Shape | { skip: string; why: string } {
 
 function v2ShapeOf(doc: Record<string, unknown>): Shape | { skip: string; why: string } {
   const template = asRecord(doc['template']);
-  if (template && Array.isArray(template['containers'])) return SHAPES.v2Service;
-  if (template && Array.isArray(asRecord(template['template'])?.['containers'])) return SHAPES.v2Job;
+  // A `containers` that is there but not a list is a broken workload (read, and reported), never a skipped document.
+  if (template && 'containers' in template) return SHAPES.v2Service;
+  if (template && 'containers' in (asRecord(template['template']) ?? {})) return SHAPES.v2Job;
   return { skip: '(no apiVersion or kind)', why: 'neither a Kubernetes-style resource nor a Cloud Run v2 resource' };
 }
 

@@ -1,5 +1,5 @@
 // The attest step's report: JSON {"attestations": [...]} for machines, a few lines for people.
-import type { AttestationRecord, AttestReport } from '../run/attest.ts';
+import type { AttestationRecord, AttestReport } from './attest-report.ts';
 import { clean } from './format-text.ts';
 
 export function attestJson(report: AttestReport) {

@@ -18,6 +18,9 @@ import type { LiveServices, NamedFileReading, PolicySource } from './settings.ts
 import { attestationNeed, decide, evidenceNeeds, NOTHING_ATTESTED } from '../policy/decide.ts';
 import { resolveTags } from './gather-evidence.ts';
 import { RemoteFailure, UserError, messageOf } from '../errors.ts';
+import type { AttestationRecord, AttestReport } from '../report/attest-report.ts';
+
+export type { AttestationRecord, AttestFailureKind, AttestOutcome, AttestReport } from '../report/attest-report.ts';
 
 export type SignerSettings = { readonly kind: 'kms'; readonly keyVersion: string } | { readonly kind: 'local'; readonly keyFile: string; readonly publicKeyId: string };
 
@@ -33,38 +36,6 @@ export interface AttestSettings {
   /** Where --from-manifests paths come from; its working folder confines the key and policy files. */
   readonly files: FileScope;
   readonly maxFileBytes: number;
-}
-
-/**
- * `created`: this run's occurrence is the one that stands. `existing`: one was there already, nothing created.
- * `deduplicated`: this run created one, found an older valid one made concurrently, and deleted its own.
- */
-export type AttestOutcome = 'created' | 'existing' | 'deduplicated';
-
-export interface AttestationRecord {
-  readonly image: string;
-  readonly digest: string;
-  readonly attestor: string;
-  /** The occurrence that stands for this image and attestor after the run. */
-  readonly occurrence: string;
-  readonly outcome: AttestOutcome;
-  /** `outcome === 'created'`, kept for readers of the earlier JSON. */
-  readonly created: boolean;
-  /** The occurrence this run created and deleted again (`deduplicated` only). */
-  readonly removed: string | null;
-  readonly notes: readonly string[];
-}
-
-export type AttestFailureKind = 'bad-input' | 'undecided' | 'not-attested';
-
-export interface AttestReport {
-  readonly attestations: readonly AttestationRecord[];
-  readonly skipped: readonly { readonly image: string; readonly reason: string }[];
-  /**
-   * `bad-input`: nothing could be tried (exit 2). `undecided`: the registry could not say whether the digest
-   * exists (exit 2). `not-attested`: tried and refused or failed, e.g. a digest its registry does not know (exit 1).
-   */
-  readonly failures: readonly { readonly image: string | null; readonly kind: AttestFailureKind; readonly message: string }[];
 }
 
 /** What attest needs of live mode: the Google APIs, tag resolution, and the registry's digest check. */
@@ -111,15 +82,20 @@ export async function runAttest(settings: AttestSettings, live: AttestServices, 
   }
   const targets = await collectTargets(settings, live, report);
   const project = settings.project ?? projectOf(attestor.noteReference);
-  await Promise.all(
+  // Concurrent, but reported in the order the images were given, whatever finishes first.
+  const outcomes = await Promise.all(
     targets.map(async (target) => {
       try {
-        report.attestations.push(await attestOne(target, attestor, signer, live, project));
+        return { record: await attestOne(target, attestor, signer, live, project) };
       } catch (error) {
-        report.failures.push({ image: target.image, kind: error instanceof DigestRefused ? error.kind : 'not-attested', message: messageOf(error) });
+        return { failure: { image: target.image, kind: error instanceof DigestRefused ? error.kind : ('not-attested' as const), message: messageOf(error) } };
       }
     }),
   );
+  for (const outcome of outcomes) {
+    if ('record' in outcome) report.attestations.push(outcome.record);
+    else report.failures.push(outcome.failure);
+  }
   return report;
 }
 
@@ -171,14 +147,13 @@ async function createSigner(
  */
 async function collectTargets(settings: AttestSettings, live: LiveServices, report: Mutable<AttestReport>): Promise<Target[]> {
   const targets = new Map<string, Target>();
-  await Promise.all(
-    settings.images.map(async (image) => {
-      const target = await toTarget(image, live);
-      if ('problem' in target) report.failures.push({ image, kind: 'bad-input', message: target.problem });
-      // Each spelling once: an attestation binds the name as written, so two spellings are two attestations.
-      else targets.set(`${target.name}@${target.digest}`, target);
-    }),
-  );
+  // Resolved concurrently, kept in the order given (deterministic output).
+  const resolved = await Promise.all(settings.images.map(async (image) => ({ image, target: await toTarget(image, live) })));
+  for (const { image, target } of resolved) {
+    if ('problem' in target) report.failures.push({ image, kind: 'bad-input', message: target.problem });
+    // Each spelling once: an attestation binds the name as written, so two spellings are two attestations.
+    else targets.set(`${target.name}@${target.digest}`, target);
+  }
   if (settings.fromManifests === null || targets.size === 0) return [...targets.values()];
   const wanted = await wantedByManifests(settings, settings.fromManifests, live, report);
   if (wanted === null) return [];

@@ -3,7 +3,7 @@
 // registry's tag resolver.
 import { adcFileOf, bearerToken, createCredentials, type SecretSink } from '../gcp/credentials.ts';
 import { createGoogleApis, type GoogleEndpoints } from '../gcp/google-apis.ts';
-import { createCallRunner, type CallRunner } from '../net/call-runner.ts';
+import { createCallRunner } from '../net/call-runner.ts';
 import { classifyHttpFailure, type AttemptFailure } from '../net/retry.ts';
 import { createDigestChecker, createTagResolver, type DigestChecker, type RegistrySettings } from '../registry/index.ts';
 import { RegistryRequestError } from '../registry/http-request.ts';
@@ -34,7 +34,7 @@ export function liveSettingsFrom(
 
 /** The attest step's digest check rides along: it is not tag resolution, so --no-resolve-tags does not turn it off. */
 /** `secrets` (the run's redactor) learns every credential the services hold or obtain. */
-export function createLiveServices(settings: LiveSettings, secrets: SecretSink): { readonly services: LiveServices & { readonly checkDigest: DigestChecker }; readonly runner: CallRunner } {
+export function createLiveServices(settings: LiveSettings, secrets: SecretSink): { readonly services: LiveServices & { readonly checkDigest: DigestChecker } } {
   const runner = createCallRunner({ concurrency: settings.concurrency, deadline: Date.now() + settings.timeoutMs });
   const credentials = createCredentials(settings.accessToken, secrets, settings.adcFile);
   const apis = createGoogleApis({ auth: credentials, endpoints: settings.endpoints, userAgent: { product: 'binauthz-gate', version: settings.version }, runner });
@@ -55,7 +55,7 @@ export function createLiveServices(settings: LiveSettings, secrets: SecretSink):
         return answer.ok ? { ok: true as const, digest: answer.digest } : { ok: false as const, problem: answer.problem };
       }
     : null;
-  return { services: { apis, resolveTag, checkDigest: createDigestChecker(registry) }, runner };
+  return { services: { apis, resolveTag, checkDigest: createDigestChecker(registry) } };
 }
 
 function classifyRegistryFailure(error: unknown): AttemptFailure {

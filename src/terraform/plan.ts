@@ -127,9 +127,13 @@ function fromPlannedValues(doc: YamlDocument, top: Record<string, unknown>): Pla
   return found;
 }
 
+/** The project of the default `google` provider (else `google-beta`), when the configuration sets it as a constant. */
 function providerProject(top: Record<string, unknown>): string | null {
-  const project = getPath(top, ['configuration', 'provider_config', 'google', 'expressions', 'project', 'constant_value']);
-  return typeof project === 'string' && project !== '' ? project : null;
+  for (const provider of ['google', 'google-beta']) {
+    const project = getPath(top, ['configuration', 'provider_config', provider, 'expressions', 'project', 'constant_value']);
+    if (typeof project === 'string' && project !== '') return project;
+  }
+  return null;
 }
 
 /** Whether the value at `path` (in the planned values) is known only after apply. */

@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nock from 'nock';
 import { createGitHubClient } from '../../src/action/github-client.ts';
-import { COMMENT_MARKER, commentMarker, findStickyComment, upsertStickyComment } from '../../src/github/sticky-comment.ts';
+import { COMMENT_MARKER, findStickyComment, upsertStickyComment } from '../../src/github/sticky-comment.ts';
 import type { TokenIdentity } from '../../src/github/token-identity.ts';
 
 const API = 'https://api.github.com';
@@ -32,11 +32,8 @@ const comment = (id: number, body: string, user: { login: string; type: string }
 const next = (page: number) => ({ link: `<${API}${BY_ID}?per_page=100&page=${page}>; rel="next"` });
 
 describe('comment markers', () => {
-  it('is a hidden HTML comment, with an optional name for several gates in one repository', () => {
+  it('is a hidden HTML comment', () => {
     assert.equal(COMMENT_MARKER, '<!-- binauthz-gate -->');
-    assert.equal(commentMarker(), COMMENT_MARKER);
-    assert.equal(commentMarker('staging'), '<!-- binauthz-gate:staging -->');
-    assert.throws(() => commentMarker('a -->'), /Invalid comment name 'a -->'/);
   });
 });
 
@@ -69,7 +66,7 @@ describe('findStickyComment', () => {
 
   it('tells named markers apart', async () => {
     github().get(COMMENTS).query(true).reply(200, [comment(1, `${COMMENT_MARKER}\ndefault`, BOT), comment(2, '<!-- binauthz-gate:prod -->\nprod', BOT)]);
-    assert.equal((await findStickyComment(octokit(), ISSUE, commentMarker('prod'), ACTIONS)).ours?.id, 2);
+    assert.equal((await findStickyComment(octokit(), ISSUE, '<!-- binauthz-gate:prod -->', ACTIONS)).ours?.id, 2);
   });
 
   it('takes the oldest comment by the token\'s own account, and counts (never takes) the others with the marker', async () => {

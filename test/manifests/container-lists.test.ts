@@ -124,3 +124,17 @@ describe('list items that are not containers', () => {
     assert.deepEqual(onlyWorkload(text).containers.map((c) => c.name), ['#1', '#2']);
   });
 });
+
+describe('a v2 resource whose containers are not a list', () => {
+  for (const [kind, text] of [
+    ['Service', 'name: projects/p/locations/r/services/web\ntemplate:\n  containers: "gcr.io/p/app:1"\n'],
+    ['Job', 'name: projects/p/locations/r/jobs/nightly\ntemplate:\n  template:\n    containers: {image: gcr.io/p/app:1}\n'],
+  ] as const) {
+    it(`is a broken ${kind} with a problem, never a skipped document`, () => {
+      const set = readWorkloads('v2.yaml', text);
+      assert.deepEqual(set.skipped, []);
+      assert.equal(set.workloads[0]?.kind, kind);
+      assert.match(set.workloads[0]?.problems.join('\n') ?? '', /containers \(line \d+\) is not a list of containers/);
+    });
+  }
+});
