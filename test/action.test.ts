@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+import { startFakeRegistry } from './helpers/fake-registry.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -172,7 +173,47 @@ describe('the action on a pull request', () => {
   it('names a bad input and what was expected', async () => {
     const run = await runAction({ fail_on: 'sometimes' });
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /::error::Invalid fail_on 'sometimes'. Expected one of never, error, fail, warn\./);
+    assert.match(run.stdout, /::error::Input fail_on must be one of never, error, fail, warn, not "sometimes"/);
+  });
+
+  it('registry_mirrors, concurrency, max_file_size and allow_empty reach the run', async () => {
+    const registry = await startFakeRegistry();
+    after(() => registry.close());
+    registry.setTag('p1/apps/ok', 'v1', D1);
+    // Under REQUIRE_ATTESTATION the verdict needs the tag's digest: it is asked of the registry.
+    writeFileSync(join(workspace, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n');
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
+    github.state.pulls.set(2, { files: [{ filename: 'deploy/ok.yaml', status: 'modified' }] });
+    const mirrored = await runAction({ policy_file: 'policy.yaml', registry_mirrors: `us-docker.pkg.dev=${registry.url}\n`, concurrency: '2' });
+    const report = JSON.parse(readFileSync(mirrored.outputs['report'] as string, 'utf8')) as { workloads: { containers: { digest: string | null }[] }[] };
+    assert.equal(report.workloads[0]?.containers[0]?.digest, D1, 'the tag was resolved through the mirror');
+    assert.ok(registry.requests.some((r) => r.path === '/v2/p1/apps/ok/manifests/v1'));
+
+    const small = await runAction({ max_file_size: '16' });
+    assert.equal(small.code, 1);
+    assert.match(small.stdout, /over the 16 bytes limit for one file \(max file size\)/);
+
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n');
+    assert.equal((await runAction()).code, 0, 'allow_empty defaults to true');
+    const strict = await runAction({ allow_empty: 'false' });
+    assert.equal(strict.code, 1);
+    assert.match(strict.stdout, /nothing to check/);
+    const bad = await runAction({ concurrency: '0' });
+    assert.match(bad.stdout, /::error::Input concurrency must be a whole number from 1 to 64, not "0"/);
+  });
+
+  it('messages the action shows name no CLI flag', async () => {
+    // Offline (no project): the tag cannot be resolved and no attestation was given, the two
+    // hints that used to read "run live (--project)" and "pass --attestors".
+    writeFileSync(join(workspace, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n');
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
+    github.state.pulls.set(2, { files: [{ filename: 'deploy/ok.yaml', status: 'modified' }, { filename: 'deploy/denied.yaml', status: 'modified' }] });
+    const run = await runAction({ project_id: '', policy_file: 'policy.yaml', comment: 'false' });
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.summary, /run live &#40;give a project&#41;/);
+    assert.match(run.summary, /no attestation was given to check/);
+    const shown = `${run.stdout}\n${run.summary}`;
+    assert.doesNotMatch(shown, /--(project|policy-file|attestors|attestations|timeout|max-file-size|allow-empty|registry-mirror|no-resolve-tags)\b/);
   });
 
   it('replaces the built image before checking (post-build gate)', async () => {

@@ -113,7 +113,7 @@ describe('nothing to check', () => {
   it('an empty folder is an error (exit 2) unless --allow-empty', async () => {
     const run = await runCli(['check', '--policy-file', allowAll, empty]);
     assert.equal(run.code, 2);
-    assert.match(run.stdout, /nothing to check: no Cloud Run Service or Job was found in the paths given \(pass --allow-empty/);
+    assert.match(run.stdout, /nothing to check: no Cloud Run Service or Job was found in the paths given \(allow an empty run, allow-empty, if that is expected\)/);
     const allowed = await runCli(['check', '--allow-empty', '--policy-file', allowAll, empty]);
     assert.equal(allowed.code, 0, allowed.stdout);
   });

@@ -85,10 +85,10 @@ describe('binauthz-gate impact, offline', () => {
       [['impact', '--base-policy-file', 'base.yaml', 'deploy'], /impact needs --policy-file NEW/],
       [['impact', '--policy-file', 'swapped.plan.json', 'deploy'], /impact needs the policy in force/],
       [['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml'], /at least one PATH/],
-      [['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', '--format', 'sarif', 'deploy'], /--format must be one of text, json, markdown for impact/],
+      [['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', '--format', 'sarif', 'deploy'], /--format must be one of text, json, markdown, not "sarif"\. See: binauthz-gate impact --help/],
       [['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', '--deployed', '--project', 'p'], /--deployed needs --region/],
       [['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', '--region', 'us-central1', 'deploy'], /--region only counts with --deployed/],
-      [['check', '--policy-file', 'base.yaml', '--fail-on-weaken', 'deploy'], /--fail-on-weaken only counts with impact/],
+      [['check', '--policy-file', 'base.yaml', '--fail-on-weaken', 'deploy'], /Unknown option '--fail-on-weaken'. See: binauthz-gate check --help/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args, { cwd });

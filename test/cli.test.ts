@@ -11,28 +11,52 @@ describe('binauthz-gate command line', () => {
   it('prints help and the version', async () => {
     const help = await runCli(['--help']);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /Usage: binauthz-gate check/);
+    assert.match(help.stdout, /^Usage: binauthz-gate COMMAND/);
+    assert.match(help.stdout, /^Commands:\n {2}check .*\n {2}attest .*\n {2}impact /m);
+    assert.equal((await runCli(['help'])).stdout, help.stdout);
     const version = await runCli(['--version']);
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   });
 
+  it('each command shows its own help, with one example', async () => {
+    const texts = new Map<string, string>();
+    for (const command of ['check', 'attest', 'impact']) {
+      const run = await runCli([command, '--help']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`^Usage: binauthz-gate ${command} `));
+      assert.equal(run.stdout.split('\n').filter((line) => line.startsWith(`  binauthz-gate ${command} `)).length, 1, `${command}: one example`);
+      assert.equal((await runCli(['help', command])).stdout, run.stdout);
+      texts.set(command, run.stdout);
+    }
+    assert.match(texts.get('attest') ?? '', /--attestor-project/);
+    assert.doesNotMatch(texts.get('attest') ?? '', /--fail-on/);
+    assert.doesNotMatch(texts.get('check') ?? '', /--kms-key-version/);
+    assert.equal(new Set(texts.values()).size, 3);
+  });
+
   for (const [args, message] of [
-    [[], /missing command/],
-    [['deploy'], /unknown command "deploy"/],
-    [['check', '--policy-file', policy], /at least one PATH/],
-    [['check', service], /needs --policy-file, or a project/],
-    [['check', '--policy-file', policy, '--fail-on', 'sometimes', service], /--fail-on must be one of never, error, fail, warn/],
-    [['check', '--policy-file', policy, '--bogus', service], /Unknown option '--bogus'/],
-    [['check', '--policy-file', policy, '--max-file-size', 'huge', service], /--max-file-size must be a size/],
-    [['check', '--project', 'p', '--concurrency', '0', service], /--concurrency must be a whole number from 1 to 64/],
-    [['check', '--project', 'p', '--registry-mirror', 'gcr.io', service], /--registry-mirror must be HOST=URL/],
-    [['attest', 'gcr.io/p/a@sha256:0'], /attest needs --attestor/],
+    [[], 'missing command (check, attest or impact). See: binauthz-gate --help'],
+    [['deploy'], 'unknown command "deploy". See: binauthz-gate --help'],
+    [['check', '--policy-file', policy], 'check needs at least one PATH (a manifest file or a folder), or --deployed. See: binauthz-gate check --help'],
+    [['check', service], /^check needs --policy-file, or a project .*\. See: binauthz-gate check --help$/],
+    [['check', '--policy-file', policy, '--fail-on', 'sometimes', service], '--fail-on must be one of never, error, fail, warn, not "sometimes". See: binauthz-gate check --help'],
+    [['check', '--policy-file', policy, '--bogus', service], "Unknown option '--bogus'. See: binauthz-gate check --help"],
+    [['check', '--policy-file', policy, '--max-file-size', 'huge', service], '--max-file-size must be a size such as 4MB or 512KB, not "huge". See: binauthz-gate check --help'],
+    [['check', '--project', 'p', '--concurrency', '0', service], '--concurrency must be a whole number from 1 to 64, not "0". See: binauthz-gate check --help'],
+    [['check', '--policy-file', policy, '--timeout', 'abc', service], '--timeout must be a duration from 1 to 3600 seconds (such as 60, 90s or 2m), not "abc". See: binauthz-gate check --help'],
+    [['check', '--project', 'p', '--registry-mirror', 'gcr.io', service], '--registry-mirror must be HOST=URL (e.g. gcr.io=https://mirror.example), not "gcr.io". See: binauthz-gate check --help'],
+    [['attest', 'gcr.io/p/a@sha256:0'], 'attest needs --attestor projects/PROJECT/attestors/ATTESTOR. See: binauthz-gate attest --help'],
+    [['attest', '--attestor', 'projects/p/attestors/a', '--fail-on', 'warn', 'gcr.io/p/a@sha256:0'], "Unknown option '--fail-on'. See: binauthz-gate attest --help"],
   ] as const) {
-    it(`rejects ${args.join(' ') || '(nothing)'}`, async () => {
+    it(`rejects ${args.join(' ') || '(nothing)'} in one line`, async () => {
       const run = await runCli([...args]);
       assert.equal(run.code, 2);
-      assert.match(run.stderr, message);
-      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(run.stdout, '');
+      const lines = run.stderr.split('\n');
+      assert.deepEqual(lines.slice(1), [''], 'one line, never the help');
+      const line = (lines[0] ?? '').replace(/^binauthz-gate: /, '');
+      if (typeof message === 'string') assert.equal(line, message);
+      else assert.match(line, message);
     });
   }
 

@@ -3,13 +3,14 @@
 // and a bad value is an error naming the input and what was expected.
 import type { FailOn } from '../report/report.ts';
 import { UserError } from '../errors.ts';
+import { attestorName, bool as boolean, concurrency, DEFAULTS, failOn, kmsKeyVersionName, maxFileBytes, oneOf as oneOfChecked, registryMirrors, timeoutSeconds, valueOrThrow, type Checked } from '../run/validate.ts';
 import { parseBuiltImages } from '../manifests/substitute-images.ts';
 import type { ImageReference } from '../images/reference.ts';
 
 /** Every extension the CLI reads (.yaml, .yml, .json); patterns match without case, so svc.YAML counts. */
 export const DEFAULT_MANIFEST_PATTERNS: readonly string[] = ['**/*.{yaml,yml,json}', '!.github/**', '!**/node_modules/**'];
 /** The run's deadline for every remote call (GitHub and Google), as the CLI's --timeout. */
-export const DEFAULT_TIMEOUT_SECONDS = 60;
+export const DEFAULT_TIMEOUT_SECONDS = DEFAULTS.timeoutSeconds;
 
 export type ActionMode =
   | { readonly kind: 'check'; readonly builtImages: readonly ImageReference[] }
@@ -31,6 +32,13 @@ export interface ActionSettings {
   readonly resolveTags: boolean;
   /** the deadline for every remote call of the run, retries included */
   readonly timeoutMs: number;
+  /** Google and registry requests in flight at once */
+  readonly concurrency: number;
+  /** registry host → mirror base URL */
+  readonly mirrors: ReadonlyMap<string, string>;
+  readonly maxFileBytes: number;
+  /** A run that finds no Cloud Run workload passes (the action's default: its patterns match every YAML and JSON file). */
+  readonly allowEmpty: boolean;
 }
 
 
@@ -38,7 +46,7 @@ type GetInput = (name: string) => string;
 
 export function readInputs(getInput: GetInput): ActionSettings {
   const input = (name: string): string => getInput(name).trim();
-  const mode = oneOf('mode', input('mode') || 'check', ['check', 'attest'] as const);
+  const mode = shared('mode', oneOfChecked(input('mode'), ['check', 'attest'] as const, 'check'));
   const images = lines(input('images'));
   return {
     mode: mode === 'check' ? { kind: 'check', builtImages: builtImages(images) } : attestMode(input, images),
@@ -49,22 +57,22 @@ export function readInputs(getInput: GetInput): ActionSettings {
     manifests: manifestPatterns(input('manifests')),
     githubToken: input('github_token'),
     comment: bool('comment', input('comment'), true),
-    failOn: oneOf('fail_on', input('fail_on') || 'fail', ['never', 'error', 'fail', 'warn'] as const),
-    requireEnforcement: bool('require_enforcement', input('require_enforcement'), true),
-    resolveTags: bool('resolve_tags', input('resolve_tags'), true),
-    timeoutMs: seconds('timeout', input('timeout'), DEFAULT_TIMEOUT_SECONDS) * 1000,
+    failOn: shared('fail_on', failOn(input('fail_on'))),
+    requireEnforcement: bool('require_enforcement', input('require_enforcement'), DEFAULTS.requireEnforcement),
+    resolveTags: bool('resolve_tags', input('resolve_tags'), DEFAULTS.resolveTags),
+    timeoutMs: shared('timeout', timeoutSeconds(input('timeout'))) * 1000,
+    concurrency: shared('concurrency', concurrency(input('concurrency'))),
+    mirrors: shared('registry_mirrors', registryMirrors(lines(input('registry_mirrors'), /\n/))),
+    maxFileBytes: shared('max_file_size', maxFileBytes(input('max_file_size'))),
+    // Unlike the CLI's: the default patterns match package.json and any YAML, most of them no Cloud Run workload.
+    allowEmpty: bool('allow_empty', input('allow_empty'), true),
   };
 }
 
 function attestMode(input: (name: string) => string, images: readonly string[]): ActionMode {
-  const attestor = input('attestor');
-  const kmsKeyVersion = input('kms_key_version');
-  if (!/^projects\/[^/\s]+\/attestors\/[^/\s]+$/.test(attestor)) {
-    throw new UserError(`Invalid attestor '${attestor}'. Expected projects/PROJECT/attestors/ATTESTOR (required when mode is attest).`);
-  }
-  if (!/^projects\/[^/\s]+\/locations\/[^/\s]+\/keyRings\/[^/\s]+\/cryptoKeys\/[^/\s]+\/cryptoKeyVersions\/[^/\s]+$/.test(kmsKeyVersion)) {
-    throw new UserError(`Invalid kms_key_version '${kmsKeyVersion}'. Expected projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N (required when mode is attest).`);
-  }
+  // Required when mode is attest: the shared validators say what is expected.
+  const attestor = shared('attestor', attestorName(input('attestor')));
+  const kmsKeyVersion = shared('kms_key_version', kmsKeyVersionName(input('kms_key_version')));
   // The build names what it made; nothing else is signed (a branch's manifests are anyone's to edit).
   if (images.length === 0) {
     throw new UserError('Invalid images: empty. Expected the images the build pushed, one per line as IMAGE@sha256:DIGEST (required when mode is attest).');
@@ -89,10 +97,10 @@ function manifestPatterns(text: string): readonly string[] {
   return patterns;
 }
 
-/** One value per line (commas too), blank lines and `#` comments ignored. */
-function lines(text: string): string[] {
+/** One value per line (commas too, unless `separator` says otherwise), blank lines and `#` comments ignored. */
+function lines(text: string, separator: RegExp = /[\n,]/): string[] {
   return text
-    .split(/[\n,]/)
+    .split(separator)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
@@ -106,25 +114,15 @@ function regions(text: string): readonly string[] | null {
   return names.includes('all') ? ['all'] : [...new Set(names)];
 }
 
-function seconds(name: string, text: string, fallback: number): number {
-  if (text === '') return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 3600) throw new UserError(`Invalid ${name} '${text}'. Expected a whole number of seconds from 1 to 3600.`);
-  return n;
-}
-
 function optional(text: string): string | null {
   return text === '' ? null : text;
 }
 
 function bool(name: string, text: string, fallback: boolean): boolean {
-  if (text === '') return fallback;
-  if (/^(true|yes|1)$/i.test(text)) return true;
-  if (/^(false|no|0)$/i.test(text)) return false;
-  throw new UserError(`Invalid ${name} '${text}'. Expected true or false.`);
+  return shared(name, boolean(text, fallback));
 }
 
-function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(text)) return text as T;
-  throw new UserError(`Invalid ${name} '${text}'. Expected one of ${allowed.join(', ')}.`);
+/** A shared validator's verdict, its problem told as the action's own: `Input timeout must be ...`. */
+function shared<T>(name: string, checked: Checked<T>): T {
+  return valueOrThrow(`Input ${name}`, checked);
 }

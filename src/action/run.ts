@@ -72,8 +72,9 @@ export async function runAction(rawIo: ActionIO, env: Env, cwd: string, redactor
   const workspace = resolve(cwd, env['GITHUB_WORKSPACE'] ?? '.');
   const project = settings.projectId ?? defaultProject(env);
   const policy = withAddress(policySourceOf(settings.policyFile, project), settings.policyAddress);
-  const services = () => createLiveServices(liveSettingsFrom(env, { concurrency: 8, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: new Map() }), redactor).services;
-  if (settings.mode.kind === 'attest') return attest(io, env, settings.mode, settings.projectId, workspace, services(), redactor);
+  const choices = { concurrency: settings.concurrency, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: settings.mirrors };
+  const services = () => createLiveServices(liveSettingsFrom(env, choices), redactor).services;
+  if (settings.mode.kind === 'attest') return attest(io, env, settings, settings.mode, workspace, services(), redactor);
   if (!policy) throw new UserError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
   // Without a project, a policy file is checked offline.
   const live = project ? services() : null;
@@ -285,12 +286,12 @@ function checkSettings(settings: ActionSettings, scan: WorkspaceScan, workspace:
     attestations: live ? { from: 'live' } : { from: 'none' },
     paths: scan.paths,
     // Paths from GitHub or the scan: relative, confined to the workspace. A pull request whose
-    // manifests hold no Cloud Run workload passes, and says so.
+    // manifests hold no Cloud Run workload passes, and says so (unless allow_empty is false).
     files: { workingFolder: workspace, paths: 'listed' },
-    allowEmpty: true,
+    allowEmpty: settings.allowEmpty,
     scanFindings: scan,
     requireEnforcement: settings.requireEnforcement,
-    maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+    maxFileBytes: settings.maxFileBytes,
     builtImages: settings.mode.kind === 'check' ? settings.mode.builtImages : [],
   };
 }
@@ -299,8 +300,8 @@ function checkSettings(settings: ActionSettings, scan: WorkspaceScan, workspace:
 async function attest(
   io: ActionIO,
   env: Env,
+  settings: ActionSettings,
   mode: Extract<ActionSettings['mode'], { kind: 'attest' }>,
-  project: string | null,
   workspace: string,
   live: AttestServices,
   redactor: Redactor,
@@ -311,9 +312,9 @@ async function attest(
       signer: { kind: 'kms', keyVersion: mode.kmsKeyVersion },
       images: mode.images,
       fromManifests: null,
-      project,
+      project: settings.projectId,
       files: { workingFolder: workspace, paths: 'listed' },
-      maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+      maxFileBytes: settings.maxFileBytes,
     },
     live,
     redactor,

@@ -1,11 +1,10 @@
 // The binauthz-gate command line: parses arguments and environment into settings, runs the
 // check, prints the report and returns the exit status: 0 (pass), 1 (fail) or 2 (could not
 // decide, or bad usage).
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { UserError, messageOf } from '../errors.ts';
 import { runCheck } from '../run/check.ts';
-import { policySourceOf, type AttestationSource, type CheckSettings, type PolicySource } from '../run/settings.ts';
-import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
+import { policySourceOf, type CheckSettings, type PolicySource } from '../run/settings.ts';
 import { createLiveServices, liveSettingsFrom, type LiveSettings } from '../run/live-services.ts';
 import { exitCode, type FailOn, type Report } from '../report/report.ts';
 import { formatMarkdown } from '../report/format-markdown.ts';
@@ -14,74 +13,35 @@ import { formatGitlab } from '../report/format-gitlab.ts';
 import { formatText } from '../report/format-text.ts';
 import { attestExitCode, attestJson, formatAttestText } from '../report/format-attest.ts';
 import { runAttest, type AttestSettings, type SignerSettings } from '../run/attest.ts';
-import { isRegionArgument } from '../run/load-deployed.ts';
 import { defaultProject } from '../gcp/project.ts';
 import { VERSION } from '../version.ts';
 import { redactorFor, type Redactor } from '../report/redact.ts';
-import { IMPACT_USAGE, impactCommand, rejectImpactOnly, runImpactCommand, type ImpactCommand } from './impact-command.ts';
-
-const USAGE = `Usage: binauthz-gate check [--policy-file POLICY | --project PROJECT] [options] PATH...
-       binauthz-gate attest --attestor projects/P/attestors/A (--kms-key-version KEY_VERSION |
-                            --private-key-file KEY.pem --public-key-id ID) [options] IMAGE...
-${IMPACT_USAGE}
-
-Decides, for every Cloud Run Service and Job in PATH (files, or folders scanned for
-*.yaml, *.yml and *.json), what Binary Authorization will do with each container image.
-
-Policy and evidence:
-  --policy-file FILE         the project policy: \`gcloud container binauthz policy export\` (YAML),
-                             the REST API's JSON, or a Config Connector BinaryAuthorizationPolicy
-  --project ID               check against the policy live on this project (default when no
-                             --policy-file: CLOUDSDK_CORE_PROJECT, CLOUDSDK_PROJECT, GOOGLE_CLOUD_PROJECT,
-                             GCLOUD_PROJECT, or the ADC file's project)
-  --attestors FILE           attestors, as \`gcloud container binauthz attestors describe --format=json\`
-  --attestations FILE|live   ATTESTATION occurrences, as \`gcloud container binauthz attestations list
-                             --format=json\`; \`live\` fetches attestors and attestations from Google
-                             (the default with a live policy)
-  --[no-]resolve-tags        resolve image tags to digests through the registry, as Cloud Run does at
-                             deploy time (default: on in live mode, off offline)
-  --registry-mirror HOST=URL send HOST's registry requests to URL (repeatable)
-
-Attest (after a build; signs only the IMAGEs given, each once its registry confirms the digest,
-and converges concurrent runs on one occurrence per attestor and digest):
-  --attestor NAME            the attestor to attest for
-  --kms-key-version NAME     sign with Cloud KMS: projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N
-  --private-key-file FILE    sign with a local PEM key (PKCS#8, SEC1 or PKCS#1) ...
-  --public-key-id ID         ... whose public key the attestor holds under this id
-  --from-manifests PATH      attest only those IMAGEs these manifests deploy under a workload the policy
-                             sends to the attestor (repeatable; the policy from --policy-file or --project);
-                             it narrows the IMAGEs given, never adds one
-  --project ID               the project occurrences are created in (default: the note's project)
-
-Output and limits:
-  --format FORMAT            text (default), json, markdown (the pull-request comment's body),
-                             sarif (code scanning, with file and line) or gitlab (GitLab Code Quality)
-  --allow-empty              pass when PATH holds no Cloud Run Service or Job (by default that is an
-                             error: nothing was checked)
-  --fail-on LEVEL            never | error | fail | warn: the lowest verdict that fails the run
-                             (default fail: exit 1 on fail, 2 when something could not be decided)
-  --no-require-enforcement   judge a workload without run.googleapis.com/binary-authorization by its
-                             images instead of failing it (by default it fails: Cloud Run would not check it)
-  --concurrency N            Google and registry requests in flight at once (default 8)
-  --timeout SECONDS          deadline for all remote calls, retries included (default 60)
-  --max-file-size SIZE       refuse files larger than this (default 4MB; accepts KB, MB)
-  --deployed --region R      also check what is deployed now in region R of the project (repeatable;
-                             all: every region), each as its next deploy or execution (roles/run.viewer)
-  -h, --help                 show this help
-  --version                  print the version
-
-Credentials (live mode): CLOUDSDK_AUTH_ACCESS_TOKEN, else Application Default Credentials.
-Endpoints: CLOUDSDK_API_ENDPOINT_OVERRIDES_{BINARYAUTHORIZATION,CONTAINERANALYSIS,CLOUDKMS,RUN}.
-
-Exit status: 0 pass, 1 fail, 2 could not decide (or bad usage).`;
-
+import { helpText, usageErrorLine, type HelpTopic } from './help.ts';
+import { impactCommand as parseImpactCommand, runImpactCommand, type ImpactCommand } from './impact-command.ts';
+import { isRegionArgument } from '../run/load-deployed.ts';
+import {
+  ATTEST_FORMATS,
+  CHECK_FORMATS,
+  composeAttestor,
+  composeKeyVersion,
+  concurrency,
+  DEFAULTS,
+  failOn,
+  kmsKeyVersionName,
+  maxFileBytes,
+  oneOf,
+  registryMirrors,
+  timeoutSeconds,
+  valueOrThrow,
+} from '../run/validate.ts';
+import { attestationSource } from './attestation-source.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-type CheckFormat = 'text' | 'json' | 'markdown' | 'sarif' | 'gitlab';
+type CheckFormat = (typeof CHECK_FORMATS)[number];
 
 export type Command =
-  | { readonly kind: 'help' }
+  | { readonly kind: 'help'; readonly topic: HelpTopic }
   | { readonly kind: 'version' }
   | {
       readonly kind: 'check';
@@ -89,130 +49,166 @@ export type Command =
       readonly live: LiveSettings | null;
       readonly format: CheckFormat;
       readonly failOn: FailOn;
+      readonly verbose: boolean;
     }
   | { readonly kind: 'attest'; readonly settings: AttestSettings; readonly live: LiveSettings; readonly format: 'text' | 'json' }
   | ImpactCommand;
 
-function parseValues(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    allowNegative: true,
-    options: {
-      'policy-file': { type: 'string' },
-      project: { type: 'string' },
-      attestor: { type: 'string' },
-      'kms-key-version': { type: 'string' },
-      'private-key-file': { type: 'string' },
-      'public-key-id': { type: 'string' },
-      'from-manifests': { type: 'string', multiple: true },
-      attestors: { type: 'string' },
-      attestations: { type: 'string' },
-      'resolve-tags': { type: 'boolean' },
-      'registry-mirror': { type: 'string', multiple: true },
-      format: { type: 'string', default: 'text' },
-      'fail-on': { type: 'string', default: 'fail' },
-      'require-enforcement': { type: 'boolean', default: true },
-      'allow-empty': { type: 'boolean', default: false },
-      concurrency: { type: 'string', default: '8' },
-      timeout: { type: 'string', default: '60' },
-      'max-file-size': { type: 'string' },
-      deployed: { type: 'boolean', default: false },
-      region: { type: 'string', multiple: true },
-      // impact (src/cli/impact-command.ts)
-      'base-policy-file': { type: 'string' },
-      'policy-address': { type: 'string' },
-      'fail-on-weaken': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean' },
-    },
-  });
+// Each command parses its own options: an option of another command is refused, not ignored.
+// One option per line, so that adding one merges cleanly. No parseArgs defaults: the shared
+// validators (src/run/validate.ts) give them, the same as in the action.
+const LIMIT_OPTIONS = {
+  concurrency: { type: 'string' },
+  timeout: { type: 'string' },
+  'max-file-size': { type: 'string' },
+  'registry-mirror': { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsOptionsConfig;
+
+const CHECK_OPTIONS = {
+  'policy-file': { type: 'string' },
+  project: { type: 'string' },
+  attestors: { type: 'string' },
+  attestations: { type: 'string' },
+  'resolve-tags': { type: 'boolean' },
+  format: { type: 'string' },
+  verbose: { type: 'boolean' },
+  'fail-on': { type: 'string' },
+  'require-enforcement': { type: 'boolean' },
+  'allow-empty': { type: 'boolean' },
+  'policy-address': { type: 'string' },
+  deployed: { type: 'boolean' },
+  region: { type: 'string', multiple: true },
+  ...LIMIT_OPTIONS,
+} as const satisfies ParseArgsOptionsConfig;
+
+const IMPACT_OPTIONS = {
+  'policy-file': { type: 'string' },
+  'base-policy-file': { type: 'string' },
+  'policy-address': { type: 'string' },
+  project: { type: 'string' },
+  attestors: { type: 'string' },
+  attestations: { type: 'string' },
+  'resolve-tags': { type: 'boolean' },
+  deployed: { type: 'boolean' },
+  region: { type: 'string', multiple: true },
+  'fail-on-weaken': { type: 'boolean' },
+  'require-enforcement': { type: 'boolean' },
+  'allow-empty': { type: 'boolean' },
+  format: { type: 'string' },
+  ...LIMIT_OPTIONS,
+} as const satisfies ParseArgsOptionsConfig;
+
+const ATTEST_OPTIONS = {
+  attestor: { type: 'string' },
+  'attestor-project': { type: 'string' },
+  'kms-key-version': { type: 'string' },
+  keyversion: { type: 'string' },
+  'keyversion-project': { type: 'string' },
+  'keyversion-location': { type: 'string' },
+  'keyversion-keyring': { type: 'string' },
+  'keyversion-key': { type: 'string' },
+  'private-key-file': { type: 'string' },
+  'public-key-id': { type: 'string' },
+  'public-key-id-override': { type: 'string' },
+  'artifact-url': { type: 'string', multiple: true },
+  'from-manifests': { type: 'string', multiple: true },
+  'policy-file': { type: 'string' },
+  project: { type: 'string' },
+  'resolve-tags': { type: 'boolean' },
+  format: { type: 'string' },
+  ...LIMIT_OPTIONS,
+} as const satisfies ParseArgsOptionsConfig;
+
+const COMMANDS: readonly HelpTopic[] = ['check', 'attest', 'impact'];
+
+/** The command whose help a usage error points at: the first argument, when it is one. */
+export function helpTopicOf(argv: readonly string[]): HelpTopic {
+  return COMMANDS.find((command) => command === argv[0]) ?? 'overview';
 }
 
 /**
  * `cwd` is the folder relative paths start from, and the root named files are confined to
- * (a folder argument is its own root): see FileScope.
+ * (a folder argument is its own root): see FileScope. Bad usage is a UserError of one line.
  */
 export function parseCommandLine(argv: readonly string[], env: Env, cwd: string): Command {
-  const { values, positionals } = parseValues(argv);
-  if (values.help) return { kind: 'help' };
-  if (values.version) return { kind: 'version' };
-  const [command, ...rest] = positionals;
-  if (command === 'attest') return attestCommand(values, rest, env, cwd);
-  if (command === 'impact') return impactCommand(values, rest, env, cwd, { live: () => liveSettings(values, env), maxFileBytes: maxFileBytes(values) });
-  rejectImpactOnly(values);
-  if (command !== 'check') throw new UserError(command ? `unknown command "${command}"` : 'missing command (check or attest)');
-  const paths = rest;
+  const [first, ...rest] = argv;
+  try {
+    return parseCommand(first, rest, env, cwd);
+  } catch (error) {
+    if (isParseArgsError(error)) throw new UserError(parseArgsMessage(error));
+    throw error;
+  }
+}
+
+function parseCommand(first: string | undefined, rest: readonly string[], env: Env, cwd: string): Command {
+  if (first === undefined) throw new UserError('missing command (check, attest or impact)');
+  if (first === '--version') return { kind: 'version' };
+  if (first === '--help' || first === '-h') return { kind: 'help', topic: 'overview' };
+  if (first === 'help') return { kind: 'help', topic: helpTopic(rest[0]) };
+  if (first === 'check') return checkCommand(rest, env, cwd);
+  if (first === 'attest') return attestCommand(rest, env, cwd);
+  if (first === 'impact') return impactCommand(rest, env, cwd);
+  throw new UserError(first.startsWith('-') ? `${first} before the command: write the command first (binauthz-gate check ${first} ...)` : `unknown command "${first}"`);
+}
+
+function helpTopic(name: string | undefined): HelpTopic {
+  if (name === undefined) return 'overview';
+  const topic = COMMANDS.find((command) => command === name);
+  if (!topic) throw new UserError(`no help for "${name}": the commands are ${COMMANDS.join(', ')}`);
+  return topic;
+}
+
+/** The impact command's own reading of its options lives in impact-command.ts. */
+function impactCommand(args: readonly string[], env: Env, cwd: string): Command {
+  const { values, positionals: paths } = parseArgs({ args: [...args], allowPositionals: true, strict: true, allowNegative: true, options: IMPACT_OPTIONS });
+  if (values.help) return { kind: 'help', topic: 'impact' };
+  const limits = limitSettings(values);
+  return parseImpactCommand(values, paths, env, cwd, { live: () => liveSettings(limits, values['resolve-tags'], env), maxFileBytes: limits.maxFileBytes });
+}
+
+function isParseArgsError(error: unknown): error is Error & { code: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+/** parseArgs' message, first sentence only (its advice on `--` for positionals is noise here). */
+function parseArgsMessage(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return error.message.split('. ')[0] ?? error.message;
+  return error.message.split('\n')[0] ?? error.message;
+}
+
+function checkCommand(args: readonly string[], env: Env, cwd: string): Command {
+  const { values, positionals: paths } = parseArgs({ args: [...args], allowPositionals: true, strict: true, allowNegative: true, options: CHECK_OPTIONS });
+  if (values.help) return { kind: 'help', topic: 'check' };
+  const limits = limitSettings(values);
   const deployed = deployedSource(values, env);
   if (paths.length === 0 && !deployed) throw new UserError('check needs at least one PATH (a manifest file or a folder), or --deployed');
-  const policy = policySource(values['policy-file'], values.project ?? defaultProject(env));
+  const policy = withPlanAddress(policySource(values['policy-file'], values.project ?? defaultProject(env)), values['policy-address']);
   const attestations = attestationSource(values.attestors, values.attestations, policy);
   const live = policy.from === 'live' || attestations.from === 'live' || values['resolve-tags'] === true || deployed !== null;
   return {
     kind: 'check',
-    format: oneOf('--format', values.format, ['text', 'json', 'markdown', 'sarif', 'gitlab'] as const),
-    failOn: oneOf('--fail-on', values['fail-on'], ['never', 'error', 'fail', 'warn'] as const),
+    format: valueOrThrow('--format', oneOf(values.format, CHECK_FORMATS, 'text')),
+    failOn: valueOrThrow('--fail-on', failOn(values['fail-on'])),
+    verbose: values.verbose ?? false,
     settings: {
       policy,
       attestations,
       paths,
       files: { workingFolder: cwd, paths: 'named' },
-      allowEmpty: values['allow-empty'],
-      requireEnforcement: values['require-enforcement'],
-      maxFileBytes: maxFileBytes(values),
+      allowEmpty: values['allow-empty'] ?? false,
+      requireEnforcement: values['require-enforcement'] ?? DEFAULTS.requireEnforcement,
+      maxFileBytes: limits.maxFileBytes,
       deployed,
     },
-    live: live ? liveSettings(values, env) : null,
+    live: live ? liveSettings(limits, values['resolve-tags'], env) : null,
   };
-}
-
-type Values = ReturnType<typeof parseValues>['values'];
-
-function attestCommand(values: Values, images: readonly string[], env: Env, cwd: string): Command {
-  const attestor = values.attestor;
-  if (!attestor || !/^projects\/[^/]+\/attestors\/[^/]+$/.test(attestor)) throw new UserError('attest needs --attestor projects/PROJECT/attestors/ATTESTOR');
-  const fromManifests = values['from-manifests'] ?? [];
-  // Manifests only narrow: what is signed is always what the caller (the build) names.
-  if (images.length === 0) {
-    throw new UserError(`attest needs the images to attest as IMAGE@sha256:... arguments${fromManifests.length > 0 ? ' (--from-manifests only narrows them; it never adds one)' : ''}`);
-  }
-  return {
-    kind: 'attest',
-    format: oneOf('--format', values.format, ['text', 'json'] as const),
-    live: liveSettings(values, env),
-    settings: {
-      attestor,
-      signer: signerSettings(values),
-      images,
-      fromManifests: fromManifests.length > 0 ? { paths: fromManifests, policy: policySource(values['policy-file'], values.project ?? defaultProject(env)) } : null,
-      project: values.project ?? null,
-      files: { workingFolder: cwd, paths: 'named' },
-      maxFileBytes: maxFileBytes(values),
-    },
-  };
-}
-
-function signerSettings(values: Values): SignerSettings {
-  const kms = values['kms-key-version'];
-  const keyFile = values['private-key-file'];
-  if (kms && keyFile) throw new UserError('give --kms-key-version or --private-key-file, not both');
-  if (kms) {
-    if (!/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/[^/]+$/.test(kms)) {
-      throw new UserError(`--kms-key-version must be projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N, not "${kms}"`);
-    }
-    return { kind: 'kms', keyVersion: kms };
-  }
-  if (keyFile) {
-    const publicKeyId = values['public-key-id'];
-    if (!publicKeyId) throw new UserError('--private-key-file needs --public-key-id (the id under which the attestor holds the public key)');
-    return { kind: 'local', keyFile, publicKeyId };
-  }
-  throw new UserError('attest needs a signer: --kms-key-version NAME, or --private-key-file FILE with --public-key-id ID');
 }
 
 /** `--deployed --region R...`: what is deployed now in the project (live mode; `--region all` asks Cloud Run for the regions). */
-function deployedSource(values: Values, env: Env): { project: string; regions: string[] } | null {
+function deployedSource(values: { deployed?: boolean | undefined; region?: string[] | undefined; project?: string | undefined }, env: Env): { project: string; regions: string[] } | null {
   const regions = values.region ?? [];
   if (!values.deployed) {
     if (regions.length > 0) throw new UserError('--region needs --deployed');
@@ -226,17 +222,105 @@ function deployedSource(values: Values, env: Env): { project: string; regions: s
   return { project, regions: [...new Set(regions)] };
 }
 
-function maxFileBytes(values: Values): number {
-  return values['max-file-size'] ? parseSize(values['max-file-size']) : DEFAULT_MAX_FILE_BYTES;
+/** `--policy-address`: which google_binary_authorization_policy of a Terraform plan `--policy-file` names. */
+function withPlanAddress(source: PolicySource, address: string | undefined): PolicySource {
+  if (address === undefined) return source;
+  if (source.from !== 'file') throw new UserError('--policy-address needs --policy-file (a Terraform plan)');
+  return { ...source, planAddress: address };
 }
 
-function liveSettings(values: Values, env: Env): LiveSettings {
-  const choices = {
-    concurrency: parseWholeNumber('--concurrency', values.concurrency, 1, 64),
-    timeoutMs: parseWholeNumber('--timeout', values.timeout, 1, 3600) * 1000,
-    resolveTags: values['resolve-tags'] ?? true,
-    mirrors: parseMirrors(values['registry-mirror'] ?? []),
+function attestCommand(args: readonly string[], env: Env, cwd: string): Command {
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, strict: true, allowNegative: true, options: ATTEST_OPTIONS });
+  if (values.help) return { kind: 'help', topic: 'attest' };
+  const limits = limitSettings(values);
+  if (values.attestor === undefined) throw new UserError('attest needs --attestor projects/PROJECT/attestors/ATTESTOR');
+  const attestor = valueOrThrow('--attestor', composeAttestor(values.attestor, values['attestor-project']));
+  const fromManifests = values['from-manifests'] ?? [];
+  // gcloud's --artifact-url names an image as the argument does: both are what the caller built.
+  const images = [...(values['artifact-url'] ?? []), ...positionals];
+  // Manifests only narrow: what is signed is always what the caller (the build) names.
+  if (images.length === 0) {
+    throw new UserError(`attest needs the images to attest as IMAGE@sha256:... arguments${fromManifests.length > 0 ? ' (--from-manifests only narrows them; it never adds one)' : ''}`);
+  }
+  return {
+    kind: 'attest',
+    format: valueOrThrow('--format', oneOf(values.format, ATTEST_FORMATS, 'text')),
+    live: liveSettings(limits, values['resolve-tags'], env),
+    settings: {
+      attestor,
+      signer: signerSettings(values),
+      images,
+      fromManifests: fromManifests.length > 0 ? { paths: fromManifests, policy: policySource(values['policy-file'], values.project ?? defaultProject(env)) } : null,
+      project: values.project ?? null,
+      files: { workingFolder: cwd, paths: 'named' },
+      maxFileBytes: limits.maxFileBytes,
+    },
   };
+}
+
+type AttestValues = ReturnType<typeof parseArgs<{ options: typeof ATTEST_OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+function signerSettings(values: AttestValues): SignerSettings {
+  const kms = kmsKeyVersion(values);
+  const keyFile = values['private-key-file'];
+  const publicKeyId = oneAlias(values, 'public-key-id', 'public-key-id-override');
+  if (kms && keyFile) throw new UserError('give --kms-key-version (or --keyversion) or --private-key-file, not both');
+  if (kms) {
+    // A KMS attestation is checked under the key version's own id: an override would be a key the attestor may not hold.
+    if (publicKeyId !== undefined) throw new UserError('--public-key-id goes with --private-key-file; a Cloud KMS key is known by its key version');
+    return { kind: 'kms', keyVersion: kms };
+  }
+  if (keyFile) {
+    if (!publicKeyId) throw new UserError('--private-key-file needs --public-key-id (the id under which the attestor holds the public key)');
+    return { kind: 'local', keyFile, publicKeyId };
+  }
+  throw new UserError('attest needs a signer: --kms-key-version NAME, or --private-key-file FILE with --public-key-id ID');
+}
+
+/** --kms-key-version, or gcloud's --keyversion (a full name, or a number with its --keyversion-* parts). */
+function kmsKeyVersion(values: AttestValues): string | null {
+  const parts = ['keyversion-project', 'keyversion-location', 'keyversion-keyring', 'keyversion-key'] as const;
+  if (values['kms-key-version'] !== undefined && values.keyversion !== undefined) throw new UserError('give --kms-key-version or --keyversion, not both');
+  // A part without --keyversion would be silently dropped: the key signing would not be the one meant.
+  const stray = values.keyversion === undefined ? parts.find((part) => values[part] !== undefined) : undefined;
+  if (stray) throw new UserError(`--${stray} needs --keyversion`);
+  if (values['kms-key-version'] !== undefined) return valueOrThrow('--kms-key-version', kmsKeyVersionName(values['kms-key-version']));
+  if (values.keyversion === undefined) return null;
+  const [project, location, keyring, key] = parts.map((part) => values[part]);
+  return valueOrThrow('--keyversion', composeKeyVersion({ keyversion: values.keyversion, project, location, keyring, key }));
+}
+
+function oneAlias(values: AttestValues, name: 'public-key-id', alias: 'public-key-id-override'): string | undefined {
+  if (values[name] !== undefined && values[alias] !== undefined) throw new UserError(`give --${name} or --${alias}, not both`);
+  return values[name] ?? values[alias];
+}
+
+interface LimitValues {
+  readonly concurrency?: string | undefined;
+  readonly timeout?: string | undefined;
+  readonly 'max-file-size'?: string | undefined;
+  readonly 'registry-mirror'?: string[] | undefined;
+}
+
+interface Limits {
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly maxFileBytes: number;
+  readonly mirrors: ReadonlyMap<string, string>;
+}
+
+/** Validated whether or not the run goes live: `--timeout abc` is a mistake offline too. */
+function limitSettings(values: LimitValues): Limits {
+  return {
+    concurrency: valueOrThrow('--concurrency', concurrency(values.concurrency)),
+    timeoutMs: valueOrThrow('--timeout', timeoutSeconds(values.timeout)) * 1000,
+    maxFileBytes: valueOrThrow('--max-file-size', maxFileBytes(values['max-file-size'])),
+    mirrors: valueOrThrow('--registry-mirror', registryMirrors(values['registry-mirror'] ?? [])),
+  };
+}
+
+function liveSettings(limits: Limits, resolveTags: boolean | undefined, env: Env): LiveSettings {
+  const choices = { concurrency: limits.concurrency, timeoutMs: limits.timeoutMs, resolveTags: resolveTags ?? DEFAULTS.resolveTags, mirrors: limits.mirrors };
   try {
     return liveSettingsFrom(env, choices);
   } catch (error) {
@@ -248,46 +332,6 @@ function policySource(file: string | undefined, project: string | null): PolicyS
   const source = policySourceOf(file, project);
   if (source) return source;
   throw new UserError('check needs --policy-file, or a project to read the live policy from (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
-}
-
-function attestationSource(attestors: string | undefined, attestations: string | undefined, policy: PolicySource): AttestationSource {
-  if (attestations === 'live') {
-    if (attestors) throw new UserError('--attestors FILE cannot be combined with --attestations live (live mode fetches the attestors too)');
-    return { from: 'live' };
-  }
-  if (attestors || attestations) return { from: 'files', attestorsFile: attestors ?? null, attestationsFile: attestations ?? null };
-  return policy.from === 'live' ? { from: 'live' } : { from: 'none' };
-}
-
-function parseMirrors(values: readonly string[]): Map<string, string> {
-  const mirrors = new Map<string, string>();
-  for (const value of values) {
-    const at = value.indexOf('=');
-    const host = value.slice(0, at).trim();
-    const url = value.slice(at + 1).trim();
-    if (at < 1 || !/^https?:\/\/[^\s]+$/.test(url)) throw new UserError(`--registry-mirror must be HOST=URL (e.g. gcr.io=https://mirror.example), not "${value}"`);
-    mirrors.set(host, url);
-  }
-  return mirrors;
-}
-
-function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {
-  if (allowed.includes(value as T)) return value as T;
-  throw new UserError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
-}
-
-function parseWholeNumber(flag: string, text: string | undefined, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new UserError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
-  return value;
-}
-
-function parseSize(text: string): number {
-  const match = /^(\d+)\s*(b|kb|k|mb|m)?$/i.exec(text.trim());
-  if (!match) throw new UserError(`--max-file-size must be a size such as 4MB or 512KB, not "${text}"`);
-  const unit = (match[2] ?? 'b').toLowerCase();
-  const factor = unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1;
-  return Number(match[1]) * factor;
 }
 
 /**
@@ -306,10 +350,12 @@ export async function main(argv: readonly string[], env: Env, cwd: string, redac
   try {
     command = parseCommandLine(argv, env, cwd);
   } catch (error) {
-    process.stderr.write(redactor.redact(`binauthz-gate: ${messageOf(error)}\n\n${USAGE}\n`));
+    // One line naming the problem and pointing at the command's help; never the whole help.
+    if (!(error instanceof UserError)) throw error;
+    process.stderr.write(redactor.redact(usageErrorLine(messageOf(error), helpTopicOf(argv))));
     return 2;
   }
-  if (command.kind === 'help') return print(`${USAGE}\n`, 0);
+  if (command.kind === 'help') return print(helpText(command.topic), 0);
   if (command.kind === 'version') return print(`${VERSION}\n`, 0);
   if (command.kind === 'attest') {
     const report = redactor.redactValue(await runAttest(command.settings, createLiveServices(command.live, redactor).services, redactor));
@@ -318,22 +364,22 @@ export async function main(argv: readonly string[], env: Env, cwd: string, redac
   if (command.kind === 'impact') return runImpactCommand(command, redactor, print);
   const live = command.live ? createLiveServices(command.live, redactor) : null;
   const report = redactor.redactValue(await runCheck(command.settings, live?.services ?? null));
-  return print(formatReport(report, command.format, cwd), exitCode(report, command.failOn));
+  return print(formatReport(report, command.format, cwd, command.verbose), exitCode(report, command.failOn));
 }
 
-function formatReport(report: Report, format: CheckFormat, cwd: string): string {
+function formatReport(report: Report, format: CheckFormat, cwd: string, verbose: boolean): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
     case 'markdown':
       return formatMarkdown(report, { links: null, maxLength: Number.MAX_SAFE_INTEGER, overflowNote: '', marker: null });
     case 'sarif':
-      return `${JSON.stringify(formatSarif(report, { name: 'binauthz-gate', version: VERSION, informationUri: 'https://github.com/binauthz-gate/binauthz-gate' }), null, 2)}\n`;
+      return `${JSON.stringify(formatSarif(report, { name: 'binauthz-gate', version: VERSION, informationUri: 'https://github.com/binauthz-gate/binauthz-gate' }, { root: cwd }), null, 2)}\n`;
     case 'gitlab':
       // GitLab runs the job in the checkout: absolute paths are made relative to it.
       return `${JSON.stringify(formatGitlab(report, { root: cwd }), null, 2)}\n`;
     case 'text':
-      return formatText(report);
+      return formatText(report, { verbose });
   }
 }
 

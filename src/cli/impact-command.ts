@@ -8,21 +8,13 @@ import { impactExitCode, type ImpactReport } from '../report/impact.ts';
 import type { Redactor } from '../report/redact.ts';
 import { defaultDeployedLoader, runImpact, type DeployedLoader, type DeployedScope, type ImpactSettings } from '../run/impact.ts';
 import { createLiveServices, type LiveSettings } from '../run/live-services.ts';
-import type { AttestationSource, PolicySource } from '../run/settings.ts';
-
-export const IMPACT_USAGE = `       binauthz-gate impact --policy-file NEW [--base-policy-file OLD] [--project P]
-                            [--policy-address ADDR] [--deployed --region R ...] [--fail-on-weaken]
-                            [--format text|json|markdown] [PATH ...]
-
-Impact (what a policy change does): every workload in PATH, and with --deployed what is deployed
-in the project's regions (--region R, repeatable, or all), evaluated under the policy in force
-(--base-policy-file, else the live policy of --project) and under NEW (a policy file or a Terraform
-plan; --policy-address picks its google_binary_authorization_policy); exit 1 when a workload is
-newly blocked, or with --fail-on-weaken when a change weakens enforcement.`;
+import type { PolicySource } from '../run/settings.ts';
+import { attestationSource } from './attestation-source.ts';
+import { IMPACT_FORMATS, oneOf, valueOrThrow } from '../run/validate.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export type ImpactFormat = 'text' | 'json' | 'markdown';
+export type ImpactFormat = (typeof IMPACT_FORMATS)[number];
 
 export interface ImpactCommand {
   readonly kind: 'impact';
@@ -84,11 +76,6 @@ export function impactCommand(values: ImpactValues, paths: readonly string[], en
 }
 
 /** Flags only impact reads: given to another command they would be ignored, so they are refused. */
-export function rejectImpactOnly(values: ImpactValues): void {
-  if (values['base-policy-file'] !== undefined) throw new UserError('--base-policy-file only counts with impact');
-  if (values['fail-on-weaken']) throw new UserError('--fail-on-weaken only counts with impact');
-}
-
 function baseSource(file: string | undefined, project: string | null): PolicySource {
   if (file) return { from: 'file', path: file, project };
   if (project) return { from: 'live', project };
@@ -109,20 +96,8 @@ function deployedScope(values: ImpactValues, project: string | null): DeployedSc
   return { project, regions: regions.includes('all') ? ['all'] : [...new Set(regions)] };
 }
 
-/** As check: evidence files when named, else live when the base policy is live, else none. */
-function attestationSource(attestors: string | undefined, attestations: string | undefined, base: PolicySource): AttestationSource {
-  if (attestations === 'live') {
-    if (attestors) throw new UserError('--attestors FILE cannot be combined with --attestations live (live mode fetches the attestors too)');
-    return { from: 'live' };
-  }
-  if (attestors || attestations) return { from: 'files', attestorsFile: attestors ?? null, attestationsFile: attestations ?? null };
-  return base.from === 'live' ? { from: 'live' } : { from: 'none' };
-}
-
 function formatOf(format: string | undefined): ImpactFormat {
-  const allowed: readonly ImpactFormat[] = ['text', 'json', 'markdown'];
-  if (allowed.includes(format as ImpactFormat)) return format as ImpactFormat;
-  throw new UserError(`--format must be one of ${allowed.join(', ')} for impact, not "${format}"`);
+  return valueOrThrow('--format', oneOf(format, IMPACT_FORMATS, 'text'));
 }
 
 /** Runs the impact and prints it through the run's redactor; returns the exit status. */

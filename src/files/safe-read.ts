@@ -115,7 +115,7 @@ export async function readUpTo(maxBytes: number, read: ReadChunk): Promise<ReadB
 
 function overLimit(maxBytes: number, size: number | null = null): { readonly ok: false; readonly problem: string } {
   const what = size === null ? 'the file is' : `the file is ${formatBytes(size)},`;
-  return { ok: false, problem: `${what} over the ${formatBytes(maxBytes)} limit for one file (--max-file-size): not read` };
+  return { ok: false, problem: `${what} over the ${formatBytes(maxBytes)} limit for one file (max file size): not read` };
 }
 
 function decoded(read: ReadBytes): ReadFile {

@@ -90,7 +90,7 @@ export function describeFailure(call: CallDescription, error: unknown): ApiError
     const last = answered.length > 0 ? statusOf(answered.at(-1)) : null;
     const tries = error.failures.length;
     const lastAnswer = last !== null ? `; ${tries} attempt(s), the last answer was HTTP ${last}` : tries > 0 ? `; ${tries} attempt(s), none answered` : '';
-    return new ApiError(`${call.api}: failed to ${call.action}: no answer within the time limit (--timeout)${lastAnswer}`, last, error);
+    return new ApiError(`${call.api}: failed to ${call.action}: no answer within the time limit (timeout)${lastAnswer}`, last, error);
   }
   const prefix = `${call.api}: failed to ${call.action}`;
   if (isOversized(error)) return new ApiError(`${prefix}: the answer is larger than binauthz-gate reads (a broken or hostile endpoint?)`, statusOf(error), error);

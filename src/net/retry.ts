@@ -24,7 +24,7 @@ export class DeadlineError extends RemoteFailure {
   /** Every failed attempt, oldest first; the last one is also the cause. */
   readonly failures: readonly unknown[];
   constructor(label: string, failures: readonly unknown[]) {
-    super(`${label}: no answer within the time limit (--timeout)`, { cause: failures.at(-1) });
+    super(`${label}: no answer within the time limit (timeout)`, { cause: failures.at(-1) });
     this.label = label;
     this.failures = failures;
   }

@@ -54,7 +54,7 @@ export function dockerHubRegistryFix(repository: string): Fix {
   };
 }
 
-export const PIN_HINT = 'Pin the image by digest (IMAGE@sha256:...), or run live (--project) so the tag is resolved through the registry';
+export const PIN_HINT = 'Pin the image by digest (IMAGE@sha256:...), or run live (give a project) so the tag is resolved through the registry';
 
 /** The sentence for a list of alternative fixes, so that the detail always says what the fixes do. */
 export function describeFixes(fixes: readonly Fix[]): string {

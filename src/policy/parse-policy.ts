@@ -7,6 +7,7 @@ import { parseAllowlistPattern, type AllowlistPattern } from './allowlist.ts';
 import type { AdmissionRule, EnforcementMode, ParsedPolicy, PolicyError, PolicyNote } from './policy.ts';
 import { isTerraformPlan, readPlan } from '../terraform/plan.ts';
 import { policyFromPlan, type PlanPolicyOptions } from '../terraform/plan-policy.ts';
+import { ATTESTOR_NAME } from './resource-names.ts';
 
 const SPECIFIC_RULE_FIELDS = [
   'clusterAdmissionRules',
@@ -31,7 +32,6 @@ const KCC_EXTRA_FIELDS = new Set(['projectRef']);
 const EVALUATION_MODES = ['ALWAYS_ALLOW', 'ALWAYS_DENY', 'REQUIRE_ATTESTATION'] as const;
 const ENFORCEMENT_MODES = ['ENFORCED_BLOCK_AND_AUDIT_LOG', 'DRYRUN_AUDIT_LOG_ONLY'] as const;
 const GLOBAL_MODES = ['GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED', 'ENABLE', 'DISABLE'];
-const ATTESTOR_NAME = /^projects\/[a-z0-9](?:[a-z0-9.:-]*[a-z0-9])?\/attestors\/[A-Za-z0-9_-]+$/;
 
 /** Collects errors and notes while walking one policy body; `at` turns a body path into a field name and line. */
 class PolicyReader {
@@ -290,5 +290,6 @@ function readIgnoredRules(reader: PolicyReader, field: string, value: unknown, k
   // Ignored rules cannot change a Cloud Run verdict, so their mistakes are notes, not errors.
   const scratch = new PolicyReader(reader.doc, reader.base);
   for (const key of keys) readRule(scratch, [field, key], rules[key], kcc);
-  for (const problem of scratch.errors) reader.note([field], `${problem.message} (invalid, and ignored on Cloud Run)`);
+  // Each problem keeps its own field and line: a note on the parent's line would hide which rule it is.
+  for (const problem of scratch.errors) reader.notes.push({ field: problem.field, line: problem.line, message: `${problem.message} (invalid, and ignored on Cloud Run)` });
 }

@@ -34,7 +34,7 @@ export function anonymousNotAuthorized(image: TaggedImage, status: number): Fail
 }
 
 export function basicChallenge(image: TaggedImage, status: number): Failure {
-  const problem = `reading ${describeTag(image)} needs registry credentials (HTTP ${status}, Basic challenge), which are not supported yet: pin the image by digest (IMAGE@sha256:…) or use --registry-mirror`;
+  const problem = `reading ${describeTag(image)} needs registry credentials (HTTP ${status}, Basic challenge), which are not supported yet: pin the image by digest (IMAGE@sha256:…) or use a registry mirror`;
   return failure(problem, status);
 }
 

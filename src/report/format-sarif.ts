@@ -7,6 +7,7 @@ import type { ContainerResult } from '../policy/decision.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
 import { clean } from './format-text.ts';
 import type { Report, ReportError } from './report.ts';
+import { repositoryPath } from './format-gitlab.ts';
 import { containerSeverity, RUN_ERROR_SEVERITY, settingSeverity, type Severity } from './severity.ts';
 
 export interface SarifTool {
@@ -118,7 +119,12 @@ interface Finding {
   readonly identity: string;
 }
 
-export function formatSarif(report: Report, tool: SarifTool): object {
+export interface SarifOptions {
+  /** The repository root (the CLI passes its working folder): absolute paths inside it are made relative to it. */
+  readonly root: string | null;
+}
+
+export function formatSarif(report: Report, tool: SarifTool, options: SarifOptions = { root: null }): object {
   const findings = [...report.workloads.flatMap(workloadFindings), ...report.errors.flatMap(errorFindings)];
   const unlocated = report.errors.filter((e) => e.file === null);
   return {
@@ -143,7 +149,7 @@ export function formatSarif(report: Report, tool: SarifTool): object {
             toolExecutionNotifications: unlocated.map((e) => ({ level: 'error', message: { text: clean(e.message) } })),
           },
         ],
-        results: findings.map(resultObject),
+        results: findings.map((finding) => resultObject(finding, options.root)),
       },
     ],
   };
@@ -213,32 +219,37 @@ function errorFindings(error: ReportError): Finding[] {
   return [{ ruleId: 'binauthz/invalid-input', level: RUN_ERROR_SEVERITY, message: error.message, file: error.file, line: error.line, identity: error.message }];
 }
 
-function resultObject(finding: Finding): object {
+function resultObject(finding: Finding, root: string | null): object {
   const rule = RULES.findIndex((r) => r.id === finding.ruleId);
   return {
     ruleId: finding.ruleId,
     ruleIndex: rule,
     level: finding.level,
     message: { text: clean(finding.message) },
-    locations: [locationOf(finding)],
+    locations: [locationOf(finding, root)],
     partialFingerprints: { 'binauthzGate/v1': fingerprint(finding) },
   };
 }
 
-function locationOf(finding: Finding): object {
+function locationOf(finding: Finding, root: string | null): object {
   if (finding.deployed !== undefined) return { logicalLocations: [{ fullyQualifiedName: clean(finding.deployed), kind: 'resource' }] };
   return {
     physicalLocation: {
-      artifactLocation: artifactLocation(finding.file),
+      artifactLocation: artifactLocation(finding.file, root),
       // Code scanning needs a line; a file-level problem (unreadable, too large) is shown at the top.
       region: { startLine: finding.line !== null && finding.line >= 1 ? finding.line : 1 },
     },
   };
 }
 
-/** Report paths are relative to the checkout, with forward slashes; SARIF wants them as URI references. */
-export function artifactLocation(file: string): { readonly uri: string; readonly uriBaseId?: string } {
-  const path = file.replace(/\\/g, '/');
+/**
+ * Report paths are relative to the checkout, with forward slashes; SARIF wants them as URI
+ * references. An absolute path inside `root` is made relative to it (code scanning matches
+ * `%SRCROOT%`-relative paths to the repository); one outside stays an absolute file URI.
+ */
+export function artifactLocation(file: string, root: string | null = null): { readonly uri: string; readonly uriBaseId?: string } {
+  const inRoot = root === null ? null : repositoryPath(file, root);
+  const path = (inRoot ?? file).replace(/\\/g, '/');
   const encode = (p: string): string => p.split('/').map(encodeURIComponent).join('/');
   if (/^[A-Za-z]:\//.test(path)) return { uri: `file:///${path.slice(0, 2)}${encode(path.slice(2))}` };
   if (path.startsWith('/')) return { uri: `file://${encode(path)}` };

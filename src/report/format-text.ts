@@ -1,5 +1,5 @@
-// The report for people at a terminal: one line per workload, then what decided each
-// container and how to fix it. Text from manifests is stripped of control characters so a
+// The report for people at a terminal: one line per workload, and for those not passing what
+// decided each container and how to fix it (`verbose`: every container of every workload). Text from manifests is stripped of control characters so a
 // crafted image name cannot rewrite the terminal.
 import type { ContainerResult, WorkloadVerdict } from '../policy/decision.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
@@ -10,11 +10,16 @@ import { deployedWhere } from './deployed-origin.ts';
 const ICON: Record<WorkloadVerdict, string> = { pass: '✅', warn: '⚠️ ', fail: '❌', error: '⛔' };
 const CONTAINER_ICON: Record<ContainerResult['decision'], string> = { allow: '✅', 'dryrun-deny': '⚠️ ', deny: '❌', error: '⛔' };
 
-export function formatText(report: Report): string {
+export interface TextOptions {
+  /** Every container of every workload, passing ones included, with its reason and the workload's summary. */
+  readonly verbose: boolean;
+}
+
+export function formatText(report: Report, options: TextOptions = { verbose: false }): string {
   const lines = [policyLine(report)];
   for (const note of report.policy.notes) lines.push(`   note: ${clean(note.message)}${at(note.line)}`);
   lines.push('');
-  for (const workload of report.workloads) lines.push(...workloadLines(workload));
+  for (const workload of report.workloads) lines.push(...(options.verbose ? workloadLines(workload) : compactLines(workload)));
   if (report.workloads.length === 0) lines.push(noWorkloadLine(report));
   if (report.skipped.length > 0) {
     lines.push('', `Skipped ${report.skipped.length} document(s) that are not Cloud Run Services or Jobs:`);
@@ -35,11 +40,28 @@ function policyLine(report: Report): string {
   return `Policy ${clean(policy.source)}${etag}${rule}`;
 }
 
-function workloadLines(workload: WorkloadResult): string[] {
+function headLine(workload: WorkloadResult): string {
   // A deployed workload has no file and line: its resource name, region and what runs now instead.
   const where = workload.deployed ? `${clean(workload.deployed.resource)}, ${clean(deployedWhere(workload.kind, workload.deployed))}` : `${clean(workload.file)}:${workload.line}`;
-  const head = `${ICON[workload.verdict]} ${workload.kind} ${clean(workload.name)}  ${workload.verdict.toUpperCase()}  (${where}, ${workload.enforcement})`;
-  const lines = [head, `   ${clean(workload.summary)}`];
+  return `${ICON[workload.verdict]} ${workload.kind} ${clean(workload.name)}  ${workload.verdict.toUpperCase()}  (${where}, ${workload.enforcement})`;
+}
+
+/** One line for a passing workload; for the others, the containers that are not allowed and why. */
+function compactLines(workload: WorkloadResult): string[] {
+  if (workload.verdict === 'pass' && workload.problems.length === 0) return [headLine(workload)];
+  const lines = [headLine(workload), `   ${clean(workload.summary)}`];
+  for (const container of workload.containers) {
+    if (container.decision === 'allow') continue;
+    lines.push(`   ${CONTAINER_ICON[container.decision]} ${clean(container.name)}: ${clean(container.image)}  (line ${container.line})`);
+    lines.push(`      ${container.decision} (${container.reason}): ${clean(container.detail)}`);
+  }
+  for (const problem of workload.problems) lines.push(`   ⛔ ${clean(problem)}`);
+  for (const note of workload.notes) lines.push(`   note: ${clean(note)}`);
+  return lines;
+}
+
+function workloadLines(workload: WorkloadResult): string[] {
+  const lines = [headLine(workload), `   ${clean(workload.summary)}`];
   const showAll = workload.verdict !== 'pass';
   for (const container of workload.containers) {
     if (!showAll && container.decision === 'allow') {

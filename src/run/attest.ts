@@ -172,7 +172,7 @@ async function toTarget(image: string, live: LiveServices): Promise<Target | { p
   const ref = parsed.image;
   const where = { registry: ref.registry, repository: ref.repository };
   if (ref.digest) return { image, name: ref.writtenName, ...where, digest: ref.digest, notes: [] };
-  if (!live.resolveTag) return { problem: `${image} has no digest and tags are not resolved (--no-resolve-tags): attest IMAGE@sha256:...` };
+  if (!live.resolveTag) return { problem: `${image} has no digest and tag resolution is off: attest IMAGE@sha256:...` };
   const tag = ref.tag ?? 'latest';
   const resolved = await live.resolveTag({ registry: ref.registry, repository: ref.repository, tag });
   if (!resolved.ok) return { problem: `tag ${tag} could not be resolved: ${resolved.problem}` };

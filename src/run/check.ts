@@ -70,5 +70,5 @@ const NOTHING_DEPLOYED: ReportError = {
 const NOTHING_TO_CHECK: ReportError = {
   file: null,
   line: null,
-  message: 'nothing to check: no Cloud Run Service or Job was found in the paths given (pass --allow-empty if that is expected)',
+  message: 'nothing to check: no Cloud Run Service or Job was found in the paths given (allow an empty run, allow-empty, if that is expected)',
 };

@@ -29,7 +29,7 @@ function toAttestor(resource: PlannedResource, values: Record<string, unknown>, 
   const project = stringAttribute(values, 'project') ?? fallback;
   const short = stringAttribute(values, 'name');
   if (short === null || project === null) {
-    problems.push(`${resource.address}: the attestor's ${short === null ? 'name' : 'project'} is not known from the plan (set it, or the google provider's project, or pass --project)`);
+    problems.push(`${resource.address}: the attestor's ${short === null ? 'name' : 'project'} is not known from the plan (set it, or the google provider's project, or give the project)`);
     return null;
   }
   const note = block(values, 'attestation_authority_note');

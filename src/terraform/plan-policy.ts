@@ -121,7 +121,7 @@ function expandAttestor(name: unknown, project: string | null): { name: unknown 
   // Anything but a short name goes to the policy reader as written, which validates it.
   if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) return { name };
   if (project === null) {
-    return { message: `the short attestor name ${name} needs a project: set project on the policy or the google provider, or pass --project` };
+    return { message: `the short attestor name ${name} needs a project: set project on the policy or the google provider, or give the project` };
   }
   return { name: `projects/${project}/attestors/${name}` };
 }

@@ -18,6 +18,23 @@ describe('readInputs', () => {
     assert.equal(settings.requireEnforcement, true);
     assert.equal(settings.resolveTags, true);
     assert.equal(settings.projectId, null);
+    assert.equal(settings.concurrency, 8);
+    assert.equal(settings.timeoutMs, 60_000);
+    assert.equal(settings.maxFileBytes, 4 * 1024 * 1024);
+    assert.deepEqual(settings.mirrors, new Map());
+    assert.equal(settings.allowEmpty, true);
+  });
+
+  it('reads concurrency, registry_mirrors (one HOST=URL per line), max_file_size and allow_empty', () => {
+    const settings = inputs({ concurrency: '16', registry_mirrors: 'gcr.io=https://m1.example\n# comment\n\ndocker.io = http://127.0.0.1:5000/', max_file_size: '512KB', allow_empty: 'false' });
+    assert.equal(settings.concurrency, 16);
+    assert.deepEqual([...settings.mirrors], [['gcr.io', 'https://m1.example'], ['docker.io', 'http://127.0.0.1:5000/']]);
+    assert.equal(settings.maxFileBytes, 512 * 1024);
+    assert.equal(settings.allowEmpty, false);
+    assert.throws(() => inputs({ concurrency: '0' }), /^UserError: Input concurrency must be a whole number from 1 to 64, not "0"$/);
+    assert.throws(() => inputs({ registry_mirrors: 'gcr.io' }), /^UserError: Input registry_mirrors must be HOST=URL \(e\.g\. gcr\.io=https:\/\/mirror\.example\), not "gcr\.io"$/);
+    assert.throws(() => inputs({ max_file_size: 'huge' }), /^UserError: Input max_file_size must be a size such as 4MB or 512KB, not "huge"$/);
+    assert.throws(() => inputs({ allow_empty: 'perhaps' }), /^UserError: Input allow_empty must be true or false, not "perhaps"$/);
   });
 
   it('reads manifests one pattern per line, never split on commas (braces work), with # comments', () => {
@@ -29,16 +46,19 @@ describe('readInputs', () => {
   it('reads timeout in seconds (default 60) and refuses anything else', () => {
     assert.equal(inputs({}).timeoutMs, 60_000);
     assert.equal(inputs({ timeout: '5' }).timeoutMs, 5_000);
-    for (const bad of ['0', '1.5', '-3', 'soon', '3601']) assert.throws(() => inputs({ timeout: bad }), /Invalid timeout '.*'. Expected a whole number of seconds from 1 to 3600\./);
+    assert.equal(inputs({ timeout: '2m' }).timeoutMs, 120_000);
+    for (const bad of ['0', '1.5', '-3', 'soon', '3601', '2d']) {
+      assert.throws(() => inputs({ timeout: bad }), new RegExp(`^UserError: Input timeout must be a duration from 1 to 3600 seconds \\(such as 60, 90s or 2m\\), not "${bad.replace('.', '\\.')}"$`));
+    }
   });
 
   it('names the input and what was expected', () => {
-    assert.throws(() => inputs({ fail_on: 'sometimes' }), /Invalid fail_on 'sometimes'. Expected one of never, error, fail, warn\./);
-    assert.throws(() => inputs({ comment: 'maybe' }), /Invalid comment 'maybe'. Expected true or false\./);
-    assert.throws(() => inputs({ mode: 'deploy' }), /Invalid mode 'deploy'/);
+    assert.throws(() => inputs({ fail_on: 'sometimes' }), /^UserError: Input fail_on must be one of never, error, fail, warn, not "sometimes"$/);
+    assert.throws(() => inputs({ comment: 'maybe' }), /^UserError: Input comment must be true or false, not "maybe"$/);
+    assert.throws(() => inputs({ mode: 'deploy' }), /^UserError: Input mode must be one of check, attest, not "deploy"$/);
     assert.throws(() => inputs({ images: 'gcr.io/p/app:latest' }), /Invalid images: "gcr.io\/p\/app:latest" has no digest/);
-    assert.throws(() => inputs({ mode: 'attest', kms_key_version: 'k' }), /Invalid attestor ''/);
-    assert.throws(() => inputs({ mode: 'attest', attestor: 'projects/p/attestors/a', kms_key_version: 'k' }), /Invalid kms_key_version 'k'/);
+    assert.throws(() => inputs({ mode: 'attest', kms_key_version: 'k' }), /^UserError: Input attestor must be an attestor name, projects\/PROJECT\/attestors\/ATTESTOR, not ""$/);
+    assert.throws(() => inputs({ mode: 'attest', attestor: 'projects/p/attestors/a', kms_key_version: 'k' }), /^UserError: Input kms_key_version must be a Cloud KMS key version, .*, not "k"$/);
     assert.throws(() => inputs({ manifests: '!x/**' }), /only exclusions/);
   });
 

@@ -21,7 +21,7 @@ describe('readFileBounded', () => {
   });
   it('refuses a file over the limit, naming the limit and the flag', async () => {
     const read = await readFileBounded(join(dir, 'svc.yaml'), { root: dir, maxBytes: 10 });
-    assert.deepEqual(read, { ok: false, problem: 'the file is 14 bytes, over the 10 bytes limit for one file (--max-file-size): not read' });
+    assert.deepEqual(read, { ok: false, problem: 'the file is 14 bytes, over the 10 bytes limit for one file (max file size): not read' });
   });
   it('refuses devices and FIFOs without blocking, with or without a root', async () => {
     const started = performance.now();

@@ -127,7 +127,7 @@ describe('Google API requests', () => {
 
   it('gives up at the deadline with a message naming the API', async () => {
     nock(ROOT).get('/v1/projects/p1/policy').times(1000).reply(503, { error: { code: 503, message: 'down', status: 'UNAVAILABLE' } });
-    await assert.rejects(apis(300, 10_000).getPolicy('p1'), /Binary Authorization: failed to get policy projects\/p1\/policy: no answer within the time limit \(--timeout\); \d+ attempt\(s\), the last answer was HTTP 503/);
+    await assert.rejects(apis(300, 10_000).getPolicy('p1'), /Binary Authorization: failed to get policy projects\/p1\/policy: no answer within the time limit \(timeout\); \d+ attempt\(s\), the last answer was HTTP 503/);
   });
 
   it("refuses another project's policy and another attestor, naming the API", async () => {

@@ -80,8 +80,28 @@ describe('parsePolicyText', () => {
     assert.equal(parsed.policy.defaultRule.evaluationMode, 'ALWAYS_DENY');
     const notes = parsed.policy.notes.map((n) => `${n.field}: ${n.message}`);
     assert.ok(notes.some((n) => /^clusterAdmissionRules: 1 rule\(s\) \(us-east1-a\.prod\) ignored/.test(n)));
-    assert.ok(notes.some((n) => /istioServiceIdentityAdmissionRules: .*must name at least one attestor.*ignored on Cloud Run/.test(n)), 'an invalid ignored rule is a note');
+    assert.ok(notes.some((n) => /^istioServiceIdentityAdmissionRules\..*requireAttestationsBy: .*must name at least one attestor.*ignored on Cloud Run/.test(n)), 'an invalid ignored rule is a note');
     assert.ok(notes.some((n) => /^globalPolicyEvaluationMode: .*GKE only/.test(n)));
+  });
+
+  it('a note on a nested rule cites the rule\'s own line, not its parent\'s', () => {
+    const parsed = parsePolicyText('f', [
+      'defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}',
+      'clusterAdmissionRules:',
+      '  us-east1-a.prod:',
+      '    evaluationMode: REQUIRE_ATTESTATION',
+      '    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG',
+      '  europe-west1-b.dev:',
+      '    evaluationMode: SOMETIMES',
+      '    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG',
+    ].join('\n'));
+    assert.ok(parsed.ok);
+    const lines = parsed.policy.notes.map((n) => [n.field, n.line]);
+    assert.deepEqual(lines, [
+      ['clusterAdmissionRules', 2],
+      ['clusterAdmissionRules.us-east1-a.prod.requireAttestationsBy', 3],
+      ['clusterAdmissionRules.europe-west1-b.dev.evaluationMode', 7],
+    ]);
   });
 
   it('keeps pattern warnings as notes', () => {

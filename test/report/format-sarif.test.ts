@@ -170,6 +170,23 @@ test('artifact locations are URI references relative to the checkout', () => {
   assert.deepEqual(artifactLocation('/abs/web.yaml'), { uri: 'file:///abs/web.yaml' });
 });
 
+test('absolute paths inside the repository root are relative to it; outside it they stay absolute', () => {
+  assert.deepEqual(artifactLocation('/work/repo/deploy/web.yaml', '/work/repo'), { uri: 'deploy/web.yaml', uriBaseId: '%SRCROOT%' });
+  assert.deepEqual(artifactLocation('/work/repo/../repo/deploy/web.yaml', '/work/repo/'), { uri: 'deploy/web.yaml', uriBaseId: '%SRCROOT%' });
+  assert.deepEqual(artifactLocation('deploy/web.yaml', '/work/repo'), { uri: 'deploy/web.yaml', uriBaseId: '%SRCROOT%' });
+  assert.deepEqual(artifactLocation('/elsewhere/web.yaml', '/work/repo'), { uri: 'file:///elsewhere/web.yaml' });
+  assert.deepEqual(artifactLocation('C:\\repo\\deploy\\web.yaml', 'C:\\repo'), { uri: 'deploy/web.yaml', uriBaseId: '%SRCROOT%' });
+  const report: Report = {
+    verdict: 'error',
+    policy: { source: 'p', etag: null, defaultRule: null, notes: [] },
+    workloads: [],
+    skipped: [],
+    errors: [{ file: '/work/repo/deploy/bad.yaml', line: 3, message: 'bad' }],
+  } as unknown as Report;
+  const log = JSON.parse(JSON.stringify(formatSarif(report, TOOL, { root: '/work/repo' }))) as SarifLog;
+  assert.deepEqual(onlyRun(log).results.map((r) => r.locations[0]?.physicalLocation.artifactLocation), [{ uri: 'deploy/bad.yaml', uriBaseId: '%SRCROOT%' }]);
+});
+
 test('control characters in manifest text never reach the message', () => {
   const report: Report = {
     verdict: 'error',

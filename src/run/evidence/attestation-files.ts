@@ -27,7 +27,7 @@ export interface FileEvidence {
 }
 
 const NOTHING_GIVEN =
-  'no attestation was given to check: pass --attestors and --attestations (gcloud container binauthz attestors describe / attestations list --format=json), or run live with --project';
+  'no attestation was given to check: give the attestors and attestations files (gcloud container binauthz attestors describe / attestations list --format=json), or run live with a project';
 
 /** Without files, every required attestor is simply unattested (the offline default). */
 export const noAttestations: AttestationLookup = (attestor) => ({ attestor, outcome: 'not-verified', cause: 'no-evidence', detail: NOTHING_GIVEN });
@@ -48,7 +48,7 @@ export async function verifyFromFiles(files: EvidenceFiles, requests: readonly A
 
 function missingAttestor(name: string, file: string | null, base: string): string {
   return file === null
-    ? `the public keys of ${name} are unknown: pass --attestors (gcloud container binauthz attestors describe ${name} --format=json)`
+    ? `the public keys of ${name} are unknown: give the attestors file (gcloud container binauthz attestors describe ${name} --format=json)`
     : `${name} is not in ${displayPath(file, base)}: add it (gcloud container binauthz attestors describe ${name} --format=json)`;
 }
 
