@@ -31,9 +31,12 @@ export function diffPolicies(before: Policy, after: Policy): PolicyChange[] {
     });
   }
   changes.push(...ruleChanges(before.defaultRule, after.defaultRule));
+  // Under ALWAYS_ALLOW every image is admitted anyway: an exemption then changes nothing.
+  const allowsAll = after.defaultRule.evaluationMode === 'ALWAYS_ALLOW';
+  const moot: Side = { effect: 'neutral', why: 'the default rule is ALWAYS_ALLOW: every image is admitted, exempt or not' };
   changes.push(...setChanges('admissionWhitelistPatterns', before.allowlist.map((p) => p.text), after.allowlist.map((p) => p.text), {
-    added: { effect: 'weakens', why: 'a new exempt pattern: images it matches are admitted without any other check' },
-    removed: { effect: 'tightens', why: 'an exempt pattern removed: images it matched now go through the default rule' },
+    added: allowsAll ? moot : { effect: 'weakens', why: 'a new exempt pattern: images it matches are admitted without any other check' },
+    removed: allowsAll ? moot : { effect: 'tightens', why: 'an exempt pattern removed: images it matched now go through the default rule' },
   }));
   if (before.globalEvaluationMode !== after.globalEvaluationMode) {
     changes.push({

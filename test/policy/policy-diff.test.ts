@@ -41,13 +41,15 @@ describe('diffPolicies', () => {
     assert.ok(changes.some((c) => c.field === 'defaultAdmissionRule.evaluationMode' && c.effect === 'weakens' && c.after === 'ALWAYS_ALLOW'));
   });
 
-  it('weakens on ALWAYS_ALLOW, dry run and a new exempt pattern; tightens on the reverse', () => {
+  it('weakens on ALWAYS_ALLOW, dry run and a new exempt pattern (moot under ALWAYS_ALLOW); tightens on the reverse', () => {
     const loose = policy(BASE.replace('REQUIRE_ATTESTATION', 'ALWAYS_ALLOW').replace(/  requireAttestationsBy:\n.*\n/, '').replace('ENFORCED_BLOCK_AND_AUDIT_LOG', 'DRYRUN_AUDIT_LOG_ONLY').replace('- namePattern', '- namePattern: gcr.io/p/**\n- namePattern'));
     assert.deepEqual(summary(policy(BASE), loose), [
       'weakens defaultAdmissionRule.evaluationMode REQUIRE_ATTESTATION -> ALWAYS_ALLOW',
       'weakens defaultAdmissionRule.enforcementMode ENFORCED_BLOCK_AND_AUDIT_LOG -> DRYRUN_AUDIT_LOG_ONLY',
-      'weakens admissionWhitelistPatterns - -> gcr.io/p/**',
+      'neutral admissionWhitelistPatterns - -> gcr.io/p/**',
     ]);
+    const exempting = policy(BASE.replace('- namePattern', '- namePattern: gcr.io/p/**\n- namePattern'));
+    assert.deepEqual(summary(policy(BASE), exempting), ['weakens admissionWhitelistPatterns - -> gcr.io/p/**']);
     assert.deepEqual(summary(loose, policy(BASE)), [
       'tightens defaultAdmissionRule.evaluationMode ALWAYS_ALLOW -> REQUIRE_ATTESTATION',
       'tightens defaultAdmissionRule.enforcementMode DRYRUN_AUDIT_LOG_ONLY -> ENFORCED_BLOCK_AND_AUDIT_LOG',
