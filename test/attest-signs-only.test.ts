@@ -182,8 +182,8 @@ describe('attest signs only what the build made', () => {
       const runs = await Promise.all([runCli(args([`${APP}@${appDigest}`]), { env: google.env() }), runCli(args([`${APP}@${appDigest}`]), { env: google.env() })]);
       const out = runs.map((r) => r.stdout).join('\n');
       assert.deepEqual(runs.map((r) => r.code), [0, 0], out);
-      assert.match(out, /✅ created  us-docker\.pkg\.dev\/p1\/repo\/app@/);
-      assert.match(out, /✅ created then removed as duplicate of projects\/p1\/occurrences\/[0-9a-f-]+  us-docker/);
+      assert.match(out, /✅ created {2}us-docker\.pkg\.dev\/p1\/repo\/app@/);
+      assert.match(out, /✅ created then removed as duplicate of projects\/p1\/occurrences\/[0-9a-f-]+ {2}us-docker/);
       assert.match(out, /Result: 0 created, 0 already attested, 1 created then removed as duplicate, 0 skipped, 0 failed/);
       const rerun = await runCli(args([`${APP}@${appDigest}`]), { env: google.env() });
       assert.match(rerun.stdout, /✅ already attested/);

@@ -4,6 +4,7 @@
 // name, or a folder that cannot be listed is an error, and a loop or a second path to a file
 // already found is a skipped entry. Only `node_modules` and `.git` folders are passed over
 // without a word (README: "Reading files").
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { FileProblem, SkippedDocument } from '../manifests/workload.ts';
@@ -135,7 +136,7 @@ async function walkFolder(walk: Walk, folder: string, real: string, inside: Read
     return;
   }
   const within = new Map(inside).set(id, folder);
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {

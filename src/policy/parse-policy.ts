@@ -153,10 +153,8 @@ function readPolicy(source: string, reader: PolicyReader, body: Record<string, u
   optionalString(reader, body, 'description');
   readGlobalMode(reader, body['globalPolicyEvaluationMode']);
   const allowlist = readAllowlist(reader, body['admissionWhitelistPatterns']);
-  const defaultRule =
-    body['defaultAdmissionRule'] === undefined
-      ? (reader.error(['defaultAdmissionRule'], 'is required (the only rule Cloud Run applies) and missing'), null)
-      : readRule(reader, ['defaultAdmissionRule'], body['defaultAdmissionRule'], kcc);
+  if (body['defaultAdmissionRule'] === undefined) reader.error(['defaultAdmissionRule'], 'is required (the only rule Cloud Run applies) and missing');
+  const defaultRule = body['defaultAdmissionRule'] === undefined ? null : readRule(reader, ['defaultAdmissionRule'], body['defaultAdmissionRule'], kcc);
   for (const field of SPECIFIC_RULE_FIELDS) readIgnoredRules(reader, field, body[field], kcc);
   if (reader.errors.length > 0 || defaultRule === null) return { ok: false, errors: reader.errors };
   const globalEvaluationMode = typeof body['globalPolicyEvaluationMode'] === 'string' ? body['globalPolicyEvaluationMode'] : null;
@@ -190,7 +188,7 @@ function readAllowlist(reader: PolicyReader, value: unknown): AllowlistPattern[]
     return [];
   }
   const patterns: AllowlistPattern[] = [];
-  value.forEach((item, index) => {
+  value.forEach((item, index): void => {
     const entry = asRecord(item);
     const path = ['admissionWhitelistPatterns', index];
     const extra = entry ? Object.keys(entry).filter((key) => key !== 'namePattern') : [];
@@ -199,7 +197,10 @@ function readAllowlist(reader: PolicyReader, value: unknown): AllowlistPattern[]
       return;
     }
     const parsed = parseAllowlistPattern(entry['namePattern']);
-    if (!parsed.ok) return reader.error([...path, 'namePattern'], parsed.problem);
+    if (!parsed.ok) {
+      reader.error([...path, 'namePattern'], parsed.problem);
+      return;
+    }
     patterns.push(parsed.pattern);
     for (const warning of parsed.warnings) reader.note([...path, 'namePattern'], warning);
   });
@@ -283,7 +284,10 @@ function kccAttestorName(item: unknown): string | null {
 function readIgnoredRules(reader: PolicyReader, field: string, value: unknown, kcc: boolean): void {
   if (value === undefined || value === null) return;
   const rules = asRecord(value);
-  if (!rules) return reader.error([field], `must be a map of rules, not ${describeValue(value)}`);
+  if (!rules) {
+    reader.error([field], `must be a map of rules, not ${describeValue(value)}`);
+    return;
+  }
   const keys = Object.keys(rules);
   if (keys.length === 0) return;
   reader.note([field], `${keys.length} rule(s) (${keys.map((key) => nameOrDescription(key)).join(', ')}) ignored: Cloud Run applies only defaultAdmissionRule`);

@@ -110,10 +110,10 @@ function titleOf(report: ImpactReport): string {
   return report.counts['newly-blocked'] > 0 ? '❌ binauthz-gate: this policy change blocks workloads' : '❌ binauthz-gate: this policy change weakens enforcement';
 }
 
-function describeChange(change: PolicyChange, escape: (text: string) => string): string {
-  if (change.before === null) return `added ${escape(change.after ?? '')}`;
-  if (change.after === null) return `removed ${escape(change.before)}`;
-  return `${escape(change.before)} → ${escape(change.after)}`;
+function describeChange(change: PolicyChange, quote: (text: string) => string): string {
+  if (change.before === null) return `added ${quote(change.after ?? '')}`;
+  if (change.after === null) return `removed ${quote(change.before)}`;
+  return `${quote(change.before)} → ${quote(change.after)}`;
 }
 
 function sorted(workloads: readonly WorkloadImpact[]): WorkloadImpact[] {

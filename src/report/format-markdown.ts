@@ -243,7 +243,7 @@ function renderFix(fix: Fix, lead: string, subject: string): string {
  * names and YAML need: no backtick or tilde can close the fence, no `<` start a tag. Anything else
  * is shown escaped, in inline code.
  */
-const PASTABLE = /^[A-Za-z0-9 ._:@/*+=,{}"\-]*$/;
+const PASTABLE = /^[A-Za-z0-9 ._:@/*+=,{}"-]*$/;
 
 function withCode(sentence: string, language: string, lines: readonly string[]): string {
   const cleaned = lines.map((line) => clean(line));

@@ -3,5 +3,4 @@
 // request, which this action never makes. Behind an HTTP(S) proxy, set NODE_USE_ENV_PROXY=1:
 // Node's own fetch, which every request here uses, then honours HTTPS_PROXY/NO_PROXY itself.
 export class ProxyAgent {
-  constructor(_options: unknown) {}
 }

@@ -121,7 +121,9 @@ function fromPlannedValues(doc: YamlDocument, top: Record<string, unknown>): Pla
       found.push({ address: resource['address'], type: resource['type'], action: 'create', values, unknown: {}, before: null, line });
     });
     const children = Array.isArray(record['child_modules']) ? record['child_modules'] : [];
-    children.forEach((child, index) => visit(child, [...path, 'child_modules', index], depth + 1));
+    children.forEach((child, index) => {
+      visit(child, [...path, 'child_modules', index], depth + 1);
+    });
   };
   visit(getPath(top, ['planned_values', 'root_module']), ['planned_values', 'root_module'], 0);
   return found;

@@ -20,7 +20,7 @@ export function getPath(value: unknown, path: Path): unknown {
 }
 
 /** A field name, apiVersion, kind or enum value a message may name: short, and made of name characters only. */
-export const NAME_SHAPE = /^[A-Za-z0-9_.\/-]{1,64}$/;
+export const NAME_SHAPE = /^[A-Za-z0-9_./-]{1,64}$/;
 
 /** The key (or kind, or apiVersion) itself when it is name-shaped, else a description that quotes nothing. */
 export function nameOrDescription(text: string, what = 'key'): string {

@@ -62,7 +62,7 @@ describe('parseImageReference: registries', () => {
   });
 
   it('accepts an IPv4 registry', () => {
-    const image = parsed('10.0.0.1:443/team/app@' + D);
+    const image = parsed(`10.0.0.1:443/team/app@${D}`);
     assert.equal(image.registry, '10.0.0.1:443');
     assert.equal(image.digest, D);
   });
@@ -109,7 +109,7 @@ describe('parseImageReference: Docker Hub short names', () => {
   });
 
   it('a first component without . or : is a path, not a host', () => {
-    const image = parsed('cloudflare/cloudflared:2026.7.3@' + D);
+    const image = parsed(`cloudflare/cloudflared:2026.7.3@${D}`);
     assert.deepEqual(parts(image), {
       writtenName: 'cloudflare/cloudflared',
       registry: 'docker.io',
@@ -141,7 +141,7 @@ describe('parseImageReference: tags and digests', () => {
   });
 
   it('accepts a 128-character tag with upper case and rejects a 129-character one', () => {
-    const tag = 'V' + 'x'.repeat(127);
+    const tag = `V${'x'.repeat(127)}`;
     assert.equal(parsed(`gcr.io/p/app:${tag}`).tag, tag);
     assert.match(problem(`gcr.io/p/app:${tag}x`), /invalid tag/);
   });
