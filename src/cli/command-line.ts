@@ -17,6 +17,7 @@ import { runAttest, type AttestSettings, type SignerSettings } from '../run/atte
 import { defaultProject } from '../gcp/project.ts';
 import { VERSION } from '../version.ts';
 import { redactorFor, type Redactor } from '../report/redact.ts';
+import { jsonChunks } from '../report/json-chunks.ts';
 
 const USAGE = `Usage: binauthz-gate check [--policy-file POLICY | --project PROJECT] [options] PATH...
        binauthz-gate attest --attestor projects/P/attestors/A (--kms-key-version KEY_VERSION |
@@ -286,6 +287,11 @@ export async function main(argv: readonly string[], env: Env, cwd: string, redac
   }
   const live = command.live ? createLiveServices(command.live, redactor) : null;
   const report = redactor.redactValue(await runCheck(command.settings, live?.services ?? null));
+  if (command.format === 'json') {
+    // Piece by piece (each redacted): a large report is never held again as one text.
+    for (const piece of jsonChunks(report)) process.stdout.write(redactor.redact(piece));
+    return print('\n', exitCode(report, command.failOn));
+  }
   return print(formatReport(report, command.format, cwd), exitCode(report, command.failOn));
 }
 
