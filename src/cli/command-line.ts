@@ -35,6 +35,7 @@ import {
   valueOrThrow,
 } from '../run/validate.ts';
 import { attestationSource } from './attestation-source.ts';
+import { jsonChunks } from '../report/json-chunks.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -364,6 +365,11 @@ export async function main(argv: readonly string[], env: Env, cwd: string, redac
   if (command.kind === 'impact') return runImpactCommand(command, redactor, print);
   const live = command.live ? createLiveServices(command.live, redactor) : null;
   const report = redactor.redactValue(await runCheck(command.settings, live?.services ?? null));
+  if (command.format === 'json') {
+    // Piece by piece (each redacted): a large report is never held again as one text.
+    for (const piece of jsonChunks(report)) process.stdout.write(redactor.redact(piece));
+    return print('\n', exitCode(report, command.failOn));
+  }
   return print(formatReport(report, command.format, cwd, command.verbose), exitCode(report, command.failOn));
 }
 

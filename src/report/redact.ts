@@ -76,7 +76,7 @@ export class Redactor {
     return out.replace(BEARER, (_, head: string) => `${head}${REDACTED}`);
   }
 
-  /** A copy of a JSON-like value with every string redacted (keys included); for reports before formatting. */
+  /** A JSON-like value with every string redacted (keys included), copied only where a string changed; for reports before formatting. */
   redactValue<T>(value: T): T {
     return redactDeep(value, (text) => this.redact(text), 0) as T;
   }
@@ -129,13 +129,29 @@ function walk(value: unknown, visit: (key: string, leaf: unknown) => void, depth
   }
 }
 
+/**
+ * The value with every string redacted. What holds nothing to redact is returned as it is, not
+ * copied: a report of 50,000 workloads is not held twice just to find that it held no secret.
+ */
 function redactDeep(value: unknown, redact: (text: string) => string, depth: number): unknown {
   if (typeof value === 'string') return redact(value);
   if (depth > 64 || typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) out[redact(key)] = redactDeep(child, redact, depth + 1);
-  return out;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    value.forEach((item, index) => {
+      const redacted = redactDeep(item, redact, depth + 1);
+      if (redacted !== item) (out ??= value.slice())[index] = redacted;
+    });
+    return out ?? value;
+  }
+  const entries = Object.entries(value);
+  let changed = false;
+  const redacted = entries.map(([key, child]): [string, unknown] => {
+    const entry: [string, unknown] = [redact(key), redactDeep(child, redact, depth + 1)];
+    changed ||= entry[0] !== key || entry[1] !== child;
+    return entry;
+  });
+  return changed ? Object.fromEntries(redacted) : value;
 }
 
 function escapeRegExp(text: string): string {

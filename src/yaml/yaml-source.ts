@@ -91,6 +91,7 @@ function toDocument(
     return { problems: [{ line: lineAt(doc.contents.range[0]), message: conversionMessage(error) }] };
   }
   if (value === null || value === undefined) return { document: null };
+  detachStrings(value);
   const line = lineAt(doc.contents.range[0]);
   return {
     document: {
@@ -99,6 +100,43 @@ function toDocument(
       lineOf: (path) => lineOfPath(doc, path, lineAt) ?? line,
     },
   };
+}
+
+/** Strings at least this long are cut out of the text as V8 sliced strings, which keep the whole text alive. */
+const SLICED_STRING_MIN_LENGTH = 13;
+
+/**
+ * Gives every string of a fresh toJS() value its own storage, in place. The parser cuts scalars out
+ * of the file's text, and V8 keeps a cut-out string as a view of the whole text: one image name kept
+ * by a workload would keep its file's text, and 50,000 manifests would be held whole to the end of
+ * the run. Concatenating and slicing again flattens into a new string of the value alone.
+ * A loop with its own stack (the value may be nested as deep as toJS allowed); aliases are shared
+ * objects, visited once.
+ */
+function detachStrings(root: unknown): void {
+  const detach = (text: string): string => (text.length < SLICED_STRING_MIN_LENGTH ? text : ` ${text}`.slice(1));
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => {
+        if (typeof item === 'string') value[index] = detach(item);
+        else stack.push(item);
+      });
+    } else if (value instanceof Map || value instanceof Set) {
+      continue; // not produced for manifests (toJS makes plain objects); left as the parser made them
+    } else {
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const child = record[key];
+        if (typeof child === 'string') record[key] = detach(child);
+        else stack.push(child);
+      }
+    }
+  }
 }
 
 /** Walks the node tree; a mapping entry answers with its key's line, where a reader looks. */

@@ -119,4 +119,23 @@ describe('Redactor', () => {
     const value = { verdict: 'error', errors: [{ file: 'a.yaml', line: 3, message: 'saw planted-secret-42 here' }], count: 2 };
     assert.deepEqual(redactor.redactValue(value), { verdict: 'error', errors: [{ file: 'a.yaml', line: 3, message: 'saw *** here' }], count: 2 });
   });
+
+  it('copies only what held a secret, shares the rest and leaves the value it was given as it was', () => {
+    const redactor = new Redactor();
+    redactor.add('planted-secret-42');
+    const clean = { file: 'b.yaml', line: 1, containers: [{ image: 'gcr.io/p/app@sha256:1' }] };
+    const dirty = { file: 'a.yaml', line: 3, message: 'saw planted-secret-42 here' };
+    const keyed = { 'planted-secret-42': 1 };
+    const value = { verdict: 'error', workloads: [clean, dirty], keyed, untouched: [clean] };
+    const out = redactor.redactValue(value);
+    assert.deepEqual(out, { verdict: 'error', workloads: [clean, { ...dirty, message: 'saw *** here' }], keyed: { '***': 1 }, untouched: [clean] });
+    assert.notEqual(out, value);
+    assert.notEqual(out.workloads, value.workloads);
+    assert.equal(out.workloads[0], clean);
+    assert.equal(out.untouched, value.untouched);
+    assert.equal(dirty.message, 'saw planted-secret-42 here');
+    assert.deepEqual(keyed, { 'planted-secret-42': 1 });
+    const nothing = { workloads: [clean], errors: [] };
+    assert.equal(redactor.redactValue(nothing), nothing);
+  });
 });
