@@ -37,14 +37,20 @@ for (let i = 0; i < RUNS; i++) {
   };
   // execFile would block this process's event loop, which serves the fake GitHub: run async.
   await new Promise<void>((resolve, reject) => {
-    import('node:child_process').then(({ execFile }) => execFile(process.execPath, ['--import', probe, action], { env, cwd: dir }, (error) => (error && typeof error.code !== 'number' ? reject(error) : resolve())));
+    import('node:child_process').then(({ execFile }) =>
+      execFile(process.execPath, ['--import', probe, action], { env, cwd: dir }, (error) =>
+        error && typeof error.code !== 'number' ? reject(error) : resolve(),
+      ),
+    );
   });
   samples.push((JSON.parse(readFileSync(out, 'utf8')) as { cpuMs: number }).cpuMs / 1000);
 }
 await github.close();
 const median = samples.sort((a, b) => a - b)[Math.floor(RUNS / 2)] as number;
 const bytes = statSync(action).size;
-const baseline = Number(execFileSync(process.execPath, ['-e', 'const u = process.cpuUsage(); console.log((u.user + u.system) / 1e6)'], { encoding: 'utf8' }).trim());
+const baseline = Number(
+  execFileSync(process.execPath, ['-e', 'const u = process.cpuUsage(); console.log((u.user + u.system) / 1e6)'], { encoding: 'utf8' }).trim(),
+);
 console.log(
   `dist/index.js ${(bytes / 1024).toFixed(0)} KB (target < 1024 KB: ${bytes < TARGET_BYTES ? 'met' : 'MISSED'}); CPU before the first request ${median.toFixed(3)} s, median of ${RUNS} (target < ${TARGET_CPU_S} s: ${median < TARGET_CPU_S ? 'met' : 'MISSED'}; bare node -e: ${baseline.toFixed(3)} s)`,
 );

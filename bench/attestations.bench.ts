@@ -30,7 +30,9 @@ const attestorJson = {
   name: 'projects/p1/attestors/a1',
   userOwnedGrafeasNote: {
     noteReference: NOTE,
-    publicKeys: [{ id: KEY_ID, pkixPublicKey: { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), signatureAlgorithm: 'ECDSA_P256_SHA256' } }],
+    publicKeys: [
+      { id: KEY_ID, pkixPublicKey: { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), signatureAlgorithm: 'ECDSA_P256_SHA256' } },
+    ],
   },
 };
 

@@ -40,10 +40,14 @@ const startup = performance.now() - startupStarted;
 
 const regionArgs = Object.keys(REGIONS).flatMap((region) => ['--region', region]);
 const started = performance.now();
-const run = await promisify(execFile)(process.execPath, [cli, 'check', '--project', 'p1', '--format', 'json', '--concurrency', String(CONCURRENCY), '--deployed', ...regionArgs], {
-  env: { ...process.env, ...google.env(), CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: cloudRun.url, METADATA_SERVER_DETECTION: 'none' },
-  maxBuffer: 64 * 1024 * 1024,
-}).catch((error: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '', code: error.code }));
+const run = await promisify(execFile)(
+  process.execPath,
+  [cli, 'check', '--project', 'p1', '--format', 'json', '--concurrency', String(CONCURRENCY), '--deployed', ...regionArgs],
+  {
+    env: { ...process.env, ...google.env(), CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: cloudRun.url, METADATA_SERVER_DETECTION: 'none' },
+    maxBuffer: 64 * 1024 * 1024,
+  },
+).catch((error: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '', code: error.code }));
 const wall = performance.now() - started;
 await Promise.all([google.close(), cloudRun.close()]);
 

@@ -23,11 +23,18 @@ const google = await startFakeGoogle({ latencyMs: LATENCY_MS });
 const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 google.state.policies.set('projects/p1', {
   name: 'projects/p1/policy',
-  defaultAdmissionRule: { evaluationMode: 'REQUIRE_ATTESTATION', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', requireAttestationsBy: ['projects/p1/attestors/built'] },
+  defaultAdmissionRule: {
+    evaluationMode: 'REQUIRE_ATTESTATION',
+    enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG',
+    requireAttestationsBy: ['projects/p1/attestors/built'],
+  },
 });
 google.state.attestors.set('projects/p1/attestors/built', {
   name: 'projects/p1/attestors/built',
-  userOwnedGrafeasNote: { noteReference: 'projects/p1/notes/built', publicKeys: [{ id: KEY_ID, pkixPublicKey: { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), signatureAlgorithm: 'ECDSA_P256_SHA256' } }] },
+  userOwnedGrafeasNote: {
+    noteReference: 'projects/p1/notes/built',
+    publicKeys: [{ id: KEY_ID, pkixPublicKey: { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), signatureAlgorithm: 'ECDSA_P256_SHA256' } }],
+  },
 });
 const dir = mkdtempSync(join(tmpdir(), 'live-bench-'));
 mkdirSync(join(dir, 'services'));
@@ -40,7 +47,10 @@ for (let i = 0; i < SERVICES; i++) {
     kind: 'ATTESTATION',
     noteName: 'projects/p1/notes/built',
     resourceUri: `${repo}@${digest}`,
-    attestation: { serializedPayload: payload.toString('base64'), signatures: [{ publicKeyId: KEY_ID, signature: sign('sha256', payload, privateKey).toString('base64') }] },
+    attestation: {
+      serializedPayload: payload.toString('base64'),
+      signatures: [{ publicKeyId: KEY_ID, signature: sign('sha256', payload, privateKey).toString('base64') }],
+    },
   });
   writeFileSync(
     join(dir, 'services', `svc-${i}.yaml`),
@@ -49,10 +59,14 @@ for (let i = 0; i < SERVICES; i++) {
 }
 
 const started = performance.now();
-const run = await promisify(execFile)(process.execPath, [cli, 'check', '--project', 'p1', '--format', 'json', '--concurrency', String(CONCURRENCY), join(dir, 'services')], {
-  env: { ...process.env, ...google.env(), METADATA_SERVER_DETECTION: 'none' },
-  maxBuffer: 64 * 1024 * 1024,
-});
+const run = await promisify(execFile)(
+  process.execPath,
+  [cli, 'check', '--project', 'p1', '--format', 'json', '--concurrency', String(CONCURRENCY), join(dir, 'services')],
+  {
+    env: { ...process.env, ...google.env(), METADATA_SERVER_DETECTION: 'none' },
+    maxBuffer: 64 * 1024 * 1024,
+  },
+);
 const wall = performance.now() - started;
 await google.close();
 

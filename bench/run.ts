@@ -38,7 +38,9 @@ const cli = runCliBench();
 const bySize = new Map<number, SizeResult>(cli.sizes.map((s) => [s.manifests, s]));
 const largest = cli.sizes[cli.sizes.length - 1]!;
 
-console.log(`binauthz-gate CLI (dist/cli.js), node ${process.version}, CPU and peak RSS of the CLI process via ${MEASURED_WITH}; best of ${largest.runs.length} runs (the machine may be shared)`);
+console.log(
+  `binauthz-gate CLI (dist/cli.js), node ${process.version}, CPU and peak RSS of the CLI process via ${MEASURED_WITH}; best of ${largest.runs.length} runs (the machine may be shared)`,
+);
 console.log(
   table([
     ['manifests', 'wall s', 'manifests/s', 'CPU s', 'peak RSS MB', 'CPU s per run', 'counts'],
@@ -55,8 +57,12 @@ console.log(
 );
 console.log(`startup (--version): ${fixed(cli.startup.cpuSeconds)} s CPU, ${fixed(cli.startup.peakRssMb, 0)} MB`);
 const target = bySize.get(5000) ?? largest;
-console.log(`target, ${target.manifests} manifests: CPU ${fixed(target.summary.cpuSeconds)} s < ${TARGET_CPU_SECONDS} s: ${met(target.summary.cpuSeconds < TARGET_CPU_SECONDS)}`);
-console.log(`target, ${target.manifests} manifests: peak RSS ${fixed(target.summary.peakRssMb, 1)} MB < ${TARGET_RSS_MB} MB: ${met(target.summary.peakRssMb < TARGET_RSS_MB)}`);
+console.log(
+  `target, ${target.manifests} manifests: CPU ${fixed(target.summary.cpuSeconds)} s < ${TARGET_CPU_SECONDS} s: ${met(target.summary.cpuSeconds < TARGET_CPU_SECONDS)}`,
+);
+console.log(
+  `target, ${target.manifests} manifests: peak RSS ${fixed(target.summary.peakRssMb, 1)} MB < ${TARGET_RSS_MB} MB: ${met(target.summary.peakRssMb < TARGET_RSS_MB)}`,
+);
 console.log('beside the parse-only floor (bench/parse-floor.mjs: the same tree read and parsed by the `yaml` library alone, measured the same way, same run)');
 console.log(
   table([
@@ -77,7 +83,9 @@ const big = bySize.get(50000);
 if (small && big) {
   const growth = big.summary.peakRssMb / small.summary.peakRssMb;
   if (growth >= FLAT_RSS_RATIO) process.exitCode = 1;
-  console.log(`flat memory: peak RSS 50000/5000 = ${fixed(growth)} < ${FLAT_RSS_RATIO}: ${met(growth < FLAT_RSS_RATIO)} (CPU 50000/5000 = ${fixed(big.summary.cpuSeconds / small.summary.cpuSeconds)}, ideal 10)`);
+  console.log(
+    `flat memory: peak RSS 50000/5000 = ${fixed(growth)} < ${FLAT_RSS_RATIO}: ${met(growth < FLAT_RSS_RATIO)} (CPU 50000/5000 = ${fixed(big.summary.cpuSeconds / small.summary.cpuSeconds)}, ideal 10)`,
+  );
 }
 const cpu = (size: number): number => bySize.get(size)?.summary.cpuSeconds ?? NaN;
 const marginal = (cpu(5000) - cpu(2500)) / 2.5; // CPU s per 1,000 manifests

@@ -68,7 +68,12 @@ describe('the action against a hostile GitHub', () => {
     mkdirSync(join(workspace, 'deploy'));
     writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', ALLOWED));
     writeFileSync(join(workspace, 'deploy', 'denied.yaml'), serviceYaml('denied', DENIED));
-    github.state.pulls.set(2, { files: [{ filename: 'deploy/ok.yaml', status: 'modified' }, { filename: 'deploy/denied.yaml', status: 'added' }] });
+    github.state.pulls.set(2, {
+      files: [
+        { filename: 'deploy/ok.yaml', status: 'modified' },
+        { filename: 'deploy/denied.yaml', status: 'added' },
+      ],
+    });
   });
   afterEach(async () => {
     await github.close();
@@ -110,7 +115,9 @@ describe('the action against a hostile GitHub', () => {
   }
 
   const verdicts = (run: ActionRun) =>
-    (JSON.parse(readFileSync(run.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[] }).workloads.map((w) => [w.name, w.verdict]).sort();
+    (JSON.parse(readFileSync(run.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[] }).workloads
+      .map((w) => [w.name, w.verdict])
+      .sort();
   const markerComments = () => github.state.comments.filter((c) => c.body.startsWith(MARKER));
 
   it('leaves a marker comment by mallory untouched, writes its own, and a second run updates its own', async () => {
@@ -127,7 +134,7 @@ describe('the action against a hostile GitHub', () => {
     writeFileSync(join(workspace, 'deploy', 'denied.yaml'), serviceYaml('denied', `us-docker.pkg.dev/p1/allowed/denied@${D2}`));
     const second = await runAction();
     assert.equal(second.code, 0, second.stdout);
-    assert.equal(markerComments().length, 2, 'mallory\'s and ours, no third');
+    assert.equal(markerComments().length, 2, "mallory's and ours, no third");
     assert.equal(github.state.comments.find((c) => c.id === 500)?.body, forged, 'never edited');
     const updated = markerComments().find((c) => c.user.login === 'github-actions[bot]');
     assert.equal(updated?.id, ours[0]?.id);
@@ -135,7 +142,7 @@ describe('the action against a hostile GitHub', () => {
     assert.ok(!github.requests.some((r) => r.method === 'PATCH' && r.path.endsWith('/comments/500')));
   });
 
-  it('with a personal access token, the comment is the one its user wrote, not a bot\'s or mallory\'s', async () => {
+  it("with a personal access token, the comment is the one its user wrote, not a bot's or mallory's", async () => {
     await github.close();
     github = await startFakeGitHub({ token: GITHUB_TOKEN, tokenKind: 'user', user: { login: 'release-bot-user', type: 'User' } });
     github.state.pulls.set(2, { files: [{ filename: 'deploy/denied.yaml', status: 'added' }] });
@@ -155,16 +162,22 @@ describe('the action against a hostile GitHub', () => {
     github.state.comments.push({ id: 700, body: `${MARKER}\nan older one`, user: { login: 'github-actions[bot]', type: 'Bot' }, issue: 2 });
     const run = await runAction();
     assert.equal(run.code, 1, run.stdout);
-    assert.match(run.stdout, /::warning::Could not tell which account the github_token writes as \(GET \/user: HTTP 403: Resource not accessible by integration; GraphQL viewer: HTTP 403: Resource not accessible by integration\): existing comments are left alone and a new one is written\./);
+    assert.match(
+      run.stdout,
+      /::warning::Could not tell which account the github_token writes as \(GET \/user: HTTP 403: Resource not accessible by integration; GraphQL viewer: HTTP 403: Resource not accessible by integration\): existing comments are left alone and a new one is written\./,
+    );
     assert.equal(github.state.comments.find((c) => c.id === 700)?.body, `${MARKER}\nan older one`);
     assert.equal(markerComments().length, 2);
   });
 
-  it('a hung GitHub call ends within the run\'s timeout with a clear error', async () => {
+  it("a hung GitHub call ends within the run's timeout with a clear error", async () => {
     github.hostile(/^GET \/repos\/.*\/pulls\/2\/files/, { kind: 'hang' });
     const run = await runAction({ timeout: '3' });
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /::error::binauthz-gate failed: failed to list the files of Codertocat\/Hello-World#2: GET \/repos\/\{owner\}\/\{repo\}\/pulls\/\{pull_number\}\/files: no answer within the time limit \(timeout\)/);
+    assert.match(
+      run.stdout,
+      /::error::binauthz-gate failed: failed to list the files of Codertocat\/Hello-World#2: GET \/repos\/\{owner\}\/\{repo\}\/pulls\/\{pull_number\}\/files: no answer within the time limit \(timeout\)/,
+    );
     assert.ok(run.ms < 3_000 + 2_500, `took ${run.ms} ms`);
     assert.equal(github.state.comments.length, 0);
   });
@@ -174,7 +187,10 @@ describe('the action against a hostile GitHub', () => {
     github.hostile('GET /repos/Codertocat/Hello-World/issues/2/comments', { kind: 'reset' }, 1);
     const run = await runAction();
     assert.equal(run.code, 1, run.stdout);
-    assert.deepEqual(verdicts(run), [['denied', 'fail'], ['ok', 'pass']]);
+    assert.deepEqual(verdicts(run), [
+      ['denied', 'fail'],
+      ['ok', 'pass'],
+    ]);
     assert.equal(markerComments().length, 1);
   });
 
@@ -182,7 +198,10 @@ describe('the action against a hostile GitHub', () => {
     github.hostile(/^GET .*\/issues\/2\/comments/, { kind: 'loop' });
     const run = await runAction();
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /::error::binauthz-gate failed: failed to list the comments on Codertocat\/Hello-World#2: GitHub's list of comments \(GET \/repos\/\{owner\}\/\{repo\}\/issues\/\{issue_number\}\/comments\) links back to a page it already gave/);
+    assert.match(
+      run.stdout,
+      /::error::binauthz-gate failed: failed to list the comments on Codertocat\/Hello-World#2: GitHub's list of comments \(GET \/repos\/\{owner\}\/\{repo\}\/issues\/\{issue_number\}\/comments\) links back to a page it already gave/,
+    );
     assert.equal(github.state.comments.length, 0);
   });
 
@@ -198,20 +217,37 @@ describe('the action against a hostile GitHub', () => {
   it('a changed deploy/svc.json and deploy/svc.YAML with denied images fail the pull request', async () => {
     writeFileSync(join(workspace, 'deploy', 'svc.json'), JSON.stringify(serviceObject('from-json', DENIED), null, 2));
     writeFileSync(join(workspace, 'deploy', 'svc.YAML'), serviceYaml('from-upper-yaml', DENIED));
-    github.state.pulls.set(2, { files: [{ filename: 'deploy/svc.json', status: 'added' }, { filename: 'deploy/svc.YAML', status: 'added' }, { filename: 'README.md', status: 'modified' }] });
+    github.state.pulls.set(2, {
+      files: [
+        { filename: 'deploy/svc.json', status: 'added' },
+        { filename: 'deploy/svc.YAML', status: 'added' },
+        { filename: 'README.md', status: 'modified' },
+      ],
+    });
     const run = await runAction();
     assert.equal(run.code, 1, run.stdout);
     assert.equal(run.outputs['verdict'], 'fail');
-    assert.deepEqual(verdicts(run), [['from-json', 'fail'], ['from-upper-yaml', 'fail']]);
+    assert.deepEqual(verdicts(run), [
+      ['from-json', 'fail'],
+      ['from-upper-yaml', 'fail'],
+    ]);
   });
 
   it('deploy/**/*.{yaml,yml} is one pattern, and a pattern matching nothing is a warning naming it', async () => {
     mkdirSync(join(workspace, 'deploy', 'jobs'));
     writeFileSync(join(workspace, 'deploy', 'jobs', 'nightly.yml'), serviceYaml('nightly', DENIED));
-    github.state.pulls.set(2, { files: [{ filename: 'deploy/jobs/nightly.yml', status: 'added' }, { filename: 'deploy/ok.yaml', status: 'modified' }] });
+    github.state.pulls.set(2, {
+      files: [
+        { filename: 'deploy/jobs/nightly.yml', status: 'added' },
+        { filename: 'deploy/ok.yaml', status: 'modified' },
+      ],
+    });
     const run = await runAction({ manifests: 'deploy/**/*.{yaml,yml}\nk8s/**/*.yaml' });
     assert.equal(run.code, 1, run.stdout);
-    assert.deepEqual(verdicts(run), [['nightly', 'fail'], ['ok', 'pass']]);
+    assert.deepEqual(verdicts(run), [
+      ['nightly', 'fail'],
+      ['ok', 'pass'],
+    ]);
     assert.match(run.stdout, /::warning::The manifests pattern 'k8s\/\*\*\/\*\.yaml' matches no file in the workspace\./);
     assert.ok(!/pattern 'deploy/.test(run.stdout));
   });
@@ -222,8 +258,14 @@ describe('the action against a hostile GitHub', () => {
     github.state.pulls.set(2, { files: listed });
     const run = await runAction();
     assert.equal(run.code, 1, run.stdout);
-    assert.match(run.stdout, /::warning::The pull request changes more than 3,000 files, the most GitHub lists: checking every manifest that matches `manifests` \(a full scan\)\./);
-    assert.deepEqual(verdicts(run), [['denied', 'fail'], ['ok', 'pass']]);
+    assert.match(
+      run.stdout,
+      /::warning::The pull request changes more than 3,000 files, the most GitHub lists: checking every manifest that matches `manifests` \(a full scan\)\./,
+    );
+    assert.deepEqual(verdicts(run), [
+      ['denied', 'fail'],
+      ['ok', 'pass'],
+    ]);
   });
 
   it('a pull request that changes no manifest passes and says so', async () => {

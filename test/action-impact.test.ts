@@ -13,7 +13,17 @@ import { parse } from 'yaml';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
 import { tempDir } from './helpers/temp.ts';
-import { BASE_POLICY, BUILT_BY_CI, PROJECT, SECURITY_REVIEW, SERVICES, allOccurrences, attestorJson, service, writeWorkspace } from './helpers/impact-fixtures.ts';
+import {
+  BASE_POLICY,
+  BUILT_BY_CI,
+  PROJECT,
+  SECURITY_REVIEW,
+  SERVICES,
+  allOccurrences,
+  attestorJson,
+  service,
+  writeWorkspace,
+} from './helpers/impact-fixtures.ts';
 import { runAction, type ActionIO } from '../src/action/run.ts';
 import { readWorkloads } from '../src/manifests/read-workloads.ts';
 import type { DeployedLoader } from '../src/run/impact.ts';
@@ -91,7 +101,12 @@ describe('the action on a pull request that changes the policy', () => {
     return new Promise<{ code: number; stdout: string; outputs: Record<string, string>; summary: string }>((resolve, reject) => {
       execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 30_000 }, (error, stdout) => {
         if (error && typeof error.code !== 'number') return reject(error);
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, outputs: readOutputs(files.output), summary: readFileSync(files.summary, 'utf8') });
+        resolve({
+          code: typeof error?.code === 'number' ? error.code : 0,
+          stdout,
+          outputs: readOutputs(files.output),
+          summary: readFileSync(files.summary, 'utf8'),
+        });
       });
     });
   }
@@ -103,9 +118,16 @@ describe('the action on a pull request that changes the policy', () => {
     assert.equal(result.code, 1, result.stdout);
     assert.equal(result.outputs['verdict'], 'fail');
     assert.match(result.stdout, /::error::binauthz-gate: the policy change's impact is fail: 1 workload\(s\) newly blocked/);
-    const report = JSON.parse(readFileSync(result.outputs['report'] as string, 'utf8')) as { before: { source: string }; policyChanges: { effect: string }[]; workloads: { name: string; change: string }[] };
+    const report = JSON.parse(readFileSync(result.outputs['report'] as string, 'utf8')) as {
+      before: { source: string };
+      policyChanges: { effect: string }[];
+      workloads: { name: string; change: string }[];
+    };
     assert.equal(report.before.source, `projects/${PROJECT}/policy`, 'the base is the live policy');
-    assert.deepEqual(report.policyChanges.map((c) => c.effect), ['weakens', 'tightens']);
+    assert.deepEqual(
+      report.policyChanges.map((c) => c.effect),
+      ['weakens', 'tightens'],
+    );
     assert.equal(report.workloads.length, SERVICES.length, 'every manifest, although the pull request changes none');
     const [comment] = botComments();
     assert.equal(botComments().length, 1);
@@ -140,12 +162,21 @@ describe('the action on a pull request that changes the policy', () => {
     assert.match(result.stdout, /::error title=Service none,file=deploy\/none\.yaml,line=1::/);
     const asked = google.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)}`);
     assert.equal(new Set(asked).size, asked.length, `the impact and the check of the changed manifests ask nothing twice:\n${asked.join('\n')}`);
-    assert.equal(asked.filter((q) => q.includes(`/notes/security-review/occurrences`)).length, SERVICES.length - 1, 'each digest once (the exempt one needs none)');
+    assert.equal(
+      asked.filter((q) => q.includes(`/notes/security-review/occurrences`)).length,
+      SERVICES.length - 1,
+      'each digest once (the exempt one needs none)',
+    );
   });
 
   it('an impact that blocks nothing still fails on a denied manifest the pull request adds', async () => {
     writeFileSync(join(workspace, 'policy.yaml'), BASE_POLICY);
-    github.state.pulls.set(2, { files: [{ filename: 'policy.yaml', status: 'modified' }, { filename: 'deploy/none.yaml', status: 'added' }] });
+    github.state.pulls.set(2, {
+      files: [
+        { filename: 'policy.yaml', status: 'modified' },
+        { filename: 'deploy/none.yaml', status: 'added' },
+      ],
+    });
     const result = await run({ policy_file: 'policy.yaml' });
     assert.equal(result.code, 1, result.stdout);
     assert.equal(result.outputs['verdict'], 'fail');
@@ -161,9 +192,15 @@ describe('the action on a pull request that changes the policy', () => {
   it('a policy file the pull request does not change is the usual check of its changed manifests', async () => {
     github.state.pulls.set(2, { files: [{ filename: 'deploy/ci-only.yaml', status: 'modified' }] });
     const result = await run({ policy_file: 'base.yaml' });
-    const report = JSON.parse(readFileSync(result.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[]; policyChanges?: unknown };
+    const report = JSON.parse(readFileSync(result.outputs['report'] as string, 'utf8')) as {
+      workloads: { name: string; verdict: string }[];
+      policyChanges?: unknown;
+    };
     assert.equal(report.policyChanges, undefined);
-    assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]), [['ci-only', 'pass']]);
+    assert.deepEqual(
+      report.workloads.map((w) => [w.name, w.verdict]),
+      [['ci-only', 'pass']],
+    );
     assert.equal(result.code, 0, result.stdout);
   });
 });
@@ -197,7 +234,9 @@ describe('the scheduled check of what is deployed', () => {
     const asked: string[] = [];
     const loader: DeployedLoader = async (project, regions) => {
       asked.push(`${project}: ${regions.join(',')}`);
-      const workloads = SERVICES.flatMap((s) => readWorkloads(`projects/${PROJECT}/locations/us-central1/services/${s.name}`, service(s.name, s.image)).workloads);
+      const workloads = SERVICES.flatMap(
+        (s) => readWorkloads(`projects/${PROJECT}/locations/us-central1/services/${s.name}`, service(s.name, s.image)).workloads,
+      );
       return { workloads: [...workloads], errors: [] };
     };
     const env = { GITHUB_EVENT_NAME: 'schedule', GITHUB_SHA: SHA, GITHUB_WORKSPACE: dir, RUNNER_TEMP: dir, ...google.env() };
@@ -210,7 +249,10 @@ describe('the scheduled check of what is deployed', () => {
     assert.match(record.summary, /^- ❌ Service review-only \(/m);
     assert.match(record.summary, /^- ❌ Service none \(/m);
     assert.ok(!/^- .*Service ci-only/m.test(record.summary), 'what is admitted is not listed');
-    assert.deepEqual(record.errors.map((e) => e.split(':')[0]), ['Service review-only would not be admitted again', 'Service none would not be admitted again']);
+    assert.deepEqual(
+      record.errors.map((e) => e.split(':')[0]),
+      ['Service review-only would not be admitted again', 'Service none would not be admitted again'],
+    );
     assert.equal(record.failed.length, 1);
     assert.match(record.failed[0] ?? '', /what is deployed in my-prod is fail under the live policy \(fail_on: fail\)/);
 

@@ -51,7 +51,12 @@ describe('the action leaks no planted secret', () => {
     writeFileSync(join(workspace, 'deploy', 'secret.yaml'), `apiVersion: v1\nkind: Secret\nstringData:\n  token: ${planted}\n`);
     github.state.pulls.set(2, { files: ['web', 'broken', 'settings', 'secret'].map((name) => ({ filename: `deploy/${name}.yaml`, status: 'added' })) });
     google.inject({ match: (r) => r.api === 'binaryauthorization', count: 1000, status: 403, echoAuthorization: true });
-    github.failNext((r) => r.method === 'POST' && r.path.includes('/comments'), 403, 1, `Resource not accessible by integration (you sent token ${githubToken})`);
+    github.failNext(
+      (r) => r.method === 'POST' && r.path.includes('/comments'),
+      403,
+      1,
+      `Resource not accessible by integration (you sent token ${githubToken})`,
+    );
     const files = { event: join(runner, 'event.json'), output: join(runner, 'output'), summary: join(runner, 'summary.md') };
     writeFileSync(files.event, EVENT);
     writeFileSync(files.output, '');
@@ -83,11 +88,21 @@ describe('the action leaks no planted secret', () => {
     assert.match(run.stdout, /HTTP 403/, 'the Google failure is reported');
     assert.match(run.stdout, /::warning::Could not comment on the pull request/, 'the GitHub failure is reported');
     const written = readdirSync(runner).map((name) => readFileSync(join(runner, name), 'utf8'));
-    assert.ok(written.some((text) => text.includes('"verdict": "error"')), 'the JSON report file was written');
+    assert.ok(
+      written.some((text) => text.includes('"verdict": "error"')),
+      'the JSON report file was written',
+    );
     // `::add-mask::TOKEN` is the command that tells the runner to mask the token in its log; the runner never prints it.
-    const stdout = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+    const stdout = run.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
     const everything = [stdout, run.stderr, ...written, ...github.state.comments.map((c) => c.body)].join('\n');
-    for (const [name, secret] of [['GitHub token', githubToken], ['Google token', googleToken], ['planted secret', planted]] as const) {
+    for (const [name, secret] of [
+      ['GitHub token', githubToken],
+      ['Google token', googleToken],
+      ['planted secret', planted],
+    ] as const) {
       assertAbsent(everything, secret, name);
     }
   });

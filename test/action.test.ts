@@ -106,7 +106,13 @@ describe('the action on a pull request', () => {
     return new Promise((resolve, reject) => {
       execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 30_000 }, (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') return reject(error);
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr, outputs: readOutputs(files.output), summary: readFileSync(files.summary, 'utf8') });
+        resolve({
+          code: typeof error?.code === 'number' ? error.code : 0,
+          stdout,
+          stderr,
+          outputs: readOutputs(files.output),
+          summary: readFileSync(files.summary, 'utf8'),
+        });
       });
     });
   }
@@ -118,12 +124,21 @@ describe('the action on a pull request', () => {
     assert.equal(run.code, 1, run.stdout);
     assert.equal(run.outputs['verdict'], 'fail');
     const report = JSON.parse(readFileSync(run.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[] };
-    assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]), [['denied', 'fail'], ['ok', 'pass']]);
+    assert.deepEqual(
+      report.workloads.map((w) => [w.name, w.verdict]),
+      [
+        ['denied', 'fail'],
+        ['ok', 'pass'],
+      ],
+    );
     assert.match(run.stdout, /::error title=Service denied,file=deploy\/denied\.yaml,line=1::.*; containers: app deny \(/);
     assert.match(run.stdout, /::error::binauthz-gate: the verdict is fail/);
     const [comment] = botComments();
     assert.equal(botComments().length, 1);
-    assert.match(comment?.body ?? '', /\| ❌ fail \| \[Service denied\]\(https:\/\/github\.example\/Codertocat\/Hello-World\/blob\/ec26c3e57ca3a959ca5aad62de7213c562f8c821\/deploy\/denied\.yaml#L1\)/);
+    assert.match(
+      comment?.body ?? '',
+      /\| ❌ fail \| \[Service denied\]\(https:\/\/github\.example\/Codertocat\/Hello-World\/blob\/ec26c3e57ca3a959ca5aad62de7213c562f8c821\/deploy\/denied\.yaml#L1\)/,
+    );
     assert.match(comment?.body ?? '', /\| ✅ pass \| \[Service ok\]\(/);
     assert.ok(!(comment?.body ?? '').includes('untouched'), 'a manifest the pull request does not change is not reported');
     assert.match(run.summary, /denied/);
@@ -181,7 +196,10 @@ describe('the action on a pull request', () => {
     after(() => registry.close());
     registry.setTag('p1/apps/ok', 'v1', D1);
     // Under REQUIRE_ATTESTATION the verdict needs the tag's digest: it is asked of the registry.
-    writeFileSync(join(workspace, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n');
+    writeFileSync(
+      join(workspace, 'policy.yaml'),
+      'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n',
+    );
     writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
     github.state.pulls.set(2, { files: [{ filename: 'deploy/ok.yaml', status: 'modified' }] });
     const mirrored = await runAction({ policy_file: 'policy.yaml', registry_mirrors: `us-docker.pkg.dev=${registry.url}\n`, concurrency: '2' });
@@ -205,9 +223,17 @@ describe('the action on a pull request', () => {
   it('messages the action shows name no CLI flag', async () => {
     // Offline (no project): the tag cannot be resolved and no attestation was given, the two
     // hints that used to read "run live (--project)" and "pass --attestors".
-    writeFileSync(join(workspace, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n');
+    writeFileSync(
+      join(workspace, 'policy.yaml'),
+      'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n',
+    );
     writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
-    github.state.pulls.set(2, { files: [{ filename: 'deploy/ok.yaml', status: 'modified' }, { filename: 'deploy/denied.yaml', status: 'modified' }] });
+    github.state.pulls.set(2, {
+      files: [
+        { filename: 'deploy/ok.yaml', status: 'modified' },
+        { filename: 'deploy/denied.yaml', status: 'modified' },
+      ],
+    });
     const run = await runAction({ project_id: '', policy_file: 'policy.yaml', comment: 'false' });
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.summary, /run live &#40;give a project&#41;/);
@@ -228,7 +254,11 @@ describe('the action on a pull request', () => {
     const run = await runAction({ policy_file: './policy.yaml', project_id: '' });
     assert.equal(run.code, 0, run.stdout);
     const report = JSON.parse(readFileSync(run.outputs['report'] as string, 'utf8')) as { workloads: { name: string; verdict: string }[] };
-    assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]).sort(), [['denied', 'pass'], ['ok', 'pass'], ['untouched', 'pass']]);
+    assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict]).sort(), [
+      ['denied', 'pass'],
+      ['ok', 'pass'],
+      ['untouched', 'pass'],
+    ]);
   });
 
   it('refuses a symlink into .git, an absolute path and `..` from the files list; nothing they hold comes out', async () => {
@@ -249,9 +279,16 @@ describe('the action on a pull request', () => {
     const reportText = readFileSync(run.outputs['report'] as string, 'utf8');
     for (const text of [run.stdout, run.stderr, run.summary, reportText, ...github.state.comments.map((c) => c.body)]) assert.ok(!text.includes('SECRETVALUE'));
     const report = JSON.parse(reportText) as { workloads: { name: string }[]; errors: { file: string; message: string }[] };
-    assert.deepEqual(report.workloads.map((w) => w.name), ['ok'], 'the other manifest is still checked');
+    assert.deepEqual(
+      report.workloads.map((w) => w.name),
+      ['ok'],
+      'the other manifest is still checked',
+    );
     // minimatch's `**` never matches a `..` segment, so that path is not selected at all.
-    assert.deepEqual(report.errors.map((e) => e.file), ['/etc/passwd.yaml', 'deploy/x.yaml']);
+    assert.deepEqual(
+      report.errors.map((e) => e.file),
+      ['/etc/passwd.yaml', 'deploy/x.yaml'],
+    );
     assert.match(report.errors[0]?.message ?? '', /absolute path/);
     assert.match(report.errors[1]?.message ?? '', /inside a \.git folder.*points to .*\.git\/config/);
   });
@@ -261,14 +298,32 @@ describe('the action on a pull request', () => {
     const dir = tempDir(after, 'action-push-');
     const output = join(dir, 'output');
     writeFileSync(output, '');
-    const env = { PATH: process.env['PATH'], METADATA_SERVER_DETECTION: 'none', GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', GITHUB_OUTPUT: output, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: dir, INPUT_PROJECT_ID: 'p1', ...google.env() };
+    const env = {
+      PATH: process.env['PATH'],
+      METADATA_SERVER_DETECTION: 'none',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
+      GITHUB_OUTPUT: output,
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: dir,
+      INPUT_PROJECT_ID: 'p1',
+      ...google.env(),
+    };
     const started = performance.now();
-    const code = await new Promise<number>((resolve) => execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 20_000 }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)));
+    const code = await new Promise<number>((resolve) =>
+      execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 20_000 }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)),
+    );
     assert.ok(performance.now() - started < 10_000);
     assert.equal(code, 1);
     assert.equal(readOutputs(output)['verdict'], 'error');
-    const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as { workloads: { name: string }[]; errors: { file: string; message: string }[] };
-    assert.deepEqual(report.errors.map((e) => [e.file, e.message]), [['deploy/zero.yaml', `symlink: leaves the root ${realpathSync(workspace)} (it points to /dev/zero): not read`]]);
+    const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as {
+      workloads: { name: string }[];
+      errors: { file: string; message: string }[];
+    };
+    assert.deepEqual(
+      report.errors.map((e) => [e.file, e.message]),
+      [['deploy/zero.yaml', `symlink: leaves the root ${realpathSync(workspace)} (it points to /dev/zero): not read`]],
+    );
     assert.equal(report.workloads.length, 3);
   });
 
@@ -276,8 +331,21 @@ describe('the action on a pull request', () => {
     const dir = tempDir(after, 'action-push-');
     const output = join(dir, 'output');
     writeFileSync(output, '');
-    const env = { PATH: process.env['PATH'], METADATA_SERVER_DETECTION: 'none', GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', GITHUB_OUTPUT: output, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: dir, INPUT_PROJECT_ID: 'p1', INPUT_COMMENT: 'true', ...google.env() };
-    const code = await new Promise<number>((resolve) => execFile(process.execPath, [ACTION], { cwd: workspace, env }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)));
+    const env = {
+      PATH: process.env['PATH'],
+      METADATA_SERVER_DETECTION: 'none',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
+      GITHUB_OUTPUT: output,
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: dir,
+      INPUT_PROJECT_ID: 'p1',
+      INPUT_COMMENT: 'true',
+      ...google.env(),
+    };
+    const code = await new Promise<number>((resolve) =>
+      execFile(process.execPath, [ACTION], { cwd: workspace, env }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)),
+    );
     assert.equal(code, 1);
     const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as { workloads: { name: string }[] };
     assert.deepEqual(report.workloads.map((w) => w.name).sort(), ['denied', 'ok', 'untouched']);

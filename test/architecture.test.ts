@@ -23,7 +23,9 @@ function filesUnder(folder: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => (m[1] ?? m[2]) as string);
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => (m[1] ?? m[2]) as string,
+  );
 }
 
 /** The top folder of src/ an import lands in, or the bare module name. */
@@ -67,6 +69,11 @@ describe('architecture', () => {
   });
 
   it('nothing in src changes the process folder', () => {
-    assert.deepEqual(filesUnder(SRC).filter((file) => /process\.chdir\(/.test(readFileSync(file, 'utf8'))).map((file) => relative(SRC, file)), []);
+    assert.deepEqual(
+      filesUnder(SRC)
+        .filter((file) => /process\.chdir\(/.test(readFileSync(file, 'utf8')))
+        .map((file) => relative(SRC, file)),
+      [],
+    );
   });
 });

@@ -17,7 +17,17 @@ describe('createTimeOf', () => {
   });
 
   it('is null for anything that is not an RFC 3339 time, never a guess', () => {
-    for (const value of [undefined, null, 42, '', 'yesterday', '2026-12-01', '2026-12-01T20:11:43', '2026-12-01T20:11:43.1234567891Z', '2026-13-45T99:99:99Z']) {
+    for (const value of [
+      undefined,
+      null,
+      42,
+      '',
+      'yesterday',
+      '2026-12-01',
+      '2026-12-01T20:11:43',
+      '2026-12-01T20:11:43.1234567891Z',
+      '2026-13-45T99:99:99Z',
+    ]) {
       assert.equal(createTimeOf({ createTime: value }), null, String(value));
     }
     assert.equal(createTimeOf(null), null);

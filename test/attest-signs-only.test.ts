@@ -48,7 +48,12 @@ describe('attest signs only what the build made', () => {
       name: ATTESTOR,
       userOwnedGrafeasNote: {
         noteReference: NOTE,
-        publicKeys: [{ id: `//cloudkms.googleapis.com/v1/${KEY_VERSION}`, pkixPublicKey: { publicKeyPem: kms.publicKey.export({ type: 'spki', format: 'pem' }).toString(), signatureAlgorithm: 'ECDSA_P256_SHA256' } }],
+        publicKeys: [
+          {
+            id: `//cloudkms.googleapis.com/v1/${KEY_VERSION}`,
+            pkixPublicKey: { publicKeyPem: kms.publicKey.export({ type: 'spki', format: 'pem' }).toString(), signatureAlgorithm: 'ECDSA_P256_SHA256' },
+          },
+        ],
       },
     });
     google.state.policies.set('projects/p1', {
@@ -67,12 +72,22 @@ describe('attest signs only what the build made', () => {
     await start(options);
   };
 
-  const args = (rest: string[]) => ['attest', '--attestor', ATTESTOR, '--kms-key-version', KEY_VERSION, '--registry-mirror', `us-docker.pkg.dev=${registry.url}`, ...rest];
+  const args = (rest: string[]) => [
+    'attest',
+    '--attestor',
+    ATTESTOR,
+    '--kms-key-version',
+    KEY_VERSION,
+    '--registry-mirror',
+    `us-docker.pkg.dev=${registry.url}`,
+    ...rest,
+  ];
   const attest = (rest: string[]) => runCliJson<AttestJson>([...args(rest), '--format', 'json'], { env: google.env() });
   const posts = () => google.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/occurrences'));
   const signs = () => google.requests.filter((r) => r.path.endsWith(':asymmetricSign'));
   const deletes = () => google.requests.filter((r) => r.method === 'DELETE');
-  const occurrencesFor = (digest: string) => (google.state.occurrences as { name: string; resourceUri: string }[]).filter((o) => o.resourceUri.endsWith(digest));
+  const occurrencesFor = (digest: string) =>
+    (google.state.occurrences as { name: string; resourceUri: string }[]).filter((o) => o.resourceUri.endsWith(digest));
 
   describe('--from-manifests narrows, never adds', () => {
     it('with manifests naming X and Y and X given, signs X only', async () => {
@@ -80,8 +95,14 @@ describe('attest signs only what the build made', () => {
       writeFileSync(join(dir, 'web.yaml'), service('web', [`${APP}@${appDigest}`, `${WORKER}@${workerDigest}`]));
       const { code, report } = await attest(['--project', 'p1', '--from-manifests', dir, `${APP}@${appDigest}`]);
       assert.equal(code, 0, JSON.stringify(report));
-      assert.deepEqual(report.attestations.map((a) => [a.image, a.outcome]), [[`${APP}@${appDigest}`, 'created']]);
-      assert.deepEqual(posts().map((p) => (JSON.parse(p.body) as { resourceUri: string }).resourceUri), [`${APP}@${appDigest}`]);
+      assert.deepEqual(
+        report.attestations.map((a) => [a.image, a.outcome]),
+        [[`${APP}@${appDigest}`, 'created']],
+      );
+      assert.deepEqual(
+        posts().map((p) => (JSON.parse(p.body) as { resourceUri: string }).resourceUri),
+        [`${APP}@${appDigest}`],
+      );
       assert.equal(occurrencesFor(workerDigest).length, 0, 'Y, named only by a manifest, is never signed');
     });
 
@@ -90,8 +111,14 @@ describe('attest signs only what the build made', () => {
       writeFileSync(join(dir, 'web.yaml'), service('web', [`${APP}@${appDigest}`]));
       const { code, report } = await attest(['--project', 'p1', '--from-manifests', dir, `${APP}@${appDigest}`, `${WORKER}@${workerDigest}`]);
       assert.equal(code, 0, JSON.stringify(report));
-      assert.deepEqual(report.attestations.map((a) => a.image), [`${APP}@${appDigest}`]);
-      assert.deepEqual(report.skipped.map((s) => s.image), [`${WORKER}@${workerDigest}`]);
+      assert.deepEqual(
+        report.attestations.map((a) => a.image),
+        [`${APP}@${appDigest}`],
+      );
+      assert.deepEqual(
+        report.skipped.map((s) => s.image),
+        [`${WORKER}@${workerDigest}`],
+      );
       assert.match(report.skipped[0]?.reason ?? '', /no manifest given with --from-manifests deploys us-docker\.pkg\.dev\/p1\/repo\/worker@sha256:/);
       assert.equal(posts().length, 1);
     });
@@ -104,7 +131,13 @@ describe('attest signs only what the build made', () => {
       const { code, report } = await attest(['--registry-mirror', `docker.io=${registry.url}`, '--project', 'p1', '--from-manifests', dir, ...given]);
       assert.equal(code, 0, JSON.stringify(report));
       assert.deepEqual(report.attestations.map((a) => a.image).sort(), [...given].sort());
-      assert.deepEqual(posts().map((p) => (JSON.parse(p.body) as { resourceUri: string }).resourceUri).sort(), [...given].sort(), 'an attestation binds the name as written');
+      assert.deepEqual(
+        posts()
+          .map((p) => (JSON.parse(p.body) as { resourceUri: string }).resourceUri)
+          .sort(),
+        [...given].sort(),
+        'an attestation binds the name as written',
+      );
     });
 
     it('with no image given, is a usage error and nothing is asked of Google or the registry', async () => {
@@ -125,7 +158,10 @@ describe('attest signs only what the build made', () => {
       assert.equal(code, 1, JSON.stringify(report));
       assert.deepEqual(report.attestations, []);
       assert.equal(report.errors[0]?.kind, 'not-attested');
-      assert.match(report.errors[0]?.message ?? '', new RegExp(`^refused: us-docker\\.pkg\\.dev/p1/repo/app@${UNKNOWN} does not exist in its registry \\(HTTP 404\\); nothing was signed or created$`));
+      assert.match(
+        report.errors[0]?.message ?? '',
+        new RegExp(`^refused: us-docker\\.pkg\\.dev/p1/repo/app@${UNKNOWN} does not exist in its registry \\(HTTP 404\\); nothing was signed or created$`),
+      );
       assert.deepEqual([signs().length, posts().length, google.state.occurrences.length], [0, 0, 0]);
       assert.ok(registry.requests.some((r) => r.method === 'HEAD' && r.path === `/v2/p1/repo/app/manifests/${UNKNOWN}` && r.status === 404));
     });
@@ -133,8 +169,14 @@ describe('attest signs only what the build made', () => {
     it('a known digest next to an unknown one is still attested; the run fails for the unknown one', async () => {
       const { code, report } = await attest([`${APP}@${appDigest}`, `${WORKER}@${UNKNOWN}`]);
       assert.equal(code, 1);
-      assert.deepEqual(report.attestations.map((a) => a.image), [`${APP}@${appDigest}`]);
-      assert.deepEqual(report.errors.map((e) => e.image), [`${WORKER}@${UNKNOWN}`]);
+      assert.deepEqual(
+        report.attestations.map((a) => a.image),
+        [`${APP}@${appDigest}`],
+      );
+      assert.deepEqual(
+        report.errors.map((e) => e.image),
+        [`${WORKER}@${UNKNOWN}`],
+      );
       assert.equal(posts().length, 1);
     });
 
@@ -143,7 +185,10 @@ describe('attest signs only what the build made', () => {
       const { code, report } = await attest([`${APP}@${appDigest}`]);
       assert.equal(code, 2, JSON.stringify(report));
       assert.equal(report.errors[0]?.kind, 'undecided');
-      assert.match(report.errors[0]?.message ?? '', /could not confirm that the digest exists: reading manifest us-docker\.pkg\.dev\/p1\/repo\/app@sha256:[0-9a-f]{64} was not authorized \(HTTP 403\)/);
+      assert.match(
+        report.errors[0]?.message ?? '',
+        /could not confirm that the digest exists: reading manifest us-docker\.pkg\.dev\/p1\/repo\/app@sha256:[0-9a-f]{64} was not authorized \(HTTP 403\)/,
+      );
       assert.deepEqual([signs().length, posts().length], [0, 0]);
     });
 
@@ -169,8 +214,15 @@ describe('attest signs only what the build made', () => {
       assert.equal(loser?.occurrence, kept?.occurrence, 'both name the occurrence that stands');
       assert.equal(loser?.created, false);
       assert.notEqual(loser?.removed, kept?.occurrence);
-      assert.deepEqual(deletes().map((d) => d.path), [`/v1/${loser?.removed}`], 'the loser deletes only its own');
-      assert.deepEqual(occurrencesFor(appDigest).map((o) => o.name), [kept?.occurrence]);
+      assert.deepEqual(
+        deletes().map((d) => d.path),
+        [`/v1/${loser?.removed}`],
+        'the loser deletes only its own',
+      );
+      assert.deepEqual(
+        occurrencesFor(appDigest).map((o) => o.name),
+        [kept?.occurrence],
+      );
 
       const again = await attest([`${APP}@${appDigest}`]);
       assert.deepEqual([again.code, again.report.attestations[0]?.outcome, again.report.attestations[0]?.occurrence], [0, 'existing', kept?.occurrence]);
@@ -179,9 +231,16 @@ describe('attest signs only what the build made', () => {
 
     it('says in text what happened to each run', async () => {
       await restart({ google: { race: { barrier: 2 } } });
-      const runs = await Promise.all([runCli(args([`${APP}@${appDigest}`]), { env: google.env() }), runCli(args([`${APP}@${appDigest}`]), { env: google.env() })]);
+      const runs = await Promise.all([
+        runCli(args([`${APP}@${appDigest}`]), { env: google.env() }),
+        runCli(args([`${APP}@${appDigest}`]), { env: google.env() }),
+      ]);
       const out = runs.map((r) => r.stdout).join('\n');
-      assert.deepEqual(runs.map((r) => r.code), [0, 0], out);
+      assert.deepEqual(
+        runs.map((r) => r.code),
+        [0, 0],
+        out,
+      );
       assert.match(out, /✅ created {2}us-docker\.pkg\.dev\/p1\/repo\/app@/);
       assert.match(out, /✅ created then removed as duplicate of projects\/p1\/occurrences\/[0-9a-f-]+ {2}us-docker/);
       assert.match(out, /Result: 0 created, 0 already attested, 1 created then removed as duplicate, 0 skipped, 0 failed/);
@@ -197,8 +256,14 @@ describe('attest signs only what the build made', () => {
       const [record] = report.attestations;
       assert.equal(record?.outcome, 'deduplicated');
       assert.match(record?.occurrence ?? '', /^projects\/p1\/occurrences\/twin-/);
-      assert.deepEqual(occurrencesFor(appDigest).map((o) => o.name), [record?.occurrence]);
-      assert.deepEqual(deletes().map((d) => d.path), [`/v1/${record?.removed}`]);
+      assert.deepEqual(
+        occurrencesFor(appDigest).map((o) => o.name),
+        [record?.occurrence],
+      );
+      assert.deepEqual(
+        deletes().map((d) => d.path),
+        [`/v1/${record?.removed}`],
+      );
     });
 
     it('a younger one made by someone else is never deleted: this run keeps its own', async () => {
@@ -218,7 +283,10 @@ describe('attest signs only what the build made', () => {
       assert.equal(report.attestations[0]?.outcome, 'created');
       assert.equal(deletes().length, 1, 'a delete that failed with 503 is not retried');
       assert.equal(occurrencesFor(appDigest).length, 2);
-      assert.match(report.attestations[0]?.notes.join('\n') ?? '', /projects\/p1\/occurrences\/twin-[0-9a-f-]+, made concurrently, is older; deleting this run's duplicate failed, so both remain: .*HTTP 503/);
+      assert.match(
+        report.attestations[0]?.notes.join('\n') ?? '',
+        /projects\/p1\/occurrences\/twin-[0-9a-f-]+, made concurrently, is older; deleting this run's duplicate failed, so both remain: .*HTTP 503/,
+      );
     });
   });
 });
@@ -246,10 +314,15 @@ describe('the action in attest mode', () => {
     };
     try {
       const run = await new Promise<{ code: number; stdout: string }>((resolve) =>
-        execFile(process.execPath, [ACTION], { cwd: dir, env, timeout: 30_000 }, (error, stdout) => resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout })),
+        execFile(process.execPath, [ACTION], { cwd: dir, env, timeout: 30_000 }, (error, stdout) =>
+          resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout }),
+        ),
       );
       assert.equal(run.code, 1, run.stdout);
-      assert.match(run.stdout, /::error::Invalid images: empty\. Expected the images the build pushed, one per line as IMAGE@sha256:DIGEST \(required when mode is attest\)\./);
+      assert.match(
+        run.stdout,
+        /::error::Invalid images: empty\. Expected the images the build pushed, one per line as IMAGE@sha256:DIGEST \(required when mode is attest\)\./,
+      );
       assert.ok(!/binauthz-gate failed/.test(run.stdout), 'an input error, not a bug');
       assert.ok(!readFileSync(output, 'utf8').includes('verdict'), 'no verdict=pass');
       assert.equal(google.requests.length, 0);

@@ -68,14 +68,18 @@ describe('binauthz-gate attest', () => {
 
   // Every registry host the tests name goes to the loopback registry, which holds GCLOUD_DIGEST (sha256 of "hello") in each repository.
   const mirrors = () => REGISTRY_HOSTS.flatMap((host) => ['--registry-mirror', `${host}=${registry.url}`]);
-  const attest = (args: string[]) => runCliJson<AttestJson>(['attest', '--attestor', ATTESTOR, '--format', 'json', ...mirrors(), ...args], { env: google.env() });
+  const attest = (args: string[]) =>
+    runCliJson<AttestJson>(['attest', '--attestor', ATTESTOR, '--format', 'json', ...mirrors(), ...args], { env: google.env() });
 
   const posts = () => google.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/occurrences'));
 
   it('signs with Cloud KMS exactly as gcloud did, and the result verifies', async () => {
     const { code, report } = await attest(['--kms-key-version', KEY_VERSION, `${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`]);
     assert.equal(code, 0, JSON.stringify(report));
-    assert.deepEqual(report.attestations.map((a) => [a.image, a.digest, a.attestor, a.created]), [[`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`, GCLOUD_DIGEST, ATTESTOR, true]]);
+    assert.deepEqual(
+      report.attestations.map((a) => [a.image, a.digest, a.attestor, a.created]),
+      [[`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`, GCLOUD_DIGEST, ATTESTOR, true]],
+    );
     assert.match(report.attestations[0]?.occurrence ?? '', /^projects\/p1\/occurrences\//);
 
     const sign = google.requests.find((r) => r.path.endsWith(':asymmetricSign'));
@@ -83,7 +87,12 @@ describe('binauthz-gate attest', () => {
     assert.deepEqual(JSON.parse(sign?.body ?? ''), JSON.parse(gcloudSign?.body ?? ''), 'the same digest request as gcloud (URL-safe base64)');
 
     const [post] = posts();
-    const body = JSON.parse(post?.body ?? '') as { attestation: { serializedPayload: string; signatures: { publicKeyId: string; signature: string }[] }; kind: string; noteName: string; resourceUri: string };
+    const body = JSON.parse(post?.body ?? '') as {
+      attestation: { serializedPayload: string; signatures: { publicKeyId: string; signature: string }[] };
+      kind: string;
+      noteName: string;
+      resourceUri: string;
+    };
     const gcloudBody = JSON.parse(gcloudRequests.find((r) => r.method === 'POST' && r.path === '/v1/projects/p1/occurrences')?.body ?? '') as typeof body;
     assert.equal(post?.path, '/v1/projects/p1/occurrences');
     assert.deepEqual(Object.keys(body), Object.keys(gcloudBody));
@@ -96,7 +105,10 @@ describe('binauthz-gate attest', () => {
 
   it('makes check pass, and a second run creates nothing', async (t) => {
     const service = join(tempDir(t, 'attest-'), 'app.yaml');
-    writeFileSync(service, `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: app\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n`);
+    writeFileSync(
+      service,
+      `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: app\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n`,
+    );
     const before = await runCli(['check', '--project', 'p1', service], { env: google.env() });
     assert.equal(before.code, 1, 'denied before attesting');
     const first = await attest(['--kms-key-version', KEY_VERSION, `${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`]);
@@ -115,7 +127,13 @@ describe('binauthz-gate attest', () => {
   it('signs with a local RSA-PSS key under the id the attestor holds', async (t) => {
     const dir = tempDir(t, 'attest-key-');
     writeFileSync(join(dir, 'key.pem'), localKey.privateKey.export({ type: 'pkcs1', format: 'pem' }));
-    const { code, report, stdout, stderr } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
+    const { code, report, stdout, stderr } = await attest([
+      '--private-key-file',
+      join(dir, 'key.pem'),
+      '--public-key-id',
+      'ni:///sha-256;local-rsa',
+      `gcr.io/p1/api@${GCLOUD_DIGEST}`,
+    ]);
     assert.equal(code, 0, JSON.stringify(report));
     assert.equal(report.attestations[0]?.created, true);
     assert.ok(!stdout.includes('PRIVATE KEY') && !stderr.includes('PRIVATE KEY'), 'the private key never reaches output');
@@ -124,7 +142,13 @@ describe('binauthz-gate attest', () => {
   it('refuses a key id the attestor does not hold, naming the ids it holds, and creates nothing', async (t) => {
     const dir = tempDir(t, 'attest-key-');
     writeFileSync(join(dir, 'key.pem'), localKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const { code, report } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;other', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
+    const { code, report } = await attest([
+      '--private-key-file',
+      join(dir, 'key.pem'),
+      '--public-key-id',
+      'ni:///sha-256;other',
+      `gcr.io/p1/api@${GCLOUD_DIGEST}`,
+    ]);
     assert.equal(code, 2);
     assert.match(report.errors[0]?.message ?? '', /holds no public key with id ni:\/\/\/sha-256;other; it holds \/\/cloudkms.*, ni:\/\/\/sha-256;local-rsa/);
     assert.equal(posts().length, 0);
@@ -135,7 +159,13 @@ describe('binauthz-gate attest', () => {
     const dir = tempDir(t, 'attest-key-');
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(join(dir, 'key.pem'), ec.privateKey.export({ type: 'sec1', format: 'pem' }));
-    const { code, report } = await attest(['--private-key-file', join(dir, 'key.pem'), '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
+    const { code, report } = await attest([
+      '--private-key-file',
+      join(dir, 'key.pem'),
+      '--public-key-id',
+      'ni:///sha-256;local-rsa',
+      `gcr.io/p1/api@${GCLOUD_DIGEST}`,
+    ]);
     assert.equal(code, 2);
     assert.match(report.errors[0]?.message ?? '', /expects RSA, but the key is ec/);
     assert.equal(posts().length, 0);
@@ -149,13 +179,22 @@ describe('binauthz-gate attest', () => {
       const { code, report } = await attest(['--private-key-file', key, '--public-key-id', 'ni:///sha-256;local-rsa', `gcr.io/p1/api@${GCLOUD_DIGEST}`]);
       assert.ok(performance.now() - started < 10_000);
       assert.equal(code, 2);
-      assert.match(report.errors[0]?.message ?? '', new RegExp(`private key ${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is a (character device|FIFO \\(named pipe\\)), not a regular file: not read`));
+      assert.match(
+        report.errors[0]?.message ?? '',
+        new RegExp(`private key ${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is a (character device|FIFO \\(named pipe\\)), not a regular file: not read`),
+      );
     }
     assert.equal(posts().length, 0);
   });
 
-  it('writes gcloud\'s payload for every kind of image name', async () => {
-    const images = [`gcr.io/p1/app@${GCLOUD_DIGEST}`, `nginx@${GCLOUD_DIGEST}`, `cloudflare/cloudflared@${GCLOUD_DIGEST}`, `localhost:5000/team/app@${GCLOUD_DIGEST}`, `europe-docker.pkg.dev/p1/r/app@${GCLOUD_DIGEST}`];
+  it("writes gcloud's payload for every kind of image name", async () => {
+    const images = [
+      `gcr.io/p1/app@${GCLOUD_DIGEST}`,
+      `nginx@${GCLOUD_DIGEST}`,
+      `cloudflare/cloudflared@${GCLOUD_DIGEST}`,
+      `localhost:5000/team/app@${GCLOUD_DIGEST}`,
+      `europe-docker.pkg.dev/p1/r/app@${GCLOUD_DIGEST}`,
+    ];
     const { code, report } = await attest(['--kms-key-version', KEY_VERSION, ...images]);
     assert.equal(code, 0, JSON.stringify(report));
     const template = gcloudFixture('signature-payload.json');
@@ -180,12 +219,21 @@ describe('binauthz-gate attest', () => {
 
   it('attests from manifests only what the policy sends to this attestor', async (t) => {
     const dir = tempDir(t, 'attest-manifests-');
-    writeFileSync(join(dir, 'web.yaml'), `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n      - image: us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}\n`);
+    writeFileSync(
+      join(dir, 'web.yaml'),
+      `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - image: ${GCLOUD_IMAGE}@${GCLOUD_DIGEST}\n      - image: us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}\n`,
+    );
     const images = [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`, `us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`];
     const { code, report } = await attest(['--kms-key-version', KEY_VERSION, '--project', 'p1', '--from-manifests', dir, ...images]);
     assert.equal(code, 0, JSON.stringify(report));
-    assert.deepEqual(report.attestations.map((a) => a.image), [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`]);
-    assert.deepEqual(report.skipped.map((s) => s.image), [`us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`]);
+    assert.deepEqual(
+      report.attestations.map((a) => a.image),
+      [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`],
+    );
+    assert.deepEqual(
+      report.skipped.map((s) => s.image),
+      [`us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`],
+    );
     assert.match(report.skipped[0]?.reason ?? '', /exempt/);
   });
 

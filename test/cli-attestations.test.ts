@@ -15,14 +15,21 @@ const ATTESTORS = [
     name: 'projects/p1/attestors/kms',
     userOwnedGrafeasNote: {
       noteReference: 'projects/p1/notes/n1',
-      publicKeys: [{ id: '//cloudkms.googleapis.com/v1/projects/p1/locations/global/keyRings/ring/cryptoKeys/key/cryptoKeyVersions/1', pkixPublicKey: { publicKeyPem: fixture('kms-ec-p256-public.pem'), signatureAlgorithm: 'ECDSA_P256_SHA256' } }],
+      publicKeys: [
+        {
+          id: '//cloudkms.googleapis.com/v1/projects/p1/locations/global/keyRings/ring/cryptoKeys/key/cryptoKeyVersions/1',
+          pkixPublicKey: { publicKeyPem: fixture('kms-ec-p256-public.pem'), signatureAlgorithm: 'ECDSA_P256_SHA256' },
+        },
+      ],
     },
   },
   {
     name: 'projects/p1/attestors/local',
     userOwnedGrafeasNote: {
       noteReference: 'projects/p1/notes/n1',
-      publicKeys: [{ id: 'ni:///sha-256;local-rsa', pkixPublicKey: { publicKeyPem: fixture('local-rsa-public.pem'), signatureAlgorithm: 'RSA_PSS_2048_SHA256' } }],
+      publicKeys: [
+        { id: 'ni:///sha-256;local-rsa', pkixPublicKey: { publicKeyPem: fixture('local-rsa-public.pem'), signatureAlgorithm: 'RSA_PSS_2048_SHA256' } },
+      ],
     },
   },
   {
@@ -69,7 +76,15 @@ async function check(list: Occurrence[]) {
   writeFileSync(join(dir, 'attestors.json'), JSON.stringify(ATTESTORS));
   writeFileSync(join(dir, 'attestations.json'), JSON.stringify(list));
   writeFileSync(join(dir, 'app.yaml'), SERVICE);
-  const args = ['--policy-file', join(dir, 'policy.yaml'), '--attestors', join(dir, 'attestors.json'), '--attestations', join(dir, 'attestations.json'), join(dir, 'app.yaml')];
+  const args = [
+    '--policy-file',
+    join(dir, 'policy.yaml'),
+    '--attestors',
+    join(dir, 'attestors.json'),
+    '--attestations',
+    join(dir, 'attestations.json'),
+    join(dir, 'app.yaml'),
+  ];
   return runCheckJson(args);
 }
 
@@ -85,7 +100,10 @@ describe('gcloud-made attestations through the CLI', () => {
     const container = report.workloads[0]?.containers[0] as unknown as { decision: string; reason: string; attestors: { outcome: string }[] };
     assert.equal(code, 0, JSON.stringify(report.workloads[0]?.containers));
     assert.deepEqual([container.decision, container.reason], ['allow', 'attested']);
-    assert.deepEqual(container.attestors.map((a) => a.outcome), ['verified', 'verified', 'verified']);
+    assert.deepEqual(
+      container.attestors.map((a) => a.outcome),
+      ['verified', 'verified', 'verified'],
+    );
   });
 
   for (const index of [0, 1, 2]) {
@@ -99,7 +117,11 @@ describe('gcloud-made attestations through the CLI', () => {
           signature.signature = flip(signature.signature, Math.floor(signature.signature.length / 2));
         }
         const { code, report } = await check(list);
-        const container = report.workloads[0]?.containers[0] as unknown as { decision: string; reason: string; attestors: { outcome: string; cause?: string }[] };
+        const container = report.workloads[0]?.containers[0] as unknown as {
+          decision: string;
+          reason: string;
+          attestors: { outcome: string; cause?: string }[];
+        };
         assert.equal(code, 1, JSON.stringify(container));
         assert.deepEqual([container.decision, container.reason], ['deny', 'missing-attestation']);
         assert.equal(container.attestors.filter((a) => a.outcome === 'verified').length, 2, 'the other two still verify');

@@ -51,22 +51,40 @@ describe('a symlink to .git/config', () => {
     const { code, report, stdout, stderr } = await runCheckJson(['--policy-file', 'policy.yaml', 'deploy/x.yaml', 'deploy/svc.yaml'], { cwd: repo });
     assert.equal(code, 2);
     assert.ok(!`${stdout}${stderr}`.includes(SECRET));
-    assert.deepEqual(report.errors.map((e) => [e.file, e.message]), [['deploy/x.yaml', `is inside a .git folder, which holds git's own files and credentials (it points to ${join(repo, '.git', 'config')}): not read`]]);
+    assert.deepEqual(
+      report.errors.map((e) => [e.file, e.message]),
+      [['deploy/x.yaml', `is inside a .git folder, which holds git's own files and credentials (it points to ${join(repo, '.git', 'config')}): not read`]],
+    );
     assert.equal(report.workloads.length, 1);
   });
   it('leaves the root when the folder given is deploy/', async () => {
     const { code, report } = await runCheckJson(['--policy-file', 'policy.yaml', 'deploy'], { cwd: repo });
     assert.equal(code, 2);
-    assert.deepEqual(report.errors.map((e) => [e.file, e.message]), [['deploy/x.yaml', `symlink: leaves the root ${join(repo, 'deploy')} (it points to ${join(repo, '.git', 'config')}): not read`]]);
+    assert.deepEqual(
+      report.errors.map((e) => [e.file, e.message]),
+      [['deploy/x.yaml', `symlink: leaves the root ${join(repo, 'deploy')} (it points to ${join(repo, '.git', 'config')}): not read`]],
+    );
   });
 });
 
 describe('devices and FIFOs end within seconds with exit 2', () => {
   const cases: [string, string[], RegExp][] = [
-    ['a folder holding /dev/zero and a FIFO', ['check', '--policy-file', allowAll, hostile], /zero\.yaml.*\/dev\/zero[\s\S]*pipe\.yaml.*FIFO|pipe\.yaml.*FIFO[\s\S]*zero\.yaml.*\/dev\/zero/],
+    [
+      'a folder holding /dev/zero and a FIFO',
+      ['check', '--policy-file', allowAll, hostile],
+      /zero\.yaml.*\/dev\/zero[\s\S]*pipe\.yaml.*FIFO|pipe\.yaml.*FIFO[\s\S]*zero\.yaml.*\/dev\/zero/,
+    ],
     ['a FIFO named as a manifest', ['check', '--policy-file', allowAll, fifo, oneService], /pipe\.yaml.*FIFO \(named pipe\), not a regular file: not read/],
-    ['/dev/urandom named as a manifest', ['check', '--policy-file', allowAll, '/dev/urandom', oneService], /\/dev\/urandom.*character device, not a regular file: not read/],
-    ['/dev/zero named through a symlink out of its folder', ['check', '--policy-file', allowAll, join(hostile, 'zero.yaml'), oneService], /zero\.yaml.*leaves the root .*\/dev\/zero/],
+    [
+      '/dev/urandom named as a manifest',
+      ['check', '--policy-file', allowAll, '/dev/urandom', oneService],
+      /\/dev\/urandom.*character device, not a regular file: not read/,
+    ],
+    [
+      '/dev/zero named through a symlink out of its folder',
+      ['check', '--policy-file', allowAll, join(hostile, 'zero.yaml'), oneService],
+      /zero\.yaml.*leaves the root .*\/dev\/zero/,
+    ],
   ];
   for (const flag of ['--policy-file', '--attestors', '--attestations']) {
     for (const file of ['/dev/zero', '/dev/urandom', fifo]) {
@@ -92,8 +110,14 @@ describe('walking folders', () => {
     symlinkSync('k8s/prod', join(root, 'deploy'));
     const { code, report } = await runCheckJson(['--policy-file', allowAll, '.'], { cwd: root });
     assert.equal(code, 0);
-    assert.deepEqual(report.workloads.map((w) => w.file), ['deploy/svc.yaml']);
-    assert.deepEqual(report.skipped.map((s) => [s.file, s.why]), [['k8s/prod/svc.yaml', 'the same file as deploy/svc.yaml (through a symlink): read once']]);
+    assert.deepEqual(
+      report.workloads.map((w) => w.file),
+      ['deploy/svc.yaml'],
+    );
+    assert.deepEqual(
+      report.skipped.map((s) => [s.file, s.why]),
+      [['k8s/prod/svc.yaml', 'the same file as deploy/svc.yaml (through a symlink): read once']],
+    );
   });
   it('reports a symlink loop as skipped, and still checks what it found', async () => {
     const root = join(base, 'loop');
@@ -103,7 +127,10 @@ describe('walking folders', () => {
     const { code, report } = await runCheckJson(['--policy-file', allowAll, '.'], { cwd: root });
     assert.equal(code, 0);
     assert.equal(report.workloads.length, 1);
-    assert.deepEqual(report.skipped.map((s) => [s.file, s.kind, s.why]), [['a/up', 'symlinked folder', 'symlink loop: leads back to ., which holds it: not walked again']]);
+    assert.deepEqual(
+      report.skipped.map((s) => [s.file, s.kind, s.why]),
+      [['a/up', 'symlinked folder', 'symlink loop: leads back to ., which holds it: not walked again']],
+    );
   });
 });
 
@@ -113,7 +140,10 @@ describe('nothing to check', () => {
   it('an empty folder is an error (exit 2) unless --allow-empty', async () => {
     const run = await runCli(['check', '--policy-file', allowAll, empty]);
     assert.equal(run.code, 2);
-    assert.match(run.stdout, /nothing to check: no Cloud Run Service or Job was found in the paths given \(allow an empty run, allow-empty, if that is expected\)/);
+    assert.match(
+      run.stdout,
+      /nothing to check: no Cloud Run Service or Job was found in the paths given \(allow an empty run, allow-empty, if that is expected\)/,
+    );
     const allowed = await runCli(['check', '--allow-empty', '--policy-file', allowAll, empty]);
     assert.equal(allowed.code, 0, allowed.stdout);
   });
@@ -137,10 +167,16 @@ describe('credential files', () => {
       const project = await runCli(['check', oneService], { env: { GOOGLE_APPLICATION_CREDENTIALS: file }, timeoutMs: 20_000 });
       assert.equal(project.code, 2);
       assert.match(project.stderr, /check needs --policy-file, or a project/);
-      const live = await runCheckJson(['--project', 'p1', '--no-resolve-tags', '--timeout', '5', oneService], { env: { GOOGLE_APPLICATION_CREDENTIALS: file }, timeoutMs: 20_000 });
+      const live = await runCheckJson(['--project', 'p1', '--no-resolve-tags', '--timeout', '5', oneService], {
+        env: { GOOGLE_APPLICATION_CREDENTIALS: file },
+        timeoutMs: 20_000,
+      });
       assert.ok(performance.now() - started < 10_000);
       assert.equal(live.code, 2);
-      assert.ok(live.report.errors.some((e) => e.message.includes(`the credentials file ${file}: `) && e.message.includes('not a regular file: not read')), JSON.stringify(live.report.errors));
+      assert.ok(
+        live.report.errors.some((e) => e.message.includes(`the credentials file ${file}: `) && e.message.includes('not a regular file: not read')),
+        JSON.stringify(live.report.errors),
+      );
     });
   }
 });

@@ -10,7 +10,18 @@ import { runCli, runCliJson } from './helpers/run-cli.ts';
 import { tempDir } from './helpers/temp.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
 import { startFakeRegistry, type FakeRegistry } from './helpers/fake-registry.ts';
-import { BASE_POLICY, BUILT_BY_CI, PROJECT, REPOSITORY, SECURITY_REVIEW, attestorJson, digestOf, occurrenceJson, service, writeWorkspace } from './helpers/impact-fixtures.ts';
+import {
+  BASE_POLICY,
+  BUILT_BY_CI,
+  PROJECT,
+  REPOSITORY,
+  SECURITY_REVIEW,
+  attestorJson,
+  digestOf,
+  occurrenceJson,
+  service,
+  writeWorkspace,
+} from './helpers/impact-fixtures.ts';
 
 interface ImpactJson {
   verdict: string;
@@ -36,14 +47,29 @@ const byName = (report: ImpactJson) => Object.fromEntries(report.workloads.map((
 describe('binauthz-gate impact, offline', () => {
   it('#14929: adding security-review dropped built-by-ci: weakens, and what only CI attested is newly blocked (exit 1)', async () => {
     const cwd = workspace();
-    const run = await runCliJson<ImpactJson>(['impact', '--format', 'json', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', ...EVIDENCE, 'deploy'], { cwd });
+    const run = await runCliJson<ImpactJson>(
+      ['impact', '--format', 'json', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', ...EVIDENCE, 'deploy'],
+      { cwd },
+    );
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.equal(run.stderr, '');
     const report = run.report;
     assert.deepEqual(Object.keys(report), ['verdict', 'before', 'after', 'policyChanges', 'workloads', 'counts', 'skipped', 'errors']);
     assert.equal(report.verdict, 'fail');
-    assert.deepEqual(report.policyChanges.map((c) => [c.before ?? c.after, c.effect]), [[BUILT_BY_CI, 'weakens'], [SECURITY_REVIEW, 'tightens']]);
-    assert.deepEqual(byName(report), { both: 'unchanged', 'ci-only': 'newly-blocked', none: 'unchanged', 'review-only': 'newly-admitted', 'source-deploy': 'unchanged' });
+    assert.deepEqual(
+      report.policyChanges.map((c) => [c.before ?? c.after, c.effect]),
+      [
+        [BUILT_BY_CI, 'weakens'],
+        [SECURITY_REVIEW, 'tightens'],
+      ],
+    );
+    assert.deepEqual(byName(report), {
+      both: 'unchanged',
+      'ci-only': 'newly-blocked',
+      none: 'unchanged',
+      'review-only': 'newly-admitted',
+      'source-deploy': 'unchanged',
+    });
     const blocked = report.workloads.find((w) => w.name === 'ci-only');
     assert.deepEqual([blocked?.kind, blocked?.file, blocked?.line, blocked?.before, blocked?.after], ['Service', 'deploy/ci-only.yaml', 1, 'pass', 'fail']);
     assert.equal(report.before.defaultRule, `REQUIRE_ATTESTATION by ${BUILT_BY_CI} (ENFORCED_BLOCK_AND_AUDIT_LOG)`);
@@ -58,7 +84,13 @@ describe('binauthz-gate impact, offline', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.report.policyChanges[0]?.field, '(policy)');
     assert.equal(run.report.policyChanges[0]?.effect, 'weakens');
-    assert.deepEqual(byName(run.report), { both: 'unchanged', 'ci-only': 'unchanged', none: 'newly-admitted', 'review-only': 'newly-admitted', 'source-deploy': 'unchanged' });
+    assert.deepEqual(byName(run.report), {
+      both: 'unchanged',
+      'ci-only': 'unchanged',
+      none: 'newly-admitted',
+      'review-only': 'newly-admitted',
+      'source-deploy': 'unchanged',
+    });
     assert.match(run.report.after.notes.map((n) => n.message).join('\n'), /falls back to Google's default policy/);
     const strict = await runCli([...args, '--fail-on-weaken', '--format', 'markdown'], { cwd });
     assert.equal(strict.code, 1);
@@ -73,10 +105,16 @@ describe('binauthz-gate impact, offline', () => {
   it('a policy that cannot be used is exit 2, naming it', async () => {
     const cwd = workspace();
     writeFileSync(join(cwd, 'unknown.plan.json'), '{"format_version": "1.2"');
-    const run = await runCliJson<ImpactJson>(['impact', '--format', 'json', '--policy-file', 'unknown.plan.json', '--base-policy-file', 'base.yaml', 'deploy'], { cwd });
+    const run = await runCliJson<ImpactJson>(
+      ['impact', '--format', 'json', '--policy-file', 'unknown.plan.json', '--base-policy-file', 'base.yaml', 'deploy'],
+      { cwd },
+    );
     assert.equal(run.code, 2);
     assert.equal(run.report.verdict, 'error');
-    assert.ok(run.report.errors.some((e) => e.file === 'unknown.plan.json' && e.message.startsWith('new policy: ')), JSON.stringify(run.report.errors));
+    assert.ok(
+      run.report.errors.some((e) => e.file === 'unknown.plan.json' && e.message.startsWith('new policy: ')),
+      JSON.stringify(run.report.errors),
+    );
   });
 
   it('refuses bad usage with exit 2 and says what is missing', async () => {
@@ -85,9 +123,15 @@ describe('binauthz-gate impact, offline', () => {
       [['impact', '--base-policy-file', 'base.yaml', 'deploy'], /impact needs --policy-file NEW/],
       [['impact', '--policy-file', 'swapped.plan.json', 'deploy'], /impact needs the policy in force/],
       [['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml'], /at least one PATH/],
-      [['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', '--format', 'sarif', 'deploy'], /--format must be one of text, json, markdown, not "sarif"\. See: binauthz-gate impact --help/],
+      [
+        ['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', '--format', 'sarif', 'deploy'],
+        /--format must be one of text, json, markdown, not "sarif"\. See: binauthz-gate impact --help/,
+      ],
       [['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', '--deployed', '--project', 'p'], /--deployed needs --region/],
-      [['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', '--region', 'us-central1', 'deploy'], /--region only counts with --deployed/],
+      [
+        ['impact', '--policy-file', 'swapped.plan.json', '--base-policy-file', 'base.yaml', '--region', 'us-central1', 'deploy'],
+        /--region only counts with --deployed/,
+      ],
       [['check', '--policy-file', 'base.yaml', '--fail-on-weaken', 'deploy'], /Unknown option '--fail-on-weaken'. See: binauthz-gate check --help/],
     ];
     for (const [args, message] of cases) {
@@ -126,12 +170,23 @@ describe('binauthz-gate impact against the live policy', () => {
       for (const by of t.by) google.state.occurrences.push(occurrenceJson(by, `${REPOSITORY}/${t.name}@${t.digest}`));
     }
     const mirror = ['--registry-mirror', `us-docker.pkg.dev=${registry.url}`];
-    const run = await runCliJson<ImpactJson>(['impact', '--format', 'json', '--project', PROJECT, '--policy-file', 'swapped.plan.json', ...mirror, 'deploy'], { cwd, env: google.env() });
+    const run = await runCliJson<ImpactJson>(['impact', '--format', 'json', '--project', PROJECT, '--policy-file', 'swapped.plan.json', ...mirror, 'deploy'], {
+      cwd,
+      env: google.env(),
+    });
     assert.equal(run.stderr, '');
     assert.deepEqual(run.report.errors, []);
     assert.equal(run.code, 1);
     assert.equal(run.report.before.source, `projects/${PROJECT}/policy`);
-    assert.deepEqual(byName(run.report), { 'tag-both': 'unchanged', 'tag-ci': 'newly-blocked', both: 'unchanged', 'ci-only': 'unchanged', none: 'unchanged', 'review-only': 'unchanged', 'source-deploy': 'unchanged' });
+    assert.deepEqual(byName(run.report), {
+      'tag-both': 'unchanged',
+      'tag-ci': 'newly-blocked',
+      both: 'unchanged',
+      'ci-only': 'unchanged',
+      none: 'unchanged',
+      'review-only': 'unchanged',
+      'source-deploy': 'unchanged',
+    });
 
     const count = (pattern: RegExp, requests: readonly { path: string }[]) => requests.filter((r) => pattern.test(r.path)).length;
     const paths = google.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)}`);
@@ -146,10 +201,18 @@ describe('binauthz-gate impact against the live policy', () => {
     assert.equal(new Set(questions).size, questions.length, 'each attestation list once');
     for (const t of tagged) {
       for (const note of ['built-by-ci', 'security-review']) {
-        assert.equal(lists.filter((r) => r.path.endsWith(`/notes/${note}/occurrences`) && JSON.stringify(r.query).includes(t.digest)).length, 1, `${note} for ${t.name}`);
+        assert.equal(
+          lists.filter((r) => r.path.endsWith(`/notes/${note}/occurrences`) && JSON.stringify(r.query).includes(t.digest)).length,
+          1,
+          `${note} for ${t.name}`,
+        );
       }
     }
     const manifestGets = registry.requests.filter((r) => /\/manifests\//.test(r.path) && r.status === 200);
-    assert.deepEqual(manifestGets.map((r) => r.path.replace(/\?.*$/, '')).sort(), tagged.map((t) => `/v2/${PROJECT}/apps/${t.name}/manifests/v1`).sort(), 'each tag resolved once');
+    assert.deepEqual(
+      manifestGets.map((r) => r.path.replace(/\?.*$/, '')).sort(),
+      tagged.map((t) => `/v2/${PROJECT}/apps/${t.name}/manifests/v1`).sort(),
+      'each tag resolved once',
+    );
   });
 });

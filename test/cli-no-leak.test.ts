@@ -32,28 +32,43 @@ describe('the CLI quotes nothing of what it should not', () => {
   mkdirSync(deploy);
   writeFileSync(join(dir, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n');
   writeFileSync(join(deploy, 'broken.yaml'), `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: web\n  token: "x\\q${secret}"\n`);
-  writeFileSync(join(deploy, 'settings.yaml'), `# copied from .env\nAPI_TOKEN=${secret}\nAUTHORIZATION=basic ${Buffer.from(`x-access-token:${secret}`).toString('base64')}\n`);
-  writeFileSync(join(deploy, 'secret.yaml'), `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: ${secret}\ndata:\n  key: ${Buffer.from(secret).toString('base64')}\n`);
+  writeFileSync(
+    join(deploy, 'settings.yaml'),
+    `# copied from .env\nAPI_TOKEN=${secret}\nAUTHORIZATION=basic ${Buffer.from(`x-access-token:${secret}`).toString('base64')}\n`,
+  );
+  writeFileSync(
+    join(deploy, 'secret.yaml'),
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: ${secret}\ndata:\n  key: ${Buffer.from(secret).toString('base64')}\n`,
+  );
   writeFileSync(join(deploy, 'broken.json'), `{"apiVersion": "serving.knative.dev/v1", "kind": "Service", "token": ${secret}}`);
   // A workload named with the GitHub token the environment holds: names are shown, credentials never.
-  writeFileSync(join(deploy, 'named.yaml'), `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${githubToken.replace('ghs_', 'svc-')}\n  labels: {x: "${githubToken}"}\nspec:\n  template:\n    spec:\n      containers:\n        - image: gcr.io/p/${githubToken.toLowerCase()}@sha256:${'a'.repeat(64)}\n`);
+  writeFileSync(
+    join(deploy, 'named.yaml'),
+    `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${githubToken.replace('ghs_', 'svc-')}\n  labels: {x: "${githubToken}"}\nspec:\n  template:\n    spec:\n      containers:\n        - image: gcr.io/p/${githubToken.toLowerCase()}@sha256:${'a'.repeat(64)}\n`,
+  );
 
   for (const format of FORMATS) {
     it(`--format ${format}: no planted secret in stdout or stderr, and every bad file is named`, async () => {
       // --verbose: the text report shows the allowed container (and its image) only then.
       const verbose = format === 'text' ? ['--verbose'] : [];
-      const run = await runCli(['check', '--policy-file', join(dir, 'policy.yaml'), '--format', format, ...verbose, deploy], { env: { GITHUB_TOKEN: githubToken } });
+      const run = await runCli(['check', '--policy-file', join(dir, 'policy.yaml'), '--format', format, ...verbose, deploy], {
+        env: { GITHUB_TOKEN: githubToken },
+      });
       assert.equal(run.code, 2);
       assertAbsent(run.stdout + run.stderr, secret, format);
       assertAbsent(run.stdout + run.stderr, githubToken, format);
-      if (format === 'text' || format === 'json') assert.match(run.stdout, /gcr\.io\/p\/\*\*\*@sha256/, 'an image reference holding the token is shown redacted');
+      if (format === 'text' || format === 'json')
+        assert.match(run.stdout, /gcr\.io\/p\/\*\*\*@sha256/, 'an image reference holding the token is shown redacted');
       if (format === 'json') {
         const report = JSON.parse(run.stdout) as { errors: { file: string; line: number; message: string }[]; skipped: { file: string; kind: string }[] };
-        assert.deepEqual(
-          report.errors.map((e) => [e.file.split('/').pop(), e.line, e.message.replace(/: .*/, '')]).sort(),
-          [['broken.json', 1, 'invalid JSON at line 1, column 70'], ['broken.yaml', 5, 'invalid YAML at line 5, column 12']],
-        );
-        assert.deepEqual(report.skipped.map((s) => [s.file.split('/').pop(), s.kind]).sort(), [['secret.yaml', 'v1 Secret'], ['settings.yaml', 'a text']]);
+        assert.deepEqual(report.errors.map((e) => [e.file.split('/').pop(), e.line, e.message.replace(/: .*/, '')]).sort(), [
+          ['broken.json', 1, 'invalid JSON at line 1, column 70'],
+          ['broken.yaml', 5, 'invalid YAML at line 5, column 12'],
+        ]);
+        assert.deepEqual(report.skipped.map((s) => [s.file.split('/').pop(), s.kind]).sort(), [
+          ['secret.yaml', 'v1 Secret'],
+          ['settings.yaml', 'a text'],
+        ]);
       }
     });
   }
@@ -67,7 +82,10 @@ describe('a private key given where a policy or manifest belongs', () => {
 
   it('is described, never quoted, as a policy file or as manifests', async () => {
     const lines = pem.split('\n').filter((line) => line && !line.startsWith('-----'));
-    for (const args of [['--policy-file', join(dir, 'key.yaml'), service], ['--policy-file', join(dir, 'key.json'), join(dir, 'key.yaml'), join(dir, 'key.json')]]) {
+    for (const args of [
+      ['--policy-file', join(dir, 'key.yaml'), service],
+      ['--policy-file', join(dir, 'key.json'), join(dir, 'key.yaml'), join(dir, 'key.json')],
+    ]) {
       for (const format of FORMATS) {
         const run = await runCli(['check', '--format', format, ...args]);
         assert.equal(run.code, 2);

@@ -39,14 +39,29 @@ describe('binauthz-gate command line', () => {
     [['deploy'], 'unknown command "deploy". See: binauthz-gate --help'],
     [['check', '--policy-file', policy], 'check needs at least one PATH (a manifest file or a folder), or --deployed. See: binauthz-gate check --help'],
     [['check', service], /^check needs --policy-file, or a project .*\. See: binauthz-gate check --help$/],
-    [['check', '--policy-file', policy, '--fail-on', 'sometimes', service], '--fail-on must be one of never, error, fail, warn, not "sometimes". See: binauthz-gate check --help'],
+    [
+      ['check', '--policy-file', policy, '--fail-on', 'sometimes', service],
+      '--fail-on must be one of never, error, fail, warn, not "sometimes". See: binauthz-gate check --help',
+    ],
     [['check', '--policy-file', policy, '--bogus', service], "Unknown option '--bogus'. See: binauthz-gate check --help"],
-    [['check', '--policy-file', policy, '--max-file-size', 'huge', service], '--max-file-size must be a size such as 4MB or 512KB, not "huge". See: binauthz-gate check --help'],
+    [
+      ['check', '--policy-file', policy, '--max-file-size', 'huge', service],
+      '--max-file-size must be a size such as 4MB or 512KB, not "huge". See: binauthz-gate check --help',
+    ],
     [['check', '--project', 'p', '--concurrency', '0', service], '--concurrency must be a whole number from 1 to 64, not "0". See: binauthz-gate check --help'],
-    [['check', '--policy-file', policy, '--timeout', 'abc', service], '--timeout must be a duration from 1 to 3600 seconds (such as 60, 90s or 2m), not "abc". See: binauthz-gate check --help'],
-    [['check', '--project', 'p', '--registry-mirror', 'gcr.io', service], '--registry-mirror must be HOST=URL (e.g. gcr.io=https://mirror.example), not "gcr.io". See: binauthz-gate check --help'],
+    [
+      ['check', '--policy-file', policy, '--timeout', 'abc', service],
+      '--timeout must be a duration from 1 to 3600 seconds (such as 60, 90s or 2m), not "abc". See: binauthz-gate check --help',
+    ],
+    [
+      ['check', '--project', 'p', '--registry-mirror', 'gcr.io', service],
+      '--registry-mirror must be HOST=URL (e.g. gcr.io=https://mirror.example), not "gcr.io". See: binauthz-gate check --help',
+    ],
     [['attest', 'gcr.io/p/a@sha256:0'], 'attest needs --attestor projects/PROJECT/attestors/ATTESTOR. See: binauthz-gate attest --help'],
-    [['attest', '--attestor', 'projects/p/attestors/a', '--fail-on', 'warn', 'gcr.io/p/a@sha256:0'], "Unknown option '--fail-on'. See: binauthz-gate attest --help"],
+    [
+      ['attest', '--attestor', 'projects/p/attestors/a', '--fail-on', 'warn', 'gcr.io/p/a@sha256:0'],
+      "Unknown option '--fail-on'. See: binauthz-gate attest --help",
+    ],
   ] as const) {
     it(`rejects ${args.join(' ') || '(nothing)'} in one line`, async () => {
       const run = await runCli([...args]);
@@ -63,7 +78,10 @@ describe('binauthz-gate command line', () => {
   it('a path that does not exist is an error naming it; the rest is still evaluated', async () => {
     const { code, report } = await runCheckJson(['--policy-file', policy, '/nonexistent/deploy', service]);
     assert.equal(code, 2);
-    assert.deepEqual(report.errors.map((e) => [e.file, e.message]), [['/nonexistent/deploy', 'cannot read: no such file or folder']]);
+    assert.deepEqual(
+      report.errors.map((e) => [e.file, e.message]),
+      [['/nonexistent/deploy', 'cannot read: no such file or folder']],
+    );
     assert.equal(report.workloads.length, 1);
   });
 

@@ -10,8 +10,16 @@ import { tempDir } from './helpers/temp.ts';
 
 const CASES = new URL('./fixtures/conformance/', import.meta.url);
 
-interface ExpectedContainer { image: string; [field: string]: unknown }
-interface ExpectedWorkload { kind: string; name: string; containers?: ExpectedContainer[]; [field: string]: unknown }
+interface ExpectedContainer {
+  image: string;
+  [field: string]: unknown;
+}
+interface ExpectedWorkload {
+  kind: string;
+  name: string;
+  containers?: ExpectedContainer[];
+  [field: string]: unknown;
+}
 interface Case {
   id: string;
   title: string;
@@ -58,7 +66,7 @@ function assertWorkload(report: CheckReport, expected: ExpectedWorkload): void {
     assert.equal((actual as Record<string, unknown>)[field], value, `${expected.name}.${field}`);
   }
   for (const container of expected.containers ?? []) {
-    const found: CheckReport["workloads"][number]["containers"][number] | undefined = actual.containers.find((c) => c.image === container.image);
+    const found: CheckReport['workloads'][number]['containers'][number] | undefined = actual.containers.find((c) => c.image === container.image);
     assert.ok(found, `container ${container.image} is missing from ${expected.name}`);
     for (const [field, value] of Object.entries(container)) {
       assert.equal((found as Record<string, unknown>)[field], value, `${expected.name} ${container.image} ${field} (detail: ${found.detail})`);
@@ -79,7 +87,9 @@ describe('shared conformance cases', { concurrency: 4 }, () => {
       // Enforcement first (README): a workload Cloud Run will not check fails, with the fix that adds the annotation.
       for (const workload of report.workloads.filter((w) => w.enforcement === 'not-enforced')) {
         assert.equal(workload.verdict, 'fail');
-        assert.deepEqual((workload as { fixes?: unknown }).fixes, [{ kind: 'set-annotation', key: 'run.googleapis.com/binary-authorization', value: 'default' }]);
+        assert.deepEqual((workload as { fixes?: unknown }).fixes, [
+          { kind: 'set-annotation', key: 'run.googleapis.com/binary-authorization', value: 'default' },
+        ]);
       }
       const mention = testCase.expect.errors_mention;
       if (mention !== undefined) {

@@ -16,7 +16,9 @@ const oneService = fileURLToPath(new URL('./fixtures/manifests/web-service.yaml'
 const MANIFEST_FOLDERS = ['cloud-run-services', 'cloud-run-jobs', 'knative-non-cloudrun', 'malformed'];
 
 function filesIn(folder: string): string[] {
-  return readdirSync(join(corpus, folder)).sort().map((name) => join(corpus, folder, name));
+  return readdirSync(join(corpus, folder))
+    .sort()
+    .map((name) => join(corpus, folder, name));
 }
 
 describe('every corpus manifest gives a report', { concurrency: 4 }, () => {
@@ -32,11 +34,17 @@ describe('every corpus manifest gives a report', { concurrency: 4 }, () => {
       const reading = readIndependently(readFileSync(file));
       if (!reading.readable) {
         assert.equal(report.verdict, 'error');
-        assert.ok(report.errors.some((e) => e.file?.endsWith(name.split('/').pop() as string)), 'an error names the file');
+        assert.ok(
+          report.errors.some((e) => e.file?.endsWith(name.split('/').pop() as string)),
+          'an error names the file',
+        );
         return;
       }
       const found = report.workloads.map((w) => ({ kind: w.kind, name: w.name, images: w.containers.map((c) => c.image) }));
-      assert.deepEqual(found, reading.workloads.map((w) => ({ ...w, images: [...w.images] })));
+      assert.deepEqual(
+        found,
+        reading.workloads.map((w) => ({ ...w, images: [...w.images] })),
+      );
       for (const workload of report.workloads) {
         const nothingToCheck = workload.containers.length === 0 || workload.containers.some((c) => c.image === '');
         if (!nothingToCheck) continue;
@@ -56,8 +64,12 @@ const POLICY_EXPECTATIONS: Record<string, { rule: string } | { rejected: RegExp 
   'codelab-deny-all-policy.yaml': { rule: 'ALWAYS_DENY (ENFORCED_BLOCK_AND_AUDIT_LOG)' },
   'codelab-example-cluster-policy.yaml': { rule: 'ALWAYS_DENY (ENFORCED_BLOCK_AND_AUDIT_LOG)' },
   'codelab-updated-policy-template.yaml': { rejected: /requireAttestationsBy\[0\].*template placeholder/ },
-  'kcc-binaryauthorizationpolicy-namespace.yaml': { rule: 'REQUIRE_ATTESTATION by Config Connector attestor binaryauthorizationpolicy-dep-namespace (ENFORCED_BLOCK_AND_AUDIT_LOG)' },
-  'kcc-binaryauthorizationpolicy-serviceaccount.yaml': { rule: 'REQUIRE_ATTESTATION by Config Connector attestor binaryauthorizationpolicy-dep-serviceaccount (ENFORCED_BLOCK_AND_AUDIT_LOG)' },
+  'kcc-binaryauthorizationpolicy-namespace.yaml': {
+    rule: 'REQUIRE_ATTESTATION by Config Connector attestor binaryauthorizationpolicy-dep-namespace (ENFORCED_BLOCK_AND_AUDIT_LOG)',
+  },
+  'kcc-binaryauthorizationpolicy-serviceaccount.yaml': {
+    rule: 'REQUIRE_ATTESTATION by Config Connector attestor binaryauthorizationpolicy-dep-serviceaccount (ENFORCED_BLOCK_AND_AUDIT_LOG)',
+  },
   'kritis-vulnz-signing-policy-NOT-BINAUTHZ.yaml': { rejected: /Kritis/ },
   'magic-modules-binary_authorization_policy_basic.tf.tmpl': { rejected: /Terraform/ },
   'magic-modules-binary_authorization_policy_global_evaluation.tf.tmpl': { rejected: /Terraform/ },
@@ -82,7 +94,10 @@ describe('every corpus policy is used with its default rule or rejected with the
         assert.equal(code, 2);
         assert.equal(report.verdict, 'error');
         assert.equal(report.workloads.length, 0, 'nothing is evaluated against a policy that could not be read');
-        assert.ok(report.errors.some((e) => expected.rejected.test(e.message) && e.file?.endsWith(name)), JSON.stringify(report.errors));
+        assert.ok(
+          report.errors.some((e) => expected.rejected.test(e.message) && e.file?.endsWith(name)),
+          JSON.stringify(report.errors),
+        );
       }
     });
   }
@@ -100,7 +115,10 @@ describe('the crafted bad inputs', () => {
     it(`${name} is an error with a clear message and exit 2`, async () => {
       const { code, report } = await runCheckJson(['--policy-file', allowAll, crafted(name)]);
       assert.equal(code, 2);
-      assert.ok(report.errors.some((e) => message.test(e.message) && e.file?.endsWith(name)), JSON.stringify(report.errors));
+      assert.ok(
+        report.errors.some((e) => message.test(e.message) && e.file?.endsWith(name)),
+        JSON.stringify(report.errors),
+      );
     });
   }
   it('a UTF-8 byte order mark does not shift line numbers', async () => {
@@ -113,7 +131,10 @@ describe('the crafted bad inputs', () => {
     const { code, report } = await runCheckJson(['--policy-file', allowAll, crafted('crafted-container-without-image.yaml')]);
     assert.equal(code, 2);
     const containers = report.workloads[0]?.containers ?? [];
-    assert.deepEqual(containers.map((c) => c.decision), ['error', 'error', 'error', 'error', 'error', 'allow']);
+    assert.deepEqual(
+      containers.map((c) => c.decision),
+      ['error', 'error', 'error', 'error', 'error', 'allow'],
+    );
     assert.equal(new Set(containers.map((c) => c.line)).size, containers.length, 'one line per container');
   });
   it('a 50 MB file is refused by the default limit without being read, quickly', async (t) => {
@@ -124,7 +145,10 @@ describe('the crafted bad inputs', () => {
     const { code, report } = await runCheckJson(['--policy-file', allowAll, huge, oneService]);
     assert.ok(performance.now() - started < 5000);
     assert.equal(code, 2);
-    assert.ok(report.errors.some((e) => e.file?.endsWith('huge.yaml') && /50\.0 MB, over the 4\.0 MB limit/.test(e.message)), JSON.stringify(report.errors));
+    assert.ok(
+      report.errors.some((e) => e.file?.endsWith('huge.yaml') && /50\.0 MB, over the 4\.0 MB limit/.test(e.message)),
+      JSON.stringify(report.errors),
+    );
     assert.equal(report.workloads.length, 1, 'the other file is still evaluated');
   });
 

@@ -73,16 +73,25 @@ describe('check --deployed', () => {
     const report = run.report as Report;
     assert.equal(run.code, 1, run.stderr);
     assert.deepEqual(report.errors, []);
-    assert.deepEqual(report.workloads.map((w) => [w.kind, w.name, w.verdict]), [
-      ['Service', 'api', 'pass'],
-      ['Service', 'web', 'fail'],
-      ['Service', 'admin', 'pass'],
-      ['Job', 'nightly', 'fail'],
-      ['Job', 'hotfix', 'warn'],
-    ]);
+    assert.deepEqual(
+      report.workloads.map((w) => [w.kind, w.name, w.verdict]),
+      [
+        ['Service', 'api', 'pass'],
+        ['Service', 'web', 'fail'],
+        ['Service', 'admin', 'pass'],
+        ['Job', 'nightly', 'fail'],
+        ['Job', 'hotfix', 'warn'],
+      ],
+    );
     const web = byName(report, 'web');
     assert.equal(web?.summary, 'denied: the next revision deploy is blocked');
-    assert.deepEqual(web?.deployed, { project: 'p1', region: 'us-central1', resource: 'projects/p1/locations/us-central1/services/web', current: 'web-00007-xyz', breakglass: false });
+    assert.deepEqual(web?.deployed, {
+      project: 'p1',
+      region: 'us-central1',
+      resource: 'projects/p1/locations/us-central1/services/web',
+      current: 'web-00007-xyz',
+      breakglass: false,
+    });
     assert.equal(web?.file, 'projects/p1/locations/us-central1/services/web');
     assert.equal(byName(report, 'api')?.summary, 'the next revision deploy is allowed');
     assert.equal(byName(report, 'nightly')?.summary, 'denied: every execution fails');
@@ -102,8 +111,14 @@ describe('check --deployed', () => {
     populate(fake);
     const run = await runCli(['check', '--project', 'p1', '--deployed', '--region', 'europe-west1', '--region', 'us-central1'], { env: env(fake) });
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stdout, /Job hotfix {2}WARN {2}\(projects\/p1\/locations\/europe-west1\/jobs\/hotfix, deployed in europe-west1, latest execution hotfix-abcde, RUNNING UNDER BREAKGLASS, breakglass\)/);
-    assert.match(run.stdout, /Service web {2}FAIL {2}\(projects\/p1\/locations\/us-central1\/services\/web, deployed in us-central1, serving revision web-00007-xyz, enforced\)/);
+    assert.match(
+      run.stdout,
+      /Job hotfix {2}WARN {2}\(projects\/p1\/locations\/europe-west1\/jobs\/hotfix, deployed in europe-west1, latest execution hotfix-abcde, RUNNING UNDER BREAKGLASS, breakglass\)/,
+    );
+    assert.match(
+      run.stdout,
+      /Service web {2}FAIL {2}\(projects\/p1\/locations\/us-central1\/services\/web, deployed in us-central1, serving revision web-00007-xyz, enforced\)/,
+    );
     assert.doesNotMatch(run.stdout, /services\/web:1/);
   });
 
@@ -113,7 +128,10 @@ describe('check --deployed', () => {
     const run = await runCheckJson(['--project', 'p1', '--deployed', '--region', 'us-central1', '--region', 'europe-west1'], { env: env(fake) });
     const report = run.report as Report;
     assert.equal(run.code, 2);
-    assert.deepEqual(report.workloads.map((w) => w.name), ['api', 'web', 'admin']);
+    assert.deepEqual(
+      report.workloads.map((w) => w.name),
+      ['api', 'web', 'admin'],
+    );
     assert.equal(report.errors.length, 2, JSON.stringify(report.errors));
     for (const kind of ['services', 'jobs']) {
       const error = report.errors.find((e) => e.message.includes(`list ${kind} in projects/p1/locations/europe-west1`));
@@ -128,12 +146,18 @@ describe('check --deployed', () => {
     const fake = await cloudRun();
     populate(fake);
     const dir = tempDir(after, 'deployed-paths-');
-    writeFileSync(join(dir, 'svc.yaml'), `name: projects/p1/locations/us-east1/services/from-file\nbinaryAuthorization: {useDefault: true}\ntemplate:\n  containers:\n  - image: ${GOOD}\n`);
+    writeFileSync(
+      join(dir, 'svc.yaml'),
+      `name: projects/p1/locations/us-east1/services/from-file\nbinaryAuthorization: {useDefault: true}\ntemplate:\n  containers:\n  - image: ${GOOD}\n`,
+    );
     const run = await runCheckJson(['--project', 'p1', '--deployed', '--region', 'all', 'svc.yaml'], { env: env(fake), cwd: dir });
     const report = run.report as Report;
     assert.equal(run.code, 1, run.stderr);
     assert.deepEqual(report.errors, []);
-    assert.deepEqual(report.workloads.map((w) => w.name), ['from-file', 'edge', 'nightly', 'hotfix', 'api', 'web', 'admin']);
+    assert.deepEqual(
+      report.workloads.map((w) => w.name),
+      ['from-file', 'edge', 'nightly', 'hotfix', 'api', 'web', 'admin'],
+    );
     assert.equal(report.workloads[0]?.deployed, undefined);
     assert.equal(report.workloads[0]?.file, 'svc.yaml');
     assert.equal(fake.requests.filter((r) => r.path === '/v1/projects/p1/locations').length, 1);
@@ -146,8 +170,14 @@ describe('check --deployed', () => {
       const run = await runCheckJson(['--project', 'p1', '--deployed', '--region', 'us-central1'], { env: env(fake) });
       const report = run.report as Report;
       assert.equal(run.code, 2);
-      assert.deepEqual(report.workloads.filter((w) => w.kind === 'Service'), []);
-      assert.match(report.errors.map((e) => e.message).join('\n'), hostile === 'looping-page-token' ? /paging loop/ : /not one of the services of projects\/p1\/locations\/us-central1/);
+      assert.deepEqual(
+        report.workloads.filter((w) => w.kind === 'Service'),
+        [],
+      );
+      assert.match(
+        report.errors.map((e) => e.message).join('\n'),
+        hostile === 'looping-page-token' ? /paging loop/ : /not one of the services of projects\/p1\/locations\/us-central1/,
+      );
       assert.ok(!run.stdout.includes('evil'), 'the foreign project is not quoted');
       assert.ok(fake.requests.length <= 4, `bounded: ${fake.requests.length} requests`);
     });
@@ -180,14 +210,27 @@ describe('check --deployed', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     google.state.policies.set('projects/p2', {
       name: 'projects/p2/policy',
-      defaultAdmissionRule: { evaluationMode: 'REQUIRE_ATTESTATION', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', requireAttestationsBy: ['projects/p2/attestors/built'] },
+      defaultAdmissionRule: {
+        evaluationMode: 'REQUIRE_ATTESTATION',
+        enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG',
+        requireAttestationsBy: ['projects/p2/attestors/built'],
+      },
     });
     google.state.attestors.set('projects/p2/attestors/built', {
       name: 'projects/p2/attestors/built',
-      userOwnedGrafeasNote: { noteReference: 'projects/p2/notes/built', publicKeys: [{ id: 'key-1', pkixPublicKey: { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), signatureAlgorithm: 'ECDSA_P256_SHA256' } }] },
+      userOwnedGrafeasNote: {
+        noteReference: 'projects/p2/notes/built',
+        publicKeys: [
+          { id: 'key-1', pkixPublicKey: { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), signatureAlgorithm: 'ECDSA_P256_SHA256' } },
+        ],
+      },
     });
-    fake.state.services.set('projects/p2/locations/us-central1', [deployedService('p2', 'us-central1', 'tagged', ['us-docker.pkg.dev/p2/apps/app:v1'], USE_DEFAULT)]);
-    const run = await runCheckJson(['--project', 'p2', '--deployed', '--region', 'us-central1', '--registry-mirror', `us-docker.pkg.dev=${registry.url}`], { env: env(fake) });
+    fake.state.services.set('projects/p2/locations/us-central1', [
+      deployedService('p2', 'us-central1', 'tagged', ['us-docker.pkg.dev/p2/apps/app:v1'], USE_DEFAULT),
+    ]);
+    const run = await runCheckJson(['--project', 'p2', '--deployed', '--region', 'us-central1', '--registry-mirror', `us-docker.pkg.dev=${registry.url}`], {
+      env: env(fake),
+    });
     const container = run.report.workloads[0]?.containers[0];
     assert.equal(run.code, 1, run.stdout);
     assert.equal(container?.digest, digest, JSON.stringify(container));
@@ -200,7 +243,9 @@ describe('check --deployed', () => {
     populate(fake);
     const run = await runCli(['check', '--format', 'sarif', '--project', 'p1', '--deployed', '--region', 'us-central1'], { env: env(fake) });
     assert.equal(run.code, 1, run.stderr);
-    const sarif = JSON.parse(run.stdout) as { runs: { results: { locations: { physicalLocation?: unknown; logicalLocations?: { fullyQualifiedName: string }[] }[] }[] }[] };
+    const sarif = JSON.parse(run.stdout) as {
+      runs: { results: { locations: { physicalLocation?: unknown; logicalLocations?: { fullyQualifiedName: string }[] }[] }[] }[];
+    };
     const results = sarif.runs[0]?.results ?? [];
     assert.ok(results.length > 0);
     for (const result of results) {

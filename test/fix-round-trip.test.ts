@@ -52,7 +52,11 @@ async function check(inputs: Inputs): Promise<Report> {
     {
       policy: { from: 'file', path: inputs.policyFile },
       attestations: files
-        ? { from: 'files', attestorsFile: existsSync(inputs.attestorsFile) ? inputs.attestorsFile : null, attestationsFile: existsSync(inputs.attestationsFile) ? inputs.attestationsFile : null }
+        ? {
+            from: 'files',
+            attestorsFile: existsSync(inputs.attestorsFile) ? inputs.attestorsFile : null,
+            attestationsFile: existsSync(inputs.attestationsFile) ? inputs.attestationsFile : null,
+          }
         : { from: 'none' },
       paths: [join(inputs.dir, 'manifests')],
       files: { workingFolder: inputs.dir, paths: 'named' },
@@ -229,14 +233,20 @@ function assertNoNewError(before: Report, afterFix: Report, label: string): void
     for (const container of workload.containers) {
       if (container.decision !== 'error') continue;
       const was = old.containers.find((c) => c.name === container.name);
-      assert.ok(was?.decision === 'error' && was.reason === container.reason, `${label}: container ${container.name} newly in error (${container.reason}): ${container.detail}`);
+      assert.ok(
+        was?.decision === 'error' && was.reason === container.reason,
+        `${label}: container ${container.name} newly in error (${container.reason}): ${container.detail}`,
+      );
     }
   }
 }
 
 function assertContainerCauseGone(before: ContainerResult, afterFix: ContainerResult | undefined, label: string): void {
   assert.ok(afterFix, `${label}: container still found`);
-  assert.ok(!(afterFix.decision === before.decision && afterFix.reason === before.reason), `${label}: still ${before.decision} (${before.reason}): ${afterFix.detail}`);
+  assert.ok(
+    !(afterFix.decision === before.decision && afterFix.reason === before.reason),
+    `${label}: still ${before.decision} (${before.reason}): ${afterFix.detail}`,
+  );
   if (before.decision === 'deny' || before.decision === 'dryrun-deny') assert.equal(afterFix.decision, 'allow', `${label}: ${afterFix.detail}`);
 }
 
@@ -281,14 +291,21 @@ async function roundTrip(inputs: Inputs, label: string): Promise<void> {
     tally.applied++;
     const afterFix = await check(copy);
     const again = afterFix.workloads.find(sameWorkload(workload));
-    if (container) assertContainerCauseGone(container, again?.containers.find((c) => c.name === container.name), what);
+    if (container)
+      assertContainerCauseGone(
+        container,
+        again?.containers.find((c) => c.name === container.name),
+        what,
+      );
     else assertWorkloadCauseGone(workload, again, what);
     assertNoNewError(before, afterFix, what);
   }
 }
 
 describe('every fix works', { concurrency: 1 }, () => {
-  const cases = readdirSync(CASES).filter((name) => name.endsWith('.yaml')).sort();
+  const cases = readdirSync(CASES)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort();
   for (const name of cases) {
     it(`conformance ${name}`, async () => {
       await roundTrip(materializeCase(parse(readFileSync(join(CASES, name), 'utf8')) as Case), name);
@@ -304,7 +321,15 @@ describe('every fix works', { concurrency: 1 }, () => {
   const v1 = (name: string, annotations: string, images: string[]) =>
     `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n${annotations ? `  annotations:\n${annotations}` : ''}spec:\n  template:\n    spec:\n      containers:\n${images.map((i) => `      - image: ${i}\n`).join('')}`;
   const v2 = (name: string, binaryAuthorization: unknown) =>
-    JSON.stringify({ name: `projects/p1/locations/us-central1/services/${name}`, binaryAuthorization, template: { containers: [{ image: `us-docker.pkg.dev/p1/r/${name}@${D}` }] } }, null, 2);
+    JSON.stringify(
+      {
+        name: `projects/p1/locations/us-central1/services/${name}`,
+        binaryAuthorization,
+        template: { containers: [{ image: `us-docker.pkg.dev/p1/r/${name}@${D}` }] },
+      },
+      null,
+      2,
+    );
   const edges: Case[] = [
     {
       id: 'edges-deny',
@@ -313,8 +338,18 @@ describe('every fix works', { concurrency: 1 }, () => {
       manifests: {
         'spaced.yaml': v1('spaced', '    run.googleapis.com/binary-authorization: "default "\n', [`us-docker.pkg.dev/p1/r/a@${D}`]),
         'block.yaml': v1('block', '    run.googleapis.com/binary-authorization: |\n      default\n', [`us-docker.pkg.dev/p1/r/a@${D}`]),
-        'empty-breakglass.yaml': v1('glass', '    run.googleapis.com/binary-authorization: default\n    run.googleapis.com/binary-authorization-breakglass: ""\n', [`us-docker.pkg.dev/p1/r/a@${D}`]),
-        'hub.yaml': v1('hub', '    run.googleapis.com/binary-authorization: default\n', [`nginx@${D}`, `docker.io/library/redis@${D}`, `docker.io/istio/pilot@${D}`, 'busybox:1.36', 'gcr.io/p1/tagged:1']),
+        'empty-breakglass.yaml': v1(
+          'glass',
+          '    run.googleapis.com/binary-authorization: default\n    run.googleapis.com/binary-authorization-breakglass: ""\n',
+          [`us-docker.pkg.dev/p1/r/a@${D}`],
+        ),
+        'hub.yaml': v1('hub', '    run.googleapis.com/binary-authorization: default\n', [
+          `nginx@${D}`,
+          `docker.io/library/redis@${D}`,
+          `docker.io/istio/pilot@${D}`,
+          'busybox:1.36',
+          'gcr.io/p1/tagged:1',
+        ]),
         'v2-default.json': v2('v2-default', { policy: 'default' }),
         'v2-both.json': v2('v2-both', { useDefault: true, policy: 'projects/p1/platforms/cloudRun/policies/x' }),
         'v2-empty.json': v2('v2-empty', {}),
@@ -324,14 +359,25 @@ describe('every fix works', { concurrency: 1 }, () => {
     {
       id: 'edges-partly-exempt',
       policy_format: 'json',
-      policy: { ...rule('ALWAYS_DENY'), admissionWhitelistPatterns: [{ namePattern: 'docker.io/library/redis@*' }, { namePattern: `us-docker.pkg.dev/p1/r/a@${D}` }] },
-      manifests: { 'svc.yaml': v1('svc', '    run.googleapis.com/binary-authorization: default\n', [`docker.io/library/redis@${D}`, 'us-docker.pkg.dev/p1/r/a:1']) },
+      policy: {
+        ...rule('ALWAYS_DENY'),
+        admissionWhitelistPatterns: [{ namePattern: 'docker.io/library/redis@*' }, { namePattern: `us-docker.pkg.dev/p1/r/a@${D}` }],
+      },
+      manifests: {
+        'svc.yaml': v1('svc', '    run.googleapis.com/binary-authorization: default\n', [`docker.io/library/redis@${D}`, 'us-docker.pkg.dev/p1/r/a:1']),
+      },
     },
     {
       id: 'edges-attest',
       policy_format: 'yaml',
       policy: rule('REQUIRE_ATTESTATION', { requireAttestationsBy: ['projects/p1/attestors/a1', 'projects/p1/attestors/a2'] }),
-      manifests: { 'svc.yaml': v1('svc', '    run.googleapis.com/binary-authorization: default\n', [`docker.io/library/redis@${D}`, `us-docker.pkg.dev/p1/r/a@${D}`, 'us-docker.pkg.dev/p1/r/b:2']) },
+      manifests: {
+        'svc.yaml': v1('svc', '    run.googleapis.com/binary-authorization: default\n', [
+          `docker.io/library/redis@${D}`,
+          `us-docker.pkg.dev/p1/r/a@${D}`,
+          'us-docker.pkg.dev/p1/r/b:2',
+        ]),
+      },
     },
   ];
   for (const testCase of edges) {
@@ -349,11 +395,16 @@ describe('every fix works', { concurrency: 1 }, () => {
     join(CORPUS, 'binauthz-policies', 'kcc-binaryauthorizationpolicy-namespace.yaml'),
   ];
   const manifests = ['cloud-run-services', 'cloud-run-jobs', 'knative-non-cloudrun', 'malformed']
-    .flatMap((folder) => readdirSync(join(CORPUS, folder)).sort().map((name) => join(CORPUS, folder, name)))
+    .flatMap((folder) =>
+      readdirSync(join(CORPUS, folder))
+        .sort()
+        .map((name) => join(CORPUS, folder, name)),
+    )
     .filter((file) => statSync(file).size < 1024 * 1024);
   for (const manifest of manifests) {
     it(`corpus ${manifest.slice(CORPUS.length)}`, async () => {
-      for (const policy of policies) await roundTrip(materializeCorpus(manifest, policy), `${manifest.slice(CORPUS.length)} with ${policy.slice(policy.lastIndexOf('/') + 1)}`);
+      for (const policy of policies)
+        await roundTrip(materializeCorpus(manifest, policy), `${manifest.slice(CORPUS.length)} with ${policy.slice(policy.lastIndexOf('/') + 1)}`);
     });
   }
 

@@ -3,10 +3,19 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeGoogle, FAKE_ACCESS_TOKEN, type FakeGoogle } from './helpers/fake-google.ts';
 
-const BODY = JSON.stringify({ kind: 'ATTESTATION', noteName: 'projects/p1/notes/n1', resourceUri: `gcr.io/p1/app@sha256:${'a'.repeat(64)}`, attestation: { serializedPayload: 'e30=', signatures: [] } });
+const BODY = JSON.stringify({
+  kind: 'ATTESTATION',
+  noteName: 'projects/p1/notes/n1',
+  resourceUri: `gcr.io/p1/app@sha256:${'a'.repeat(64)}`,
+  attestation: { serializedPayload: 'e30=', signatures: [] },
+});
 
 async function create(fake: FakeGoogle): Promise<{ name: string; createTime: string }> {
-  const response = await fetch(`${fake.url}v1/projects/p1/occurrences`, { method: 'POST', body: BODY, headers: { authorization: `Bearer ${FAKE_ACCESS_TOKEN}`, 'content-type': 'application/json' } });
+  const response = await fetch(`${fake.url}v1/projects/p1/occurrences`, {
+    method: 'POST',
+    body: BODY,
+    headers: { authorization: `Bearer ${FAKE_ACCESS_TOKEN}`, 'content-type': 'application/json' },
+  });
   assert.equal(response.status, 200);
   return (await response.json()) as { name: string; createTime: string };
 }

@@ -141,9 +141,7 @@ describe('Binary Authorization', () => {
   test('validateAttestationOccurrence answers 501', async (t) => {
     const fake = await fakeFor(t);
     fake.state.attestors.set(ATTESTOR.name, ATTESTOR);
-    const answer = await failure(
-      clients(fake).binauthz.projects.attestors.validateAttestationOccurrence({ attestor: ATTESTOR.name, requestBody: {} }),
-    );
+    const answer = await failure(clients(fake).binauthz.projects.attestors.validateAttestationOccurrence({ attestor: ATTESTOR.name, requestBody: {} }));
     assert.equal(answer.status, 501);
     assert.equal(answer.error.status, 'UNIMPLEMENTED');
   });
@@ -161,7 +159,10 @@ describe('Container Analysis', () => {
     seed(fake);
     const { analysis } = clients(fake);
     const first = await analysis.projects.notes.occurrences.list({ name: 'projects/p1/notes/n1', filter: GCLOUD_FILTER, pageSize: 100 });
-    assert.deepEqual(first.data.occurrences?.map((o) => o.name), ['o1', 'o2', 'o3'].map((id) => `projects/p1/occurrences/${id}`));
+    assert.deepEqual(
+      first.data.occurrences?.map((o) => o.name),
+      ['o1', 'o2', 'o3'].map((id) => `projects/p1/occurrences/${id}`),
+    );
     assert.equal(typeof first.data.nextPageToken, 'string');
     const second = await analysis.projects.notes.occurrences.list({
       name: 'projects/p1/notes/n1',
@@ -169,7 +170,10 @@ describe('Container Analysis', () => {
       pageSize: 100,
       pageToken: first.data.nextPageToken!,
     });
-    assert.deepEqual(second.data.occurrences?.map((o) => o.name), ['projects/p1/occurrences/o4']);
+    assert.deepEqual(
+      second.data.occurrences?.map((o) => o.name),
+      ['projects/p1/occurrences/o4'],
+    );
     assert.equal(second.data.nextPageToken, undefined);
     assert.deepEqual(fake.requests[0]?.query, { filter: GCLOUD_FILTER, pageSize: '100' });
     assert.equal(fake.requests[1]?.query['pageToken'], first.data.nextPageToken);
@@ -269,7 +273,9 @@ describe('Cloud KMS', () => {
 
   /** Verifies as a relying party does: over the original payload, with the hash the algorithm names. */
   function verifies(c: KeyCase, publicKey: KeyObject, signature: Buffer): boolean {
-    const key = c.algorithm.includes('_PSS_') ? { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: c.hash === 'sha256' ? 32 : 64 } : publicKey;
+    const key = c.algorithm.includes('_PSS_')
+      ? { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: c.hash === 'sha256' ? 32 : 64 }
+      : publicKey;
     return verify(c.hash, PAYLOAD, key, signature);
   }
 
@@ -318,7 +324,10 @@ describe('Cloud KMS', () => {
     assert.equal(short.status, 400);
     const badCrc = await postJson(fake, `/v1/${KEY_VERSION}:asymmetricSign`, { digest: { sha256: digest.toString('base64') }, digestCrc32c: '1' });
     assert.equal(badCrc.status, 400);
-    const goodCrc = await postJson(fake, `/v1/${KEY_VERSION}:asymmetricSign`, { digest: { sha256: digest.toString('base64') }, digestCrc32c: String(crc32c(digest)) });
+    const goodCrc = await postJson(fake, `/v1/${KEY_VERSION}:asymmetricSign`, {
+      digest: { sha256: digest.toString('base64') },
+      digestCrc32c: String(crc32c(digest)),
+    });
     assert.equal(goodCrc.body.verifiedDigestCrc32c, true);
     const unknown = await getJson(fake, `/v1/${KEY_VERSION.replace('key/', 'nokey/')}/publicKey`);
     assert.equal(unknown.status, 404);
@@ -481,7 +490,9 @@ describe('hostile modes', () => {
   test('reset closes the connection with no answer; drip sends headers and a body that never ends', async (t) => {
     const fake = await fakeFor(t);
     fake.inject({ count: 1, reset: true });
-    await assert.rejects(fetch(new URL('/v1/projects/p1/policy', fake.url)), (error: Error) => /ECONNRESET|other side closed|socket/i.test(String((error.cause as Error | undefined)?.message ?? error.message)));
+    await assert.rejects(fetch(new URL('/v1/projects/p1/policy', fake.url)), (error: Error) =>
+      /ECONNRESET|other side closed|socket/i.test(String((error.cause as Error | undefined)?.message ?? error.message)),
+    );
     fake.inject({ count: 1, dripMs: 10 });
     const controller = new AbortController();
     const dripping = await fetch(new URL('/v1/projects/p1/policy', fake.url), { signal: controller.signal });

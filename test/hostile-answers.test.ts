@@ -32,7 +32,13 @@ const newKey = (): KeyPair => generateKeyPairSync('ec', { namedCurve: 'P-256' })
 const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 
 function attestorJson(name: string, note: string, key: KeyPair, keyId = KEY_ID): object {
-  return { name, userOwnedGrafeasNote: { noteReference: note, publicKeys: [{ id: keyId, pkixPublicKey: { publicKeyPem: pem(key.publicKey), signatureAlgorithm: 'ECDSA_P256_SHA256' } }] } };
+  return {
+    name,
+    userOwnedGrafeasNote: {
+      noteReference: note,
+      publicKeys: [{ id: keyId, pkixPublicKey: { publicKeyPem: pem(key.publicKey), signatureAlgorithm: 'ECDSA_P256_SHA256' } }],
+    },
+  };
 }
 
 let serial = 0;
@@ -54,7 +60,10 @@ const POLICY = {
   globalPolicyEvaluationMode: 'ENABLE',
   defaultAdmissionRule: { evaluationMode: 'REQUIRE_ATTESTATION', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', requireAttestationsBy: [ATTESTOR] },
 };
-const ATTACKER_POLICY = { globalPolicyEvaluationMode: 'ENABLE', defaultAdmissionRule: { evaluationMode: 'ALWAYS_ALLOW', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' } };
+const ATTACKER_POLICY = {
+  globalPolicyEvaluationMode: 'ENABLE',
+  defaultAdmissionRule: { evaluationMode: 'ALWAYS_ALLOW', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
+};
 
 function manifest(image: string): string {
   return [
@@ -101,19 +110,27 @@ async function check(t: TestContext, world: World, extraArgs: string[], image = 
   const ended = Date.now();
   const first = Math.min(...world.google.requests.map((r) => r.at), ...world.registry.requests.map((r) => r.at));
   const sinceFirstRequestMs = ended - first;
-  t.diagnostic(`exit ${run.code} after ${sinceFirstRequestMs} ms from the first request; ${world.google.requests.length} Google and ${world.registry.requests.length} registry requests`);
+  t.diagnostic(
+    `exit ${run.code} after ${sinceFirstRequestMs} ms from the first request; ${world.google.requests.length} Google and ${world.registry.requests.length} registry requests`,
+  );
   return { code: run.code, report: run.report, text: `${run.stdout}\n${run.stderr}`, sinceFirstRequestMs };
 }
 
 function assertWithinDeadline(run: Run): void {
-  assert.ok(run.sinceFirstRequestMs < TIMEOUT_S * 1000 + 1000, `ended ${run.sinceFirstRequestMs} ms after the first request, past --timeout ${TIMEOUT_S} s + 1 s`);
+  assert.ok(
+    run.sinceFirstRequestMs < TIMEOUT_S * 1000 + 1000,
+    `ended ${run.sinceFirstRequestMs} ms after the first request, past --timeout ${TIMEOUT_S} s + 1 s`,
+  );
 }
 
 /** Exit 2, never a pass, and the error names the API and what was wrong. */
 function assertCouldNotDecide(run: Run, naming: RegExp): void {
   assert.equal(run.code, 2, run.text);
   assert.equal(run.report.verdict, 'error');
-  assert.ok(run.report.workloads.every((w) => w.verdict !== 'pass'), 'no workload passes');
+  assert.ok(
+    run.report.workloads.every((w) => w.verdict !== 'pass'),
+    'no workload passes',
+  );
   assert.match(JSON.stringify(run.report), naming);
 }
 
@@ -147,14 +164,20 @@ describe('hostile Google answers, through the built CLI', () => {
   it("never uses another project's ALWAYS_ALLOW policy (projects/evil/policy)", async (t) => {
     world.google.state.policies.set('projects/p1', { ...ATTACKER_POLICY, name: 'projects/evil/policy' });
     const run = await check(t, world, []);
-    assertCouldNotDecide(run, /Binary Authorization: failed to get policy projects\/p1\/policy: the answer \(HTTP 200\) is the policy projects\/evil\/policy, not projects\/p1\/policy/);
+    assertCouldNotDecide(
+      run,
+      /Binary Authorization: failed to get policy projects\/p1\/policy: the answer \(HTTP 200\) is the policy projects\/evil\/policy, not projects\/p1\/policy/,
+    );
     assert.equal(run.report.policy.defaultRule, null, 'the attacker policy was not read');
   });
 
   it('never uses a policy named by a project number that was not asked for, and says how to ask by number', async (t) => {
     world.google.state.policies.set('projects/p1', { ...ATTACKER_POLICY, name: 'projects/123456789/policy' });
     const run = await check(t, world, []);
-    assertCouldNotDecide(run, /is the policy projects\/123456789\/policy, not projects\/p1\/policy.*if 123456789 is the number of project p1, ask for the project by that number/);
+    assertCouldNotDecide(
+      run,
+      /is the policy projects\/123456789\/policy, not projects\/p1\/policy.*if 123456789 is the number of project p1, ask for the project by that number/,
+    );
   });
 
   it('uses a policy asked for by project number when Google names it by that number', async () => {
@@ -171,7 +194,10 @@ describe('hostile Google answers, through the built CLI', () => {
     world.google.state.attestors.set(ATTESTOR, attestorJson('projects/p1/attestors/evil', 'projects/evil/notes/n', attacker));
     world.google.state.occurrences.push(occurrenceJson('projects/evil/notes/n', DIGEST, attacker));
     const run = await check(t, world, []);
-    assertCouldNotDecide(run, /Binary Authorization: failed to get attestor projects\/p1\/attestors\/a1: the answer \(HTTP 200\) is the attestor projects\/p1\/attestors\/evil, not projects\/p1\/attestors\/a1/);
+    assertCouldNotDecide(
+      run,
+      /Binary Authorization: failed to get attestor projects\/p1\/attestors\/a1: the answer \(HTTP 200\) is the attestor projects\/p1\/attestors\/evil, not projects\/p1\/attestors\/a1/,
+    );
     assert.equal(world.google.requests.filter(isList).length, 0, "the attacker's note was never listed");
   });
 
@@ -184,7 +210,10 @@ describe('hostile Google answers, through the built CLI', () => {
     assert.equal(run.code, 1, run.text);
     const container = run.report.workloads[0]?.containers[0];
     assert.equal(container?.decision, 'deny');
-    assert.match(container?.detail ?? '', /Container Analysis answered 2 occurrence\(s\) that were not asked for, ignored: .*is on note projects\/p1\/notes\/other, not projects\/p1\/notes\/n1; .*is for us-docker\.pkg\.dev\/p1\/r\/web@sha256:e{64}, not an image @sha256:7692/);
+    assert.match(
+      container?.detail ?? '',
+      /Container Analysis answered 2 occurrence\(s\) that were not asked for, ignored: .*is on note projects\/p1\/notes\/other, not projects\/p1\/notes\/n1; .*is for us-docker\.pkg\.dev\/p1\/r\/web@sha256:e{64}, not an image @sha256:7692/,
+    );
   });
 
   it('still passes on the valid occurrence when the answer also holds foreign ones, and reports them', async (t) => {
@@ -195,19 +224,29 @@ describe('hostile Google answers, through the built CLI', () => {
     assert.equal(run.code, 0, run.text);
     const container = run.report.workloads[0]?.containers[0];
     assert.equal(container?.reason, 'attested');
-    assert.match(JSON.stringify(container), /occurrence projects\/p1\/occurrences\/hostile-\d+.*1 occurrence\(s\) that were not asked for, ignored: .*on note projects\/evil\/notes\/n/);
+    assert.match(
+      JSON.stringify(container),
+      /occurrence projects\/p1\/occurrences\/hostile-\d+.*1 occurrence\(s\) that were not asked for, ignored: .*on note projects\/evil\/notes\/n/,
+    );
   });
 
   for (const [what, raw] of Object.entries(GARBLED_BODIES)) {
     it(`a 200 list answer that is ${what} is an error, never "no attestations"`, async (t) => {
       inject({ match: isList, count: 100, raw });
       const run = await check(t, world, []);
-      assertCouldNotDecide(run, /Container Analysis: failed to list attestations on projects\/p1\/notes\/n1 for sha256:7692[0-9a-f]+: the answer \(HTTP 200\) is not the documented ListNoteOccurrencesResponse object/);
+      assertCouldNotDecide(
+        run,
+        /Container Analysis: failed to list attestations on projects\/p1\/notes\/n1 for sha256:7692[0-9a-f]+: the answer \(HTTP 200\) is not the documented ListNoteOccurrencesResponse object/,
+      );
       assert.equal(run.report.workloads[0]?.containers[0]?.reason, 'attestation-unavailable');
     });
   }
 
-  for (const [what, body] of Object.entries({ 'occurrences that are not a list': { occurrences: { name: 'x' } }, 'an occurrence that is not an object': { occurrences: ['x'] }, 'a page token that is not a string': { occurrences: [], nextPageToken: 7 } })) {
+  for (const [what, body] of Object.entries({
+    'occurrences that are not a list': { occurrences: { name: 'x' } },
+    'an occurrence that is not an object': { occurrences: ['x'] },
+    'a page token that is not a string': { occurrences: [], nextPageToken: 7 },
+  })) {
     it(`a list answer with ${what} is an error`, async (t) => {
       inject({ match: isList, count: 100, raw: { body: JSON.stringify(body) } });
       const run = await check(t, world, []);
@@ -218,13 +257,19 @@ describe('hostile Google answers, through the built CLI', () => {
   it('a garbled policy answer is an error naming Binary Authorization', async (t) => {
     inject({ match: isPolicy, count: 100, raw: GARBLED_BODIES['an HTML page'] as NonNullable<FakeFault['raw']> });
     const run = await check(t, world, []);
-    assertCouldNotDecide(run, /Binary Authorization: failed to get policy projects\/p1\/policy: the answer \(HTTP 200\) is not the documented Policy object: it is an HTML \(or XML\) page/);
+    assertCouldNotDecide(
+      run,
+      /Binary Authorization: failed to get policy projects\/p1\/policy: the answer \(HTTP 200\) is not the documented Policy object: it is an HTML \(or XML\) page/,
+    );
   });
 
   it('a garbled attestor answer is an error naming Binary Authorization', async (t) => {
     inject({ match: isAttestor, count: 100, raw: GARBLED_BODIES['truncated JSON'] as NonNullable<FakeFault['raw']> });
     const run = await check(t, world, []);
-    assertCouldNotDecide(run, /Binary Authorization: failed to get attestor projects\/p1\/attestors\/a1: the answer \(HTTP 200\) is not the documented Attestor object: it is text that is not a JSON object/);
+    assertCouldNotDecide(
+      run,
+      /Binary Authorization: failed to get attestor projects\/p1\/attestors\/a1: the answer \(HTTP 200\) is not the documented Attestor object: it is text that is not a JSON object/,
+    );
   });
 
   it('a page token that comes back again ends the list as an error, at once', async (t) => {
@@ -320,7 +365,10 @@ describe('hostile Google answers to attest, through the built CLI', () => {
       const run = await attest();
       assert.notEqual(run.code, 0, run.stdout);
       assert.deepEqual(run.report.attestations, []);
-      assert.match(run.report.errors[0]?.message ?? '', /Container Analysis: failed to list attestations .*is not the documented ListNoteOccurrencesResponse object/);
+      assert.match(
+        run.report.errors[0]?.message ?? '',
+        /Container Analysis: failed to list attestations .*is not the documented ListNoteOccurrencesResponse object/,
+      );
       assert.deepEqual(creations(), [], 'no occurrence was created');
     });
   }
@@ -353,7 +401,10 @@ describe('hostile registry answers, through the built CLI', () => {
   const naming = (rest: string) => new RegExp(`tag v1 of registry\\.example\\.com/team/web${rest}`);
 
   const cases: Record<string, { options: FakeRegistryOptions; naming: RegExp }> = {
-    'a hung manifest HEAD': { options: { fault: (r) => (r.method === 'HEAD' ? { status: 200, hostile: { kind: 'hang' } } : null) }, naming: naming('.*(time limit|no answer)') },
+    'a hung manifest HEAD': {
+      options: { fault: (r) => (r.method === 'HEAD' ? { status: 200, hostile: { kind: 'hang' } } : null) },
+      naming: naming('.*(time limit|no answer)'),
+    },
     'a reset on every request': { options: { fault: () => ({ status: 200, hostile: { kind: 'reset' } }) }, naming: naming('') },
     'a manifest GET body that drips forever': {
       options: { omitDigestHeader: true, fault: (r) => (r.method === 'GET' ? { status: 200, hostile: { kind: 'drip', ms: 50 } } : null) },
@@ -361,10 +412,14 @@ describe('hostile registry answers, through the built CLI', () => {
     },
     'a manifest GET body of 64 MiB': {
       options: { omitDigestHeader: true, fault: (r) => (r.method === 'GET' ? { status: 200, hostile: { kind: 'endless', bytes: 64 * 1024 * 1024 } } : null) },
-      naming: /answered HTTP 200 with a body over 4194304 bytes, more than binauthz-gate reads, so tag v1 of registry\.example\.com\/team\/web was not resolved/,
+      naming:
+        /answered HTTP 200 with a body over 4194304 bytes, more than binauthz-gate reads, so tag v1 of registry\.example\.com\/team\/web was not resolved/,
     },
     'a token answer of 64 MiB': {
-      options: { auth: 'bearer-anonymous', fault: (r) => (r.path.startsWith('/token') ? { status: 200, hostile: { kind: 'endless', bytes: 64 * 1024 * 1024 } } : null) },
+      options: {
+        auth: 'bearer-anonymous',
+        fault: (r) => (r.path.startsWith('/token') ? { status: 200, hostile: { kind: 'endless', bytes: 64 * 1024 * 1024 } } : null),
+      },
       naming: /anonymous pull token for tag v1 of registry\.example\.com\/team\/web.*body over 1048576 bytes/,
     },
     'a token service that hangs': {

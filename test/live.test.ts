@@ -15,7 +15,15 @@ import { tempDir } from './helpers/temp.ts';
 
 const CASES = new URL('./fixtures/conformance/', import.meta.url);
 /** Every registry host the cases name, so that no request can leave this machine. */
-const REGISTRY_HOSTS = ['us-docker.pkg.dev', 'gcr.io', 'us-central1-docker.pkg.dev', 'us-east1-docker.pkg.dev', 'docker.io', 'index.docker.io', 'registry-1.docker.io'];
+const REGISTRY_HOSTS = [
+  'us-docker.pkg.dev',
+  'gcr.io',
+  'us-central1-docker.pkg.dev',
+  'us-east1-docker.pkg.dev',
+  'docker.io',
+  'index.docker.io',
+  'registry-1.docker.io',
+];
 
 interface Case {
   id: string;
@@ -209,7 +217,9 @@ describe('live mode with Application Default Credentials', () => {
       request.on('end', () => {
         tokenRequests.push(body);
         response.setHeader('content-type', 'application/json');
-        response.end(JSON.stringify({ access_token: ISSUED, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3600 }));
+        response.end(
+          JSON.stringify({ access_token: ISSUED, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3600 }),
+        );
       });
     });
     await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));

@@ -95,7 +95,10 @@ describe('the npm package', { timeout: 300_000 }, () => {
       .filter((name) => name.startsWith('cli.') || name === 'THIRD-PARTY-LICENSES.txt')
       .map((name) => `dist/${name}`);
     assert.deepEqual(packed, ['LICENSE', 'README.md', ...dist, 'package.json'].sort());
-    assert.ok(dist.some((f) => f.endsWith('.LEGAL.txt')), 'the bundled legal comments ship with the bundles');
+    assert.ok(
+      dist.some((f) => f.endsWith('.LEGAL.txt')),
+      'the bundled legal comments ship with the bundles',
+    );
     assert.ok(dist.includes('dist/THIRD-PARTY-LICENSES.txt'), 'so do the licences of the bundled packages');
     for (const path of packed) assert.doesNotMatch(path, /^(src|test|bench|examples|node_modules)\//, path);
   });
@@ -124,7 +127,10 @@ describe('the npm package', { timeout: 300_000 }, () => {
   it(`installs in under ${MAX_INSTALLED_BYTES / 1024 / 1024} MiB`, () => {
     const files = filesUnder(join(installDir, 'node_modules', 'binauthz-gate'));
     const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
-    assert.deepEqual(files.map((f) => f.path), packed);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      packed,
+    );
     assert.ok(bytes < MAX_INSTALLED_BYTES, `installed size ${bytes} bytes`);
     // The figure the README quotes; shown with `--test-reporter=spec`.
     console.log(`# installed: ${files.length} files, ${bytes} bytes`);
@@ -149,10 +155,7 @@ describe('the npm package', { timeout: 300_000 }, () => {
     const report = JSON.parse(failed.stdout ?? '') as { verdict: string; workloads: { name: string; verdict: string }[]; errors: unknown[] };
     assert.equal(report.verdict, 'fail');
     assert.deepEqual(report.errors, []);
-    assert.deepEqual(
-      report.workloads.map((w) => `${w.name} ${w.verdict}`).sort(),
-      ['checkout pass', 'hello pass', 'nightly-export fail', 'search warn'],
-    );
+    assert.deepEqual(report.workloads.map((w) => `${w.name} ${w.verdict}`).sort(), ['checkout pass', 'hello pass', 'nightly-export fail', 'search warn']);
   });
 
   it('runs through npx from the tarball, offline, in an empty folder', async () => {

@@ -34,7 +34,9 @@ try {
 
   const left = readdirSync(temp).sort();
   if (left.length > 0) {
-    console.error(`\nThe tests left ${left.length} ${left.length === 1 ? 'entry' : 'entries'} in the temporary folder (each test must remove what it creates):`);
+    console.error(
+      `\nThe tests left ${left.length} ${left.length === 1 ? 'entry' : 'entries'} in the temporary folder (each test must remove what it creates):`,
+    );
     for (const name of left) console.error(`  ${name}`);
     code = code || 1;
   }

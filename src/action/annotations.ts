@@ -26,12 +26,18 @@ export function annotate(io: AnnotationIO, report: Report): void {
     if (severity === 'note') continue;
     // A deployed workload is no file of the branch: no file or line, its region in the title.
     const at = workload.deployed ? {} : { file: workload.file, startLine: workload.line };
-    const title = workload.deployed ? `${workload.kind} ${clean(workload.name)} (deployed in ${clean(workload.deployed.region)})` : `${workload.kind} ${clean(workload.name)}`;
+    const title = workload.deployed
+      ? `${workload.kind} ${clean(workload.name)} (deployed in ${clean(workload.deployed.region)})`
+      : `${workload.kind} ${clean(workload.name)}`;
     emit(io, severity, workloadMessage(workload), { ...at, title });
   }
   const errors = report.errors;
   for (const error of errors.slice(0, MAX_ERROR_ANNOTATIONS)) {
-    emit(io, RUN_ERROR_SEVERITY, clean(error.message), { ...(error.file ? { file: error.file } : {}), ...(error.line ? { startLine: error.line } : {}), title: 'binauthz-gate' });
+    emit(io, RUN_ERROR_SEVERITY, clean(error.message), {
+      ...(error.file ? { file: error.file } : {}),
+      ...(error.line ? { startLine: error.line } : {}),
+      title: 'binauthz-gate',
+    });
   }
   if (errors.length > MAX_ERROR_ANNOTATIONS) {
     emit(io, RUN_ERROR_SEVERITY, `${errors.length - MAX_ERROR_ANNOTATIONS} more error(s): see the job summary`, { title: 'binauthz-gate' });

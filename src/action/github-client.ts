@@ -22,7 +22,11 @@ export function boundedFetch(maxBytes: number, inner: typeof fetch = globalThis.
   return async (input, init) => {
     const response = await inner(input, init);
     if (response.body === null) return response;
-    const tooLarge = () => Object.assign(new RemoteFailure(`the answer from ${URL.canParse(response.url) ? new URL(response.url).origin : 'GitHub'} is over the ${maxBytes}-byte limit`), { code: 'ERR_RESPONSE_TOO_LARGE' });
+    const tooLarge = () =>
+      Object.assign(
+        new RemoteFailure(`the answer from ${URL.canParse(response.url) ? new URL(response.url).origin : 'GitHub'} is over the ${maxBytes}-byte limit`),
+        { code: 'ERR_RESPONSE_TOO_LARGE' },
+      );
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
     if (Number.isFinite(declared) && declared > maxBytes) {
       await response.body.cancel();

@@ -3,7 +3,20 @@
 // and a bad value is an error naming the input and what was expected.
 import type { FailOn } from '../report/report.ts';
 import { UserError } from '../errors.ts';
-import { attestorName, bool as boolean, concurrency, DEFAULTS, failOn, kmsKeyVersionName, maxFileBytes, oneOf as oneOfChecked, registryMirrors, timeoutSeconds, valueOrThrow, type Checked } from '../run/validate.ts';
+import {
+  attestorName,
+  bool as boolean,
+  concurrency,
+  DEFAULTS,
+  failOn,
+  kmsKeyVersionName,
+  maxFileBytes,
+  oneOf as oneOfChecked,
+  registryMirrors,
+  timeoutSeconds,
+  valueOrThrow,
+  type Checked,
+} from '../run/validate.ts';
 import { parseBuiltImages } from '../manifests/substitute-images.ts';
 import type { ImageReference } from '../images/reference.ts';
 
@@ -40,7 +53,6 @@ export interface ActionSettings {
   /** A run that finds no Cloud Run workload passes (the action's default: its patterns match every YAML and JSON file). */
   readonly allowEmpty: boolean;
 }
-
 
 type GetInput = (name: string) => string;
 
@@ -93,7 +105,8 @@ function manifestPatterns(text: string): readonly string[] {
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
   if (patterns.length === 0) return DEFAULT_MANIFEST_PATTERNS;
-  if (!patterns.some((p) => !p.startsWith('!'))) throw new UserError(`Invalid manifests: only exclusions ('!…'). Expected at least one glob pattern such as 'deploy/**/*.yaml'.`);
+  if (!patterns.some((p) => !p.startsWith('!')))
+    throw new UserError(`Invalid manifests: only exclusions ('!…'). Expected at least one glob pattern such as 'deploy/**/*.yaml'.`);
   return patterns;
 }
 
@@ -109,7 +122,8 @@ function regions(text: string): readonly string[] | null {
   const names = lines(text);
   if (names.length === 0) return null;
   for (const name of names) {
-    if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new UserError(`Invalid deployed_regions '${name}'. Expected Cloud Run regions such as us-central1, one per line, or all.`);
+    if (!/^[a-z][a-z0-9-]{0,62}$/.test(name))
+      throw new UserError(`Invalid deployed_regions '${name}'. Expected Cloud Run regions such as us-central1, one per line, or all.`);
   }
   return names.includes('all') ? ['all'] : [...new Set(names)];
 }

@@ -33,7 +33,9 @@ export async function run(): Promise<void> {
     else if (kind === 'remote') core.setFailed(redactor.redact(`binauthz-gate failed: ${messageOf(error)}`));
     else {
       core.debug(redactor.redact(error instanceof Error ? (error.stack ?? error.message) : String(error)));
-      core.setFailed(redactor.redact(`binauthz-gate: internal error (please report it at https://github.com/binauthz-gate/binauthz-gate/issues): ${messageOf(error)}`));
+      core.setFailed(
+        redactor.redact(`binauthz-gate: internal error (please report it at https://github.com/binauthz-gate/binauthz-gate/issues): ${messageOf(error)}`),
+      );
     }
   }
 }

@@ -7,7 +7,9 @@ import type { ActionIO, AnnotationProperties } from './run.ts';
 export function redactingIO(io: ActionIO, redactor: Redactor): ActionIO {
   const text = (message: string) => redactor.redact(message);
   const properties = (props: AnnotationProperties | undefined): AnnotationProperties | undefined =>
-    props === undefined ? undefined : { ...props, ...(props.title === undefined ? {} : { title: text(props.title) }), ...(props.file === undefined ? {} : { file: text(props.file) }) };
+    props === undefined
+      ? undefined
+      : { ...props, ...(props.title === undefined ? {} : { title: text(props.title) }), ...(props.file === undefined ? {} : { file: text(props.file) }) };
   return {
     getInput: (name) => io.getInput(name),
     setSecret: (secret) => {

@@ -63,7 +63,13 @@ const SUMMARY_LIMIT = 1_000_000;
  */
 /** `cwd` stands in for GITHUB_WORKSPACE and RUNNER_TEMP when the runner does not set them; nothing else reads the process's folder. */
 /** `loadDeployed` lists what is deployed (`deployed_regions`); tests pass a stub. */
-export async function runAction(rawIo: ActionIO, env: Env, cwd: string, redactor: Redactor = redactorFor(env), loadDeployed: DeployedLoader = defaultDeployedLoader): Promise<void> {
+export async function runAction(
+  rawIo: ActionIO,
+  env: Env,
+  cwd: string,
+  redactor: Redactor = redactorFor(env),
+  loadDeployed: DeployedLoader = defaultDeployedLoader,
+): Promise<void> {
   const io = redactingIO(rawIo, redactor);
   const settings = readInputs((name) => io.getInput(name));
   // One deadline for the run: every GitHub call (retries included) ends by it, as the Google calls do.
@@ -75,7 +81,10 @@ export async function runAction(rawIo: ActionIO, env: Env, cwd: string, redactor
   const choices = { concurrency: settings.concurrency, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: settings.mirrors };
   const services = () => createLiveServices(liveSettingsFrom(env, choices), redactor).services;
   if (settings.mode.kind === 'attest') return attest(io, env, settings, settings.mode, workspace, services(), redactor);
-  if (!policy) throw new UserError('Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.');
+  if (!policy)
+    throw new UserError(
+      'Invalid project_id: none given and none exported by google-github-actions/auth. Expected project_id, or policy_file for a policy in the repository.',
+    );
   // Without a project, a policy file is checked offline.
   const live = project ? services() : null;
   const event = readEvent(env, readEventFile);
@@ -189,7 +198,12 @@ function onlyFiles(report: Report, paths: readonly string[]): Report | null {
   const workloads = report.workloads.filter((w) => files.has(w.file));
   const errors = report.errors.filter((e) => e.file !== null && files.has(e.file));
   if (workloads.length === 0 && errors.length === 0) return null;
-  return buildReport(report.policy, workloads, report.skipped.filter((s) => files.has(s.file)), errors);
+  return buildReport(
+    report.policy,
+    workloads,
+    report.skipped.filter((s) => files.has(s.file)),
+    errors,
+  );
 }
 
 function withAddress(source: PolicySource | null, address: string | null): PolicySource | null {
@@ -229,11 +243,16 @@ async function reportImpact(
   if (settings.comment) await comment(io, github(), event, redactor.redact(body(COMMENT_MARKER, COMMENT_LIMIT, 'the full report is in the job summary')), true);
   if (code !== 0) {
     const own = checked ? `; the manifests it changes: ${checked.verdict}` : '';
-    io.setFailed(`binauthz-gate: the policy change's impact is ${report.verdict}: ${report.counts['newly-blocked']} workload(s) newly blocked${own} (fail_on: ${settings.failOn})`);
+    io.setFailed(
+      `binauthz-gate: the policy change's impact is ${report.verdict}: ${report.counts['newly-blocked']} workload(s) newly blocked${own} (fail_on: ${settings.failOn})`,
+    );
   }
 }
 
-function pullLinks(env: Env, event: Extract<ReturnType<typeof readEvent>, { kind: 'pull_request' }>): { serverUrl: string; repository: string; sha: string } | null {
+function pullLinks(
+  env: Env,
+  event: Extract<ReturnType<typeof readEvent>, { kind: 'pull_request' }>,
+): { serverUrl: string; repository: string; sha: string } | null {
   const repository = env['GITHUB_REPOSITORY'];
   return repository ? { serverUrl: env['GITHUB_SERVER_URL'] ?? 'https://github.com', repository, sha: event.headSha } : null;
 }
@@ -256,17 +275,19 @@ async function deployedCheck(
   loadDeployed: DeployedLoader,
   redactor: Redactor,
 ): Promise<void> {
-  const report = redactor.redactValue(await runDeployedCheck(
-    {
-      policy: { from: 'live', project: deployed.project },
-      attestations: { from: 'live' },
-      deployed,
-      requireEnforcement: settings.requireEnforcement,
-      reading: { workingFolder: workspace, maxFileBytes: DEFAULT_MAX_FILE_BYTES },
-    },
-    live,
-    loadDeployed,
-  ));
+  const report = redactor.redactValue(
+    await runDeployedCheck(
+      {
+        policy: { from: 'live', project: deployed.project },
+        attestations: { from: 'live' },
+        deployed,
+        requireEnforcement: settings.requireEnforcement,
+        reading: { workingFolder: workspace, maxFileBytes: DEFAULT_MAX_FILE_BYTES },
+      },
+      live,
+      loadDeployed,
+    ),
+  );
   const reportPath = writeReport(outputFolder(env, workspace), report, redactor);
   io.setOutput('verdict', report.verdict);
   io.setOutput('report', reportPath);
@@ -274,10 +295,13 @@ async function deployedCheck(
   await io.writeSummary(formatNotAdmittedAgain(report, details));
   // Not at a file and line: a deployed workload lives in the project, not in the repository. At most 50: the summary has the rest.
   for (const w of report.workloads.filter((w) => w.verdict === 'fail').slice(0, 50)) {
-    io.error(`${w.kind} ${clean(w.name)} would not be admitted again: ${clean(w.summary)}`.slice(0, 400), { title: `${w.kind} ${clean(w.name)}`.slice(0, 200) });
+    io.error(`${w.kind} ${clean(w.name)} would not be admitted again: ${clean(w.summary)}`.slice(0, 400), {
+      title: `${w.kind} ${clean(w.name)}`.slice(0, 200),
+    });
   }
   const code = exitCode(report, settings.failOn);
-  if (code !== 0) io.setFailed(`binauthz-gate: what is deployed in ${deployed.project} is ${report.verdict} under the live policy (fail_on: ${settings.failOn})`);
+  if (code !== 0)
+    io.setFailed(`binauthz-gate: what is deployed in ${deployed.project} is ${report.verdict} under the live policy (fail_on: ${settings.failOn})`);
 }
 
 function checkSettings(settings: ActionSettings, scan: WorkspaceScan, workspace: string, policy: PolicySource, live: boolean): CheckSettings {
@@ -306,19 +330,21 @@ async function attest(
   live: AttestServices,
   redactor: Redactor,
 ): Promise<void> {
-  const report = redactor.redactValue(await runAttest(
-    {
-      attestor: mode.attestor,
-      signer: { kind: 'kms', keyVersion: mode.kmsKeyVersion },
-      images: mode.images,
-      fromManifests: null,
-      project: settings.projectId,
-      files: { workingFolder: workspace, paths: 'listed' },
-      maxFileBytes: settings.maxFileBytes,
-    },
-    live,
-    redactor,
-  ));
+  const report = redactor.redactValue(
+    await runAttest(
+      {
+        attestor: mode.attestor,
+        signer: { kind: 'kms', keyVersion: mode.kmsKeyVersion },
+        images: mode.images,
+        fromManifests: null,
+        project: settings.projectId,
+        files: { workingFolder: workspace, paths: 'listed' },
+        maxFileBytes: settings.maxFileBytes,
+      },
+      live,
+      redactor,
+    ),
+  );
   const json = attestJson(report);
   io.setOutput('attestations', JSON.stringify(json.attestations));
   io.setOutput('report', writeJson(outputFolder(env, workspace), 'binauthz-gate-attestations.json', json, redactor));
@@ -336,17 +362,29 @@ interface Comments {
   readonly graphql: string;
 }
 
-async function comment(io: ActionIO, github: Comments, event: Extract<ReturnType<typeof readEvent>, { kind: 'pull_request' }>, body: string, createIfMissing: boolean): Promise<void> {
+async function comment(
+  io: ActionIO,
+  github: Comments,
+  event: Extract<ReturnType<typeof readEvent>, { kind: 'pull_request' }>,
+  body: string,
+  createIfMissing: boolean,
+): Promise<void> {
   const identity = await resolveTokenIdentity(github.client, github.graphql);
   if (identity.kind === 'unknown') {
     io.warning(`Could not tell which account the github_token writes as (${identity.why}): existing comments are left alone and a new one is written.`);
   }
-  const result = await upsertStickyComment(github.client, { owner: event.owner, repo: event.repo, issueNumber: event.number }, COMMENT_MARKER, body, { createIfMissing, identity });
+  const result = await upsertStickyComment(github.client, { owner: event.owner, repo: event.repo, issueNumber: event.number }, COMMENT_MARKER, body, {
+    createIfMissing,
+    identity,
+  });
   if (result.action === 'forbidden') {
     io.warning(`Could not comment on the pull request (${result.message}). Forks and read-only tokens cannot write comments; the job summary has the report.`);
     return;
   }
-  if (result.foreign > 0) io.warning(`${result.foreign} comment(s) on the pull request carry the binauthz-gate marker but were not written by this token's account: left alone, never edited.`);
+  if (result.foreign > 0)
+    io.warning(
+      `${result.foreign} comment(s) on the pull request carry the binauthz-gate marker but were not written by this token's account: left alone, never edited.`,
+    );
   io.info(`Pull request comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
 }
 

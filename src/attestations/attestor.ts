@@ -53,9 +53,7 @@ function parseAttestor(item: unknown, index: number, problems: string[]): Attest
   const note = noteOf(item);
   const noteReference = nonEmptyString(note?.['noteReference']);
   if (note === undefined || noteReference === undefined) {
-    problems.push(
-      `Attestor ${name} has no userOwnedGrafeasNote.noteReference, so none of its attestations can be found; it is skipped.`,
-    );
+    problems.push(`Attestor ${name} has no userOwnedGrafeasNote.noteReference, so none of its attestations can be found; it is skipped.`);
     return undefined;
   }
   return { name, noteReference, publicKeys: parseKeys(name, note['publicKeys'], problems) };

@@ -2,9 +2,7 @@
 // bytes fields are), other tools and hand-made files use the standard alphabet, with or without '='.
 
 /** Bytes decoded from a base64 field, or why they could not be. */
-export type DecodedBytes =
-  | { readonly kind: 'bytes'; readonly bytes: Buffer }
-  | { readonly kind: 'undecodable'; readonly reason: string };
+export type DecodedBytes = { readonly kind: 'bytes'; readonly bytes: Buffer } | { readonly kind: 'undecodable'; readonly reason: string };
 
 const BODY = /^[A-Za-z0-9+/_-]*$/;
 

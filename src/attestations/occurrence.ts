@@ -28,7 +28,12 @@ export interface ParsedOccurrences {
 }
 
 export function parseOccurrences(json: unknown): ParsedOccurrences {
-  const { items, problems } = parseList(json, 'occurrences', 'Attestations must be a list of occurrences, one occurrence, or {"occurrences": [...]}.', parseOccurrence);
+  const { items, problems } = parseList(
+    json,
+    'occurrences',
+    'Attestations must be a list of occurrences, one occurrence, or {"occurrences": [...]}.',
+    parseOccurrence,
+  );
   return { occurrences: items, problems };
 }
 
@@ -72,8 +77,7 @@ function parseSignatures(attestation: JsonObject, occurrence: string, problems: 
 }
 
 function decodeField(value: unknown, where: string, problems: string[]): DecodedBytes {
-  const decoded: DecodedBytes =
-    typeof value === 'string' ? decodeBase64(value) : { kind: 'undecodable', reason: 'is missing' };
+  const decoded: DecodedBytes = typeof value === 'string' ? decodeBase64(value) : { kind: 'undecodable', reason: 'is missing' };
   if (decoded.kind === 'undecodable') problems.push(`${where} ${decoded.reason}.`);
   return decoded;
 }

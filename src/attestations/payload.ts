@@ -10,9 +10,7 @@ export interface SimpleSigningPayload {
   readonly manifestDigest: string;
 }
 
-export type PayloadParse =
-  | { readonly ok: true; readonly payload: SimpleSigningPayload }
-  | { readonly ok: false; readonly problem: string };
+export type PayloadParse = { readonly ok: true; readonly payload: SimpleSigningPayload } | { readonly ok: false; readonly problem: string };
 
 const PAYLOAD_TYPE = 'Google cloud binauthz container signature';
 

@@ -81,14 +81,16 @@ function armourProblem(armored: string): string | undefined {
 
 async function signaturesProblem(key: Key, signatures: VerifyMessageResult['signatures']): Promise<string | undefined> {
   if (signatures.length === 0) return 'the OpenPGP message carries no signature';
-  const errors = await Promise.all(signatures.map(async (signature) => {
-    try {
-      await signature.verified;
-      return undefined;
-    } catch (error) {
-      return libraryReason(error);
-    }
-  }));
+  const errors = await Promise.all(
+    signatures.map(async (signature) => {
+      try {
+        await signature.verified;
+        return undefined;
+      } catch (error) {
+        return libraryReason(error);
+      }
+    }),
+  );
   if (errors.some((error) => error === undefined)) return undefined;
   const ownIds = key.getKeyIDs();
   const signers = signatures.map((signature) => signature.keyID);
@@ -97,4 +99,3 @@ async function signaturesProblem(key: Key, signatures: VerifyMessageResult['sign
   }
   return `the OpenPGP signature does not verify (${errors.find((error) => error !== undefined) ?? 'unknown error'})`;
 }
-

@@ -46,9 +46,7 @@ export const PKIX_ALGORITHMS: readonly string[] = [...SCHEMES.keys()];
 
 const DIGEST_BYTES: Readonly<Record<Hash, number>> = { sha256: 32, sha384: 48, sha512: 64 };
 
-type PreparedKey =
-  | { readonly ok: true; readonly key: KeyObject; readonly scheme: PkixScheme }
-  | { readonly ok: false; readonly reason: string };
+type PreparedKey = { readonly ok: true; readonly key: KeyObject; readonly scheme: PkixScheme } | { readonly ok: false; readonly reason: string };
 
 // Parsing a PEM costs more than verifying one ECDSA signature, so each attestor key is parsed once.
 const prepared = new WeakMap<PkixKey, PreparedKey>();
@@ -141,4 +139,3 @@ function failureReason(algorithm: string, ready: Extract<PreparedKey, { ok: true
   }
   return `the ${algorithm} check fails`;
 }
-

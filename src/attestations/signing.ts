@@ -35,7 +35,8 @@ export function readSigningKey(pem: string): ReadKey {
   try {
     const key = createPrivateKey({ key: pem, format: 'pem' });
     const type = key.asymmetricKeyType;
-    if (type !== 'ec' && type !== 'rsa') return { ok: false, problem: `a ${type ?? 'unknown'} key cannot sign for Binary Authorization: use an EC (P-256/P-384/P-521) or RSA key` };
+    if (type !== 'ec' && type !== 'rsa')
+      return { ok: false, problem: `a ${type ?? 'unknown'} key cannot sign for Binary Authorization: use an EC (P-256/P-384/P-521) or RSA key` };
     return { ok: true, key };
   } catch {
     return { ok: false, problem: 'not a PEM private key (PKCS#8, SEC1 or PKCS#1)' };

@@ -53,11 +53,7 @@ const SPECIFICITY: readonly AttestationFailure[] = [
 
 const HTTPS = 'https://';
 
-export async function verifyAttestor(
-  attestor: Attestor,
-  occurrences: readonly AttestationOccurrence[],
-  image: ImageToCheck,
-): Promise<AttestorCheck> {
+export async function verifyAttestor(attestor: Attestor, occurrences: readonly AttestationOccurrence[], image: ImageToCheck): Promise<AttestorCheck> {
   const notVerified = (failure: Failure): AttestorCheck => ({ attestor: attestor.name, outcome: 'not-verified', ...failure });
   if (attestor.publicKeys.length === 0) {
     return notVerified({ cause: 'no-keys', detail: `Attestor ${attestor.name} holds no public keys, so it never verifies an attestation.` });
@@ -182,6 +178,9 @@ function failed(cause: AttestationFailure, detail: string): { readonly kind: 'fa
 }
 
 function keyList(keys: readonly AttestorKey[]): string {
-  const shown = keys.slice(0, 3).map((key) => key.id).join(', ');
+  const shown = keys
+    .slice(0, 3)
+    .map((key) => key.id)
+    .join(', ');
   return keys.length > 3 ? `${shown} and ${keys.length - 3} more` : shown;
 }

@@ -150,7 +150,9 @@ function parseCommand(first: string | undefined, rest: readonly string[], env: E
   if (first === 'check') return checkCommand(rest, env, cwd);
   if (first === 'attest') return attestCommand(rest, env, cwd);
   if (first === 'impact') return impactCommand(rest, env, cwd);
-  throw new UserError(first.startsWith('-') ? `${first} before the command: write the command first (binauthz-gate check ${first} ...)` : `unknown command "${first}"`);
+  throw new UserError(
+    first.startsWith('-') ? `${first} before the command: write the command first (binauthz-gate check ${first} ...)` : `unknown command "${first}"`,
+  );
 }
 
 function helpTopic(name: string | undefined): HelpTopic {
@@ -209,7 +211,10 @@ function checkCommand(args: readonly string[], env: Env, cwd: string): Command {
 }
 
 /** `--deployed --region R...`: what is deployed now in the project (live mode; `--region all` asks Cloud Run for the regions). */
-function deployedSource(values: { deployed?: boolean | undefined; region?: string[] | undefined; project?: string | undefined }, env: Env): { project: string; regions: string[] } | null {
+function deployedSource(
+  values: { deployed?: boolean | undefined; region?: string[] | undefined; project?: string | undefined },
+  env: Env,
+): { project: string; regions: string[] } | null {
   const regions = values.region ?? [];
   if (!values.deployed) {
     if (regions.length > 0) throw new UserError('--region needs --deployed');
@@ -217,7 +222,8 @@ function deployedSource(values: { deployed?: boolean | undefined; region?: strin
   }
   if (regions.length === 0) throw new UserError('--deployed needs --region REGION (repeatable) or --region all');
   const invalid = regions.find((region) => !isRegionArgument(region));
-  if (invalid !== undefined) throw new UserError(`--region must be a Cloud Run region id (like europe-west1) or all, not ${JSON.stringify(invalid.slice(0, 64))}`);
+  if (invalid !== undefined)
+    throw new UserError(`--region must be a Cloud Run region id (like europe-west1) or all, not ${JSON.stringify(invalid.slice(0, 64))}`);
   const project = values.project ?? defaultProject(env);
   if (!project) throw new UserError('--deployed needs a project (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
   return { project, regions: [...new Set(regions)] };
@@ -241,7 +247,9 @@ function attestCommand(args: readonly string[], env: Env, cwd: string): Command 
   const images = [...(values['artifact-url'] ?? []), ...positionals];
   // Manifests only narrow: what is signed is always what the caller (the build) names.
   if (images.length === 0) {
-    throw new UserError(`attest needs the images to attest as IMAGE@sha256:... arguments${fromManifests.length > 0 ? ' (--from-manifests only narrows them; it never adds one)' : ''}`);
+    throw new UserError(
+      `attest needs the images to attest as IMAGE@sha256:... arguments${fromManifests.length > 0 ? ' (--from-manifests only narrows them; it never adds one)' : ''}`,
+    );
   }
   return {
     kind: 'attest',
@@ -251,7 +259,8 @@ function attestCommand(args: readonly string[], env: Env, cwd: string): Command 
       attestor,
       signer: signerSettings(values),
       images,
-      fromManifests: fromManifests.length > 0 ? { paths: fromManifests, policy: policySource(values['policy-file'], values.project ?? defaultProject(env)) } : null,
+      fromManifests:
+        fromManifests.length > 0 ? { paths: fromManifests, policy: policySource(values['policy-file'], values.project ?? defaultProject(env)) } : null,
       project: values.project ?? null,
       files: { workingFolder: cwd, paths: 'named' },
       maxFileBytes: limits.maxFileBytes,
@@ -388,4 +397,3 @@ function formatReport(report: Report, format: CheckFormat, cwd: string, verbose:
       return formatText(report, { verbose });
   }
 }
-

@@ -79,7 +79,9 @@ export function impactCommand(values: ImpactValues, paths: readonly string[], en
 function baseSource(file: string | undefined, project: string | null): PolicySource {
   if (file) return { from: 'file', path: file, project };
   if (project) return { from: 'live', project };
-  throw new UserError('impact needs the policy in force: --base-policy-file OLD, or a project whose live policy it is (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
+  throw new UserError(
+    'impact needs the policy in force: --base-policy-file OLD, or a project whose live policy it is (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)',
+  );
 }
 
 function deployedScope(values: ImpactValues, project: string | null): DeployedScope | null {

@@ -70,7 +70,13 @@ export async function findManifestFiles(paths: readonly string[], scope: FileSco
       files.set(absolute, { path: absolute, root: rootOfNamedFile(absolute, scope.workingFolder) });
       continue;
     }
-    const found = await walkFiles(absolute, absolute, scope.workingFolder, (_, name) => hasManifestExtension(name), (file) => files.set(file, { path: file, root: absolute }));
+    const found = await walkFiles(
+      absolute,
+      absolute,
+      scope.workingFolder,
+      (_, name) => hasManifestExtension(name),
+      (file) => files.set(file, { path: file, root: absolute }),
+    );
     findings.skipped.push(...found.skipped);
     findings.problems.push(...found.problems);
   }
@@ -128,11 +134,21 @@ async function walkFolder(walk: Walk, folder: string, real: string, inside: Read
   const id = await folderId(real);
   const outer = inside.get(id);
   if (outer !== undefined) {
-    walk.findings.skipped.push({ file: displayPath(folder, walk.base), line: 0, kind: 'symlinked folder', why: `symlink loop: leads back to ${displayPath(outer, walk.base)}, which holds it: not walked again` });
+    walk.findings.skipped.push({
+      file: displayPath(folder, walk.base),
+      line: 0,
+      kind: 'symlinked folder',
+      why: `symlink loop: leads back to ${displayPath(outer, walk.base)}, which holds it: not walked again`,
+    });
     return;
   }
   if (++walk.folders > walk.maxFolders) {
-    if (walk.folders === walk.maxFolders + 1) walk.findings.problems.push({ file: displayPath(folder, walk.base), line: null, message: `the walk stopped after ${walk.maxFolders} folders (symlinked folders fanning out?): the rest was not checked` });
+    if (walk.folders === walk.maxFolders + 1)
+      walk.findings.problems.push({
+        file: displayPath(folder, walk.base),
+        line: null,
+        message: `the walk stopped after ${walk.maxFolders} folders (symlinked folders fanning out?): the rest was not checked`,
+      });
     return;
   }
   const within = new Map(inside).set(id, folder);
@@ -140,7 +156,11 @@ async function walkFolder(walk: Walk, folder: string, real: string, inside: Read
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {
-    walk.findings.problems.push({ file: displayPath(folder, walk.base), line: null, message: `cannot list folder: ${ioProblem(error).replace(/^cannot read: /, '')}` });
+    walk.findings.problems.push({
+      file: displayPath(folder, walk.base),
+      line: null,
+      message: `cannot list folder: ${ioProblem(error).replace(/^cannot read: /, '')}`,
+    });
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -162,7 +182,8 @@ async function followLink(walk: Walk, path: string, name: string, inside: Readon
   const confined = await confine(path, walk.realRoot);
   if (!confined.ok) {
     // A file link the walk would not read anyway is not a manifest; a folder link hides files.
-    if (target?.isDirectory() || walk.select(path, name)) walk.findings.problems.push({ file: displayPath(path, walk.base), line: null, message: `symlink: ${confined.problem}` });
+    if (target?.isDirectory() || walk.select(path, name))
+      walk.findings.problems.push({ file: displayPath(path, walk.base), line: null, message: `symlink: ${confined.problem}` });
     return;
   }
   if (target?.isDirectory()) {
@@ -182,7 +203,12 @@ function found(walk: Walk, path: string, real: string): void {
     walk.files.set(real, path);
     walk.visit(path);
   } else {
-    walk.findings.skipped.push({ file: displayPath(path, walk.base), line: 0, kind: 'file', why: `the same file as ${displayPath(first, walk.base)} (through a symlink): read once` });
+    walk.findings.skipped.push({
+      file: displayPath(path, walk.base),
+      line: 0,
+      kind: 'file',
+      why: `the same file as ${displayPath(first, walk.base)} (through a symlink): read once`,
+    });
   }
 }
 

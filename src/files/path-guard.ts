@@ -67,7 +67,8 @@ function judge(path: string, real: string, realRoot: string): PathCheck {
   const absolute = resolve(path);
   const pointsTo = real === absolute ? '' : ` (it points to ${real})`;
   if (!isInside(real, realRoot)) return { ok: false, problem: `leaves the root ${realRoot}${pointsTo || ` (${real})`}: not read` };
-  if (insideGitFolder(real, realRoot)) return { ok: false, problem: `is inside a .git folder, which holds git's own files and credentials${pointsTo}: not read` };
+  if (insideGitFolder(real, realRoot))
+    return { ok: false, problem: `is inside a .git folder, which holds git's own files and credentials${pointsTo}: not read` };
   return { ok: true, real };
 }
 
@@ -77,5 +78,5 @@ function unresolved(error: unknown): string {
   if (code === 'ELOOP') return 'is a symlink loop: not read';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOTDIR') return 'a part of the path is not a folder';
-  return `cannot resolve: ${code ?? (messageOf(error))}`;
+  return `cannot resolve: ${code ?? messageOf(error)}`;
 }

@@ -27,7 +27,13 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
 
 /** Reads a regular file of at most `maxBytes` bytes; every failure is a problem, never a throw. */
 export async function readFileBounded(path: string, options: ReadOptions): Promise<ReadBytes> {
-  const confined = options.root === null ? await realpath(path).then((real) => ({ ok: true as const, real }), (error: unknown) => ({ ok: false as const, problem: ioProblem(error) })) : await confine(path, options.root);
+  const confined =
+    options.root === null
+      ? await realpath(path).then(
+          (real) => ({ ok: true as const, real }),
+          (error: unknown) => ({ ok: false as const, problem: ioProblem(error) }),
+        )
+      : await confine(path, options.root);
   if (!confined.ok) return confined;
   const real = confined.real;
   try {
@@ -146,7 +152,7 @@ export function ioProblem(error: unknown): string {
   if (code === 'EISDIR') return 'cannot read: is a folder';
   if (code === 'ELOOP') return 'is a symlink (replaced while being opened): not read';
   if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 'would block (not a regular file): not read';
-  return `cannot read: ${code ?? (messageOf(error))}`;
+  return `cannot read: ${code ?? messageOf(error)}`;
 }
 
 export function formatBytes(bytes: number): string {

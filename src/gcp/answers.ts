@@ -126,7 +126,8 @@ export function occurrencesOnTarget(note: string, digest: string, occurrences: r
     const label = typeof occurrence['name'] === 'string' ? `occurrence ${quotedName(occurrence['name'])}` : `occurrence #${index + 1}`;
     const { noteName, resourceUri } = occurrence;
     if (noteName !== note) ignored.push(`${label} is on note ${quotedName(noteName)}, not ${note}`);
-    else if (typeof resourceUri !== 'string' || !resourceUri.endsWith(`@${digest}`)) ignored.push(`${label} is for ${quotedName(resourceUri)}, not an image @${digest}`);
+    else if (typeof resourceUri !== 'string' || !resourceUri.endsWith(`@${digest}`))
+      ignored.push(`${label} is for ${quotedName(resourceUri)}, not an image @${digest}`);
     else onTarget.push(occurrence);
   });
   return { onTarget, ignored };
@@ -137,13 +138,15 @@ export function checkedCreatedOccurrence(call: CallDescription, sent: { readonly
   const created = answerObject(call, 'Occurrence object', data);
   if (created['noteName'] !== sent.noteName) throw wrongAnswer(call, `is an occurrence on note ${quotedName(created['noteName'])}, not ${sent.noteName}`);
   const uri = created['resourceUri'];
-  if (uri !== sent.resourceUri && uri !== `https://${sent.resourceUri}`) throw wrongAnswer(call, `is an occurrence for ${quotedName(uri)}, not ${sent.resourceUri}`);
+  if (uri !== sent.resourceUri && uri !== `https://${sent.resourceUri}`)
+    throw wrongAnswer(call, `is an occurrence for ${quotedName(uri)}, not ${sent.resourceUri}`);
   return created;
 }
 
 /** A Cloud KMS answer about (or signed by) the key version asked for; `name` is always in KMS answers. */
 export function checkedKeyAnswer(call: CallDescription, what: string, keyVersion: string, data: unknown): JsonObject {
   const answer = answerObject(call, what, data);
-  if (answer['name'] !== undefined && answer['name'] !== keyVersion) throw wrongAnswer(call, `is about key version ${quotedName(answer['name'])}, not ${keyVersion}`);
+  if (answer['name'] !== undefined && answer['name'] !== keyVersion)
+    throw wrongAnswer(call, `is about key version ${quotedName(answer['name'])}, not ${keyVersion}`);
   return answer;
 }

@@ -93,10 +93,12 @@ export function describeFailure(call: CallDescription, error: unknown): ApiError
     return new ApiError(`${call.api}: failed to ${call.action}: no answer within the time limit (timeout)${lastAnswer}`, last, error);
   }
   const prefix = `${call.api}: failed to ${call.action}`;
-  if (isOversized(error)) return new ApiError(`${prefix}: the answer is larger than binauthz-gate reads (a broken or hostile endpoint?)`, statusOf(error), error);
+  if (isOversized(error))
+    return new ApiError(`${prefix}: the answer is larger than binauthz-gate reads (a broken or hostile endpoint?)`, statusOf(error), error);
   const status = statusOf(error);
   const said = googleMessage(error);
-  if (status === 401) return new ApiError(`${prefix}: HTTP 401, the credentials were not accepted (expired or missing token?)${said ? ` (${said})` : ''}`, status, error);
+  if (status === 401)
+    return new ApiError(`${prefix}: HTTP 401, the credentials were not accepted (expired or missing token?)${said ? ` (${said})` : ''}`, status, error);
   if (status === 403) return new ApiError(`${prefix}: HTTP 403, permission denied: the caller needs ${call.role}${said ? ` (${said})` : ''}`, status, error);
   if (status === 404) return new ApiError(`${prefix}: HTTP 404, it does not exist (or the caller cannot see it)${said ? ` (${said})` : ''}`, status, error);
   if (status !== null) return new ApiError(`${prefix}: HTTP ${status}${said ? ` (${said})` : ''}`, status, error);

@@ -42,12 +42,18 @@ export function createCloudRunApis(settings: CloudRunSettings): CloudRunApis {
   const v1 = new run_v1.Run(common);
 
   const listPage = (kind: DeployedKind, parent: string, pageToken: string | undefined, description: CallDescription) =>
-    settings.runner.run(`run ${kind} ${parent} ${pageToken ?? ''}`, `Cloud Run: ${description.action}`, async (timeout, signal) => {
-      const params = { parent, pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) };
-      const options = { retry: false, timeout, signal };
-      const answer = kind === 'services' ? await v2.projects.locations.services.list(params, options) : await v2.projects.locations.jobs.list(params, options);
-      return answer.data as unknown;
-    }, classifyApiFailure);
+    settings.runner.run(
+      `run ${kind} ${parent} ${pageToken ?? ''}`,
+      `Cloud Run: ${description.action}`,
+      async (timeout, signal) => {
+        const params = { parent, pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) };
+        const options = { retry: false, timeout, signal };
+        const answer =
+          kind === 'services' ? await v2.projects.locations.services.list(params, options) : await v2.projects.locations.jobs.list(params, options);
+        return answer.data as unknown;
+      },
+      classifyApiFailure,
+    );
 
   return {
     async list(kind, project, region) {
@@ -55,13 +61,17 @@ export function createCloudRunApis(settings: CloudRunSettings): CloudRunApis {
       const description: CallDescription = { api: 'Cloud Run', action: `list ${kind} in ${parent}`, role: ROLE };
       const items: Record<string, unknown>[] = [];
       try {
-        await eachPage(description, (token) => listPage(kind, parent, token, description), (page) => {
-          const list = page[kind];
-          if (list === undefined) return;
-          if (!Array.isArray(list)) throw answerError(description, `"${kind}" is not a list`);
-          for (const item of list) items.push(checkedResource(description, kind, project, region, item));
-          if (items.length > MAX_ITEMS) throw answerError(description, `more than ${MAX_ITEMS} ${kind}`);
-        });
+        await eachPage(
+          description,
+          (token) => listPage(kind, parent, token, description),
+          (page) => {
+            const list = page[kind];
+            if (list === undefined) return;
+            if (!Array.isArray(list)) throw answerError(description, `"${kind}" is not a list`);
+            for (const item of list) items.push(checkedResource(description, kind, project, region, item));
+            if (items.length > MAX_ITEMS) throw answerError(description, `more than ${MAX_ITEMS} ${kind}`);
+          },
+        );
       } catch (error) {
         throw describeFailure(description, error);
       }
@@ -74,9 +84,14 @@ export function createCloudRunApis(settings: CloudRunSettings): CloudRunApis {
         await eachPage(
           description,
           (token) =>
-            settings.runner.run(`run locations ${project} ${token ?? ''}`, `Cloud Run: ${description.action}`, async (timeout, signal) =>
-              (await v1.projects.locations.list({ name: `projects/${project}`, ...(token ? { pageToken: token } : {}) }, { retry: false, timeout, signal })).data as unknown,
-            classifyApiFailure),
+            settings.runner.run(
+              `run locations ${project} ${token ?? ''}`,
+              `Cloud Run: ${description.action}`,
+              async (timeout, signal) =>
+                (await v1.projects.locations.list({ name: `projects/${project}`, ...(token ? { pageToken: token } : {}) }, { retry: false, timeout, signal }))
+                  .data as unknown,
+              classifyApiFailure,
+            ),
           (page) => {
             const list = page['locations'];
             if (list === undefined) return;
@@ -137,7 +152,15 @@ function checkedResource(description: CallDescription, kind: DeployedKind, proje
   const parts = typeof name === 'string' ? name.split('/') : [];
   const [p, projectId, l, location, collection, id] = parts;
   const projectMatches = projectId === project || (projectId !== undefined && /^\d{1,20}$/.test(projectId));
-  if (parts.length !== 6 || p !== 'projects' || l !== 'locations' || collection !== kind || !projectMatches || location !== region || !RESOURCE_ID.test(id ?? '')) {
+  if (
+    parts.length !== 6 ||
+    p !== 'projects' ||
+    l !== 'locations' ||
+    collection !== kind ||
+    !projectMatches ||
+    location !== region ||
+    !RESOURCE_ID.test(id ?? '')
+  ) {
     throw answerError(description, `an item is not one of the ${kind} of projects/${project}/locations/${region}`);
   }
   if (!PROJECT_SEGMENT.test(projectId ?? '')) throw answerError(description, 'an item names an invalid project');

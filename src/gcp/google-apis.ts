@@ -90,7 +90,13 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
   // attempt's time and signal, the body read as JSON whatever its Content-Type says (so HTML or a
   // truncated answer arrives as text, which the checks refuse), and at most MAX_ANSWER_BYTES of it
   // (gaxios' fetch, node-fetch, counts the bytes it reads and stops past the limit).
-  const options = (timeout: number, signal: AbortSignal) => ({ retry: false, timeout, signal, responseType: 'json' as const, maxContentLength: MAX_ANSWER_BYTES });
+  const options = (timeout: number, signal: AbortSignal) => ({
+    retry: false,
+    timeout,
+    signal,
+    responseType: 'json' as const,
+    maxContentLength: MAX_ANSWER_BYTES,
+  });
   const binauthz = new binaryauthorization_v1.Binaryauthorization({ ...common, rootUrl: settings.endpoints.binaryauthorization });
   const analysis = new containeranalysis_v1.Containeranalysis({ ...common, rootUrl: settings.endpoints.containeranalysis });
   const kms = new cloudkms_v1.Cloudkms({ ...common, rootUrl: settings.endpoints.cloudkms });
@@ -104,7 +110,11 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
     }
   }
 
-  const policyCall = (project: string): CallDescription => ({ api: 'Binary Authorization', action: `get policy projects/${project}/policy`, role: ROLES.policy });
+  const policyCall = (project: string): CallDescription => ({
+    api: 'Binary Authorization',
+    action: `get policy projects/${project}/policy`,
+    role: ROLES.policy,
+  });
   const attestorCall = (name: string): CallDescription => ({ api: 'Binary Authorization', action: `get attestor ${name}`, role: ROLES.attestor });
   const listCall = (note: string, digest: string): CallDescription => ({
     api: 'Container Analysis',
@@ -120,13 +130,16 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
     let token: string | null = null;
     do {
       const pageToken = token;
-      const data: unknown = await call(`occurrences ${note} ${digest} ${pageToken ?? ''} ${round}`, description, async (timeout, signal) =>
-        (
-          await analysis.projects.notes.occurrences.list(
-            { name: note, filter: `has_suffix(resourceUrl, "${digest}")`, pageSize: PAGE_SIZE, ...(pageToken !== null ? { pageToken } : {}) },
-            options(timeout, signal),
-          )
-        ).data,
+      const data: unknown = await call(
+        `occurrences ${note} ${digest} ${pageToken ?? ''} ${round}`,
+        description,
+        async (timeout, signal) =>
+          (
+            await analysis.projects.notes.occurrences.list(
+              { name: note, filter: `has_suffix(resourceUrl, "${digest}")`, pageSize: PAGE_SIZE, ...(pageToken !== null ? { pageToken } : {}) },
+              options(timeout, signal),
+            )
+          ).data,
       );
       const page = checkedOccurrencePage(description, data);
       guard.page(page.occurrences.length);
@@ -143,41 +156,62 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
   return {
     getPolicy: async (project) => {
       const description = policyCall(project);
-      const data: unknown = await call(`policy ${project}`, description, async (timeout, signal) =>
-        (await binauthz.projects.getPolicy({ name: `projects/${project}/policy` }, options(timeout, signal))).data,
+      const data: unknown = await call(
+        `policy ${project}`,
+        description,
+        async (timeout, signal) => (await binauthz.projects.getPolicy({ name: `projects/${project}/policy` }, options(timeout, signal))).data,
       );
       return checkedPolicy(description, project, data);
     },
     getAttestor: async (name) => {
       const description = attestorCall(name);
-      const data: unknown = await call(`attestor ${name}`, description, async (timeout, signal) =>
-        (await binauthz.projects.attestors.get({ name }, options(timeout, signal))).data,
+      const data: unknown = await call(
+        `attestor ${name}`,
+        description,
+        async (timeout, signal) => (await binauthz.projects.attestors.get({ name }, options(timeout, signal))).data,
       );
       return checkedAttestor(description, name, data);
     },
     listAttestationOccurrences: async (note, digest, round) => [...(await listOccurrences(note, digest, round)).onTarget],
     listOccurrences,
     createOccurrence: async (project, occurrence) => {
-      const description: CallDescription = { api: 'Container Analysis', action: `create an attestation on ${occurrence.noteName} for ${occurrence.resourceUri}`, role: ROLES.create };
+      const description: CallDescription = {
+        api: 'Container Analysis',
+        action: `create an attestation on ${occurrence.noteName} for ${occurrence.resourceUri}`,
+        role: ROLES.create,
+      };
       const data: unknown = await call(
         `create occurrence ${++creations}`,
         description,
         async (timeout, signal) =>
-          (await analysis.projects.occurrences.create({ parent: `projects/${project}`, requestBody: { ...occurrence, attestation: { ...occurrence.attestation, signatures: [...occurrence.attestation.signatures] } } }, options(timeout, signal))).data,
+          (
+            await analysis.projects.occurrences.create(
+              {
+                parent: `projects/${project}`,
+                requestBody: { ...occurrence, attestation: { ...occurrence.attestation, signatures: [...occurrence.attestation.signatures] } },
+              },
+              options(timeout, signal),
+            )
+          ).data,
         onlyWhenNotTaken,
       );
       return checkedCreatedOccurrence(description, occurrence, data);
     },
     deleteOccurrence: async (name) => {
-      await call(`delete occurrence ${name}`, { api: 'Container Analysis', action: `delete occurrence ${name}`, role: ROLES.remove }, async (timeout, signal) =>
-        (await analysis.projects.occurrences.delete({ name }, options(timeout, signal))).data,
+      await call(
+        `delete occurrence ${name}`,
+        { api: 'Container Analysis', action: `delete occurrence ${name}`, role: ROLES.remove },
+        async (timeout, signal) => (await analysis.projects.occurrences.delete({ name }, options(timeout, signal))).data,
         onlyWhenNotTaken,
       );
     },
     getKeyVersionAlgorithm: async (keyVersion) => {
       const description: CallDescription = { api: 'Cloud KMS', action: `get key version ${keyVersion}`, role: ROLES.kmsRead };
-      const data: unknown = await call(`key version ${keyVersion}`, description, async (timeout, signal) =>
-        (await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.get({ name: keyVersion }, options(timeout, signal))).data,
+      const data: unknown = await call(
+        `key version ${keyVersion}`,
+        description,
+        async (timeout, signal) =>
+          (await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.get({ name: keyVersion }, options(timeout, signal))).data,
       );
       const version = checkedKeyAnswer(description, 'CryptoKeyVersion object', keyVersion, data);
       if (typeof version['algorithm'] !== 'string') throw new RemoteFailure(`Cloud KMS: key version ${keyVersion} has no algorithm`);
@@ -186,13 +220,16 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
     asymmetricSign: async (keyVersion, digest) => {
       const encoded = digest.bytes.toString('base64url');
       const description: CallDescription = { api: 'Cloud KMS', action: `sign with ${keyVersion}`, role: ROLES.kmsSign };
-      const data: unknown = await call(`sign ${keyVersion} ${digest.hash} ${encoded}`, description, async (timeout, signal) =>
-        (
-          await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.asymmetricSign(
-            { name: keyVersion, requestBody: { digest: { [digest.hash]: padded(encoded) } } },
-            options(timeout, signal),
-          )
-        ).data,
+      const data: unknown = await call(
+        `sign ${keyVersion} ${digest.hash} ${encoded}`,
+        description,
+        async (timeout, signal) =>
+          (
+            await kms.projects.locations.keyRings.cryptoKeys.cryptoKeyVersions.asymmetricSign(
+              { name: keyVersion, requestBody: { digest: { [digest.hash]: padded(encoded) } } },
+              options(timeout, signal),
+            )
+          ).data,
       );
       const signed = checkedKeyAnswer(description, 'AsymmetricSignResponse object', keyVersion, data);
       if (typeof signed['signature'] !== 'string') throw new RemoteFailure(`Cloud KMS: signing with ${keyVersion} returned no signature`);

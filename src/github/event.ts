@@ -59,7 +59,11 @@ export function readEvent(env: Environment, readFile: ReadTextFile): GitHubEvent
     return pullRequestEvent(eventName as PullRequestEvent['eventName'], payload, env);
   }
   if (FULL_SCAN_EVENTS.has(eventName)) {
-    return { kind: 'full-scan', eventName: eventName as FullScanEventName, sha: sha(required(env, 'GITHUB_SHA', 'GitHub Actions sets it for every run.'), 'GITHUB_SHA') };
+    return {
+      kind: 'full-scan',
+      eventName: eventName as FullScanEventName,
+      sha: sha(required(env, 'GITHUB_SHA', 'GitHub Actions sets it for every run.'), 'GITHUB_SHA'),
+    };
   }
   return { kind: 'unsupported', eventName };
 }
@@ -129,7 +133,8 @@ function required(env: Environment, name: string, hint: string): string {
 }
 
 function sha(value: unknown, name: string): string {
-  if (typeof value !== 'string' || !SHA_RE.test(value)) throw new UserError(`Invalid ${name} ${JSON.stringify(value)}. Expected a commit SHA (40 hexadecimal digits).`);
+  if (typeof value !== 'string' || !SHA_RE.test(value))
+    throw new UserError(`Invalid ${name} ${JSON.stringify(value)}. Expected a commit SHA (40 hexadecimal digits).`);
   return value;
 }
 

@@ -36,7 +36,10 @@ export async function listChangedFiles(client: GitHubClientLike, pull: PullReque
   const files: ChangedFile[] = [];
   let listed = 0;
   try {
-    const first = { route: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', parameters: { owner: pull.owner, repo: pull.repo, pull_number: pull.pullNumber } };
+    const first = {
+      route: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+      parameters: { owner: pull.owner, repo: pull.repo, pull_number: pull.pullNumber },
+    };
     for await (const page of pagesOf(client, first, 'files')) {
       for (const entry of page) {
         if (listed === MAX_LISTED_FILES) break;

@@ -118,7 +118,8 @@ export function boundedClient(client: GitHubClientLike, bounds: Bounds): GitHubC
       const policy: RetryPolicy = { ...defaultRetryPolicy(bounds.deadline), now, ...(bounds.sleep ? { sleep: bounds.sleep } : {}), maxAttempts: read ? 6 : 1 };
       const attempt = (remaining: number) => attemptWithin(client, route, parameters, Math.min(bounds.callTimeoutMs, remaining));
       return withRetry(route, attempt, (error) => classifyGitHubFailure(error, now()), policy).catch((error: unknown) => {
-        if (error instanceof DeadlineError) throw new RemoteFailure(`${route}: no answer within the time limit (timeout)${lastFailure(error)}`, { cause: error.cause });
+        if (error instanceof DeadlineError)
+          throw new RemoteFailure(`${route}: no answer within the time limit (timeout)${lastFailure(error)}`, { cause: error.cause });
         throw error;
       });
     },

@@ -59,7 +59,10 @@ export async function findStickyComment(client: GitHubClientLike, issue: IssueRe
   let foreign = 0;
   let highestId = 0;
   try {
-    const first = { route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', parameters: { owner: issue.owner, repo: issue.repo, issue_number: issue.issueNumber } };
+    const first = {
+      route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      parameters: { owner: issue.owner, repo: issue.repo, issue_number: issue.issueNumber },
+    };
     for await (const page of pagesOf(client, first, 'comments')) {
       for (const comment of page.map(toStickyComment)) {
         highestId = Math.max(highestId, comment.id);
@@ -87,7 +90,10 @@ export async function upsertStickyComment(
     const search = await findStickyComment(client, issue, marker, options.identity);
     const { ours } = search;
     const done = (result: WriteResult): UpsertResult => ({ ...result, foreign: search.foreign });
-    if (ours === null) return options.createIfMissing ? done(await createComment(client, issue, marker, wanted, options.identity, search.highestId)) : { action: 'skipped', id: null, url: null, foreign: search.foreign };
+    if (ours === null)
+      return options.createIfMissing
+        ? done(await createComment(client, issue, marker, wanted, options.identity, search.highestId))
+        : { action: 'skipped', id: null, url: null, foreign: search.foreign };
     if (normalise(ours.body) === normalise(wanted)) return done({ action: 'unchanged', id: ours.id, url: ours.url });
     return done(await updateComment(client, issue, marker, ours.id, wanted, options.identity));
   } catch (error) {
@@ -105,7 +111,14 @@ const MAX_WRITE_ATTEMPTS = 3;
  * before trying again the comments are read back: a comment made since the first listing, by the
  * token's identity (a Bot when it is unknown), with exactly this body, is the one created.
  */
-async function createComment(client: GitHubClientLike, issue: IssueRef, marker: string, body: string, identity: TokenIdentity, highestId: number): Promise<WriteResult> {
+async function createComment(
+  client: GitHubClientLike,
+  issue: IssueRef,
+  marker: string,
+  body: string,
+  identity: TokenIdentity,
+  highestId: number,
+): Promise<WriteResult> {
   const route = 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments';
   for (let attempt = 1; ; attempt++) {
     try {
@@ -113,22 +126,36 @@ async function createComment(client: GitHubClientLike, issue: IssueRef, marker: 
       const created = toStickyComment(response.data);
       return { action: 'created', id: created.id, url: created.url };
     } catch (error) {
-      if (attempt >= MAX_WRITE_ATTEMPTS || !classifyGitHubFailure(error, Date.now()).retryable) throw wrapFailure(`create a comment on ${describeIssue(issue)}`, error);
+      if (attempt >= MAX_WRITE_ATTEMPTS || !classifyGitHubFailure(error, Date.now()).retryable)
+        throw wrapFailure(`create a comment on ${describeIssue(issue)}`, error);
     }
-    const made = await readBack(client, issue, marker, (c) => c.id > highestId && normalise(c.body) === normalise(body) && (identity.kind === 'known' ? isAuthor(identity, c.author) : c.author?.type === 'Bot'));
+    const made = await readBack(
+      client,
+      issue,
+      marker,
+      (c) => c.id > highestId && normalise(c.body) === normalise(body) && (identity.kind === 'known' ? isAuthor(identity, c.author) : c.author?.type === 'Bot'),
+    );
     if (made !== null) return { action: 'created', id: made.id, url: made.url };
   }
 }
 
 /** PATCHes the comment; after a failed PATCH it reads the comment back and stops if it already has the body. */
-async function updateComment(client: GitHubClientLike, issue: IssueRef, marker: string, id: number, body: string, identity: TokenIdentity): Promise<WriteResult> {
+async function updateComment(
+  client: GitHubClientLike,
+  issue: IssueRef,
+  marker: string,
+  id: number,
+  body: string,
+  identity: TokenIdentity,
+): Promise<WriteResult> {
   const route = 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}';
   for (let attempt = 1; ; attempt++) {
     try {
       const response = await client.request(route, { owner: issue.owner, repo: issue.repo, comment_id: id, body });
       return { action: 'updated', id, url: toStickyComment(response.data).url };
     } catch (error) {
-      if (attempt >= MAX_WRITE_ATTEMPTS || !classifyGitHubFailure(error, Date.now()).retryable) throw wrapFailure(`update comment ${id} on ${describeIssue(issue)}`, error);
+      if (attempt >= MAX_WRITE_ATTEMPTS || !classifyGitHubFailure(error, Date.now()).retryable)
+        throw wrapFailure(`update comment ${id} on ${describeIssue(issue)}`, error);
     }
     const made = await readBack(client, issue, marker, (c) => c.id === id && isAuthor(identity, c.author) && normalise(c.body) === normalise(body));
     if (made !== null) return { action: 'updated', id, url: made.url };
@@ -137,7 +164,10 @@ async function updateComment(client: GitHubClientLike, issue: IssueRef, marker: 
 
 async function readBack(client: GitHubClientLike, issue: IssueRef, marker: string, wanted: (comment: StickyComment) => boolean): Promise<StickyComment | null> {
   try {
-    const first = { route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', parameters: { owner: issue.owner, repo: issue.repo, issue_number: issue.issueNumber } };
+    const first = {
+      route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      parameters: { owner: issue.owner, repo: issue.repo, issue_number: issue.issueNumber },
+    };
     for await (const page of pagesOf(client, first, 'comments')) {
       const found = page.map(toStickyComment).find((c) => startsWithMarker(c.body, marker) && wanted(c));
       if (found !== undefined) return found;
@@ -150,7 +180,8 @@ async function readBack(client: GitHubClientLike, issue: IssueRef, marker: strin
 
 function toStickyComment(data: unknown): StickyComment {
   const { id, body, html_url: url, user } = (data ?? {}) as Record<string, unknown>;
-  if (typeof id !== 'number' || typeof url !== 'string') throw new RemoteFailure(`GitHub answered a comment without an id or html_url: ${JSON.stringify(data)?.slice(0, 200)}`);
+  if (typeof id !== 'number' || typeof url !== 'string')
+    throw new RemoteFailure(`GitHub answered a comment without an id or html_url: ${JSON.stringify(data)?.slice(0, 200)}`);
   const author = user as { login?: unknown; type?: unknown } | null | undefined;
   return {
     id,

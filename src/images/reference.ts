@@ -20,9 +20,7 @@ export interface ImageReference {
   readonly implicitRegistry: boolean;
 }
 
-export type ParsedImage =
-  | { readonly ok: true; readonly image: ImageReference }
-  | { readonly ok: false; readonly problem: string };
+export type ParsedImage = { readonly ok: true; readonly image: ImageReference } | { readonly ok: false; readonly problem: string };
 
 const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_HOSTS: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
@@ -36,7 +34,11 @@ const PATH_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG_RE = /^\w[\w.-]{0,127}$/;
 const DIGEST_RE = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:.+$/;
 // The algorithms go-digest knows, with the length of their hex encoding.
-const DIGEST_HEX_LENGTH: ReadonlyMap<string, number> = new Map([['sha256', 64], ['sha384', 96], ['sha512', 128]]);
+const DIGEST_HEX_LENGTH: ReadonlyMap<string, number> = new Map([
+  ['sha256', 64],
+  ['sha384', 96],
+  ['sha512', 128],
+]);
 const IMAGE_ID_RE = /^[a-f0-9]{64}$/;
 const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 // `${VAR}`, `$VAR`, `{{ .Values.image }}` (and `<image>` from docs) all mean the manifest was not rendered.

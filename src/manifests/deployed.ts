@@ -20,7 +20,13 @@ export function deployedWorkload(project: string, region: string, resource: Reco
   return {
     ...read,
     name: name.split('/').at(-1) ?? name,
-    deployed: { project, region, resource: name, current: currentOf(read.kind, resource), breakglass: typeof justification === 'string' && justification !== '' },
+    deployed: {
+      project,
+      region,
+      resource: name,
+      current: currentOf(read.kind, resource),
+      breakglass: typeof justification === 'string' && justification !== '',
+    },
   };
 }
 

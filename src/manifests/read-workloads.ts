@@ -5,14 +5,7 @@
 // Connector's RunService and RunJob (run.cnrm.cloud.google.com: the v2 shape under `spec`).
 import { parseYamlSource, type Path, type YamlDocument } from '../yaml/yaml-source.ts';
 import { asRecord, describeValue, getPath, nameOrDescription } from '../yaml/values.ts';
-import type {
-  ContainerSpec,
-  EnforcementSetting,
-  ManifestSet,
-  SkippedDocument,
-  Workload,
-  WorkloadKind,
-} from './workload.ts';
+import type { ContainerSpec, EnforcementSetting, ManifestSet, SkippedDocument, Workload, WorkloadKind } from './workload.ts';
 import { isTerraformPlan, readPlan } from '../terraform/plan.ts';
 import { workloadsFromPlan } from '../terraform/plan-workloads.ts';
 
@@ -87,7 +80,10 @@ function shapeOf(value: unknown): Shape | { skip: string; why: string } {
   if (apiVersion && /^run\.cnrm\.cloud\.google\.com\/v1(alpha1|beta1)?$/.test(apiVersion)) {
     if (kind === 'RunService') return SHAPES.kccService;
     if (kind === 'RunJob') return SHAPES.kccJob;
-    return { skip: label, why: `a Config Connector ${kind === null ? 'resource' : nameOrDescription(kind, 'kind')}: binauthz-gate evaluates RunService and RunJob only` };
+    return {
+      skip: label,
+      why: `a Config Connector ${kind === null ? 'resource' : nameOrDescription(kind, 'kind')}: binauthz-gate evaluates RunService and RunJob only`,
+    };
   }
   return { skip: label, why: 'not a Cloud Run Service or Job' };
 }
@@ -176,11 +172,15 @@ function v1Enforcement(doc: YamlDocument, shape: Shape, problems: string[], note
   const policy = stringAnnotation(own, BINAUTHZ_ANNOTATION, problems);
   if (breakglass !== null) {
     if (breakglass === '') {
-      notes.push(`${BREAKGLASS_ANNOTATION} is empty: gcloud treats an empty justification as set; Cloud Run's handling is undocumented, so the verdict is decided only where both readings agree`);
+      notes.push(
+        `${BREAKGLASS_ANNOTATION} is empty: gcloud treats an empty justification as set; Cloud Run's handling is undocumented, so the verdict is decided only where both readings agree`,
+      );
     } else if (breakglass.trim() === '') {
       notes.push(`${BREAKGLASS_ANNOTATION} holds only whitespace: write the incident it is for`);
     }
-    notes.push(`a breakglass annotation kept in YAML is sent again by every \`gcloud run ${shape.kind === 'Job' ? 'jobs' : 'services'} replace\`: remove it once the incident is over`);
+    notes.push(
+      `a breakglass annotation kept in YAML is sent again by every \`gcloud run ${shape.kind === 'Job' ? 'jobs' : 'services'} replace\`: remove it once the incident is over`,
+    );
   }
   if (policy === null) return { mode: 'not-enforced', why: `no ${BINAUTHZ_ANNOTATION} annotation on the ${shape.kind}'s own metadata` };
   if (policy === '') return { mode: 'not-enforced', why: `${BINAUTHZ_ANNOTATION} is empty` };
@@ -237,7 +237,11 @@ interface BinauthzField {
   readonly owner: string;
 }
 
-const V2_BINAUTHZ: BinauthzField = { field: 'binaryAuthorization', fields: new Set(['useDefault', 'policy', 'breakglassJustification']), owner: "Cloud Run's BinaryAuthorization" };
+const V2_BINAUTHZ: BinauthzField = {
+  field: 'binaryAuthorization',
+  fields: new Set(['useDefault', 'policy', 'breakglassJustification']),
+  owner: "Cloud Run's BinaryAuthorization",
+};
 /** The RunService and RunJob CRDs (v1beta1) have no `policy`: Config Connector cannot name a platform policy. */
 const KCC_BINAUTHZ: BinauthzField = {
   field: 'spec.binaryAuthorization',

@@ -14,9 +14,7 @@ export interface RetryPolicy {
 }
 
 /** What one failed attempt tells the retry loop. */
-export type AttemptFailure =
-  | { readonly retryable: true; readonly retryAfterMs: number | null }
-  | { readonly retryable: false };
+export type AttemptFailure = { readonly retryable: true; readonly retryAfterMs: number | null } | { readonly retryable: false };
 
 export class DeadlineError extends RemoteFailure {
   override readonly name: string = 'DeadlineError';

@@ -5,15 +5,7 @@ import type { Workload } from '../manifests/workload.ts';
 import { BINAUTHZ_ANNOTATION, BREAKGLASS_ANNOTATION } from '../manifests/read-workloads.ts';
 import { matchesAllowlistPattern, type AllowlistPattern, type PatternMatch } from './allowlist.ts';
 import { allowlistFix, attestFix, describeFixes, dockerHubRegistryFix, PIN_HINT, type Fix } from './fix.ts';
-import type {
-  AttestationLookup,
-  AttestorResult,
-  Evidence,
-  ContainerDecision,
-  ContainerResult,
-  Enforcement,
-  WorkloadVerdict,
-} from './decision.ts';
+import type { AttestationLookup, AttestorResult, Evidence, ContainerDecision, ContainerResult, Enforcement, WorkloadVerdict } from './decision.ts';
 import type { AdmissionRule, Policy } from './policy.ts';
 
 export interface EvaluationOptions {
@@ -39,18 +31,11 @@ type Outcome = ContainerDecision & {
   readonly fixes?: readonly Fix[];
 };
 
-export function evaluateWorkload(
-  workload: Workload,
-  policy: Policy,
-  evidence: Evidence,
-  options: EvaluationOptions,
-): WorkloadResult {
+export function evaluateWorkload(workload: Workload, policy: Policy, evidence: Evidence, options: EvaluationOptions): WorkloadResult {
   const containers = workload.containers.map((spec) => {
     const image = spec.image ?? '';
     const outcome =
-      workload.enforcement.mode === 'named-policy'
-        ? namedPolicyOutcome(workload, workload.enforcement.policy)
-        : evaluateImage(spec.image, policy, evidence);
+      workload.enforcement.mode === 'named-policy' ? namedPolicyOutcome(workload, workload.enforcement.policy) : evaluateImage(spec.image, policy, evidence);
     return { attestors: [], digest: null, fixes: [], ...outcome, name: spec.name, image, line: spec.line };
   });
   const decided = decideWorkload(workload, containers, options);
@@ -259,7 +244,12 @@ function requireAttestation(attestors: readonly string[], image: ImageReference,
     return { decision: 'allow', reason: 'attested', detail: `attested by ${results.map((r) => r.attestor).join(' and ')}`, attestors: results };
   }
   const missing = [...new Set(short.flatMap((r) => r.results.filter((result) => result.outcome !== 'verified').map((result) => result.attestor)))];
-  const fixes = [attestFix(missing, short.map((r) => `${r.name}@${digest}`))].filter((fix): fix is Fix => fix !== null);
+  const fixes = [
+    attestFix(
+      missing,
+      short.map((r) => `${r.name}@${digest}`),
+    ),
+  ].filter((fix): fix is Fix => fix !== null);
   if (short.length < readings.length) {
     return {
       decision: 'error',

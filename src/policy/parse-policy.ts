@@ -72,7 +72,11 @@ const NO_PLAN_OPTIONS: PlanPolicyOptions = { address: null, project: null };
 export function parsePolicyText(source: string, text: string, plan: PlanPolicyOptions = NO_PLAN_OPTIONS): ParsedPolicy {
   const parsed = parseYamlSource(text, { json: /\.json$/i.test(source) });
   if (looksLikeTerraform(text)) {
-    return fail('(file)', null, 'not a policy file: it looks like Terraform (HCL). Export the project policy with `gcloud container binauthz policy export` instead');
+    return fail(
+      '(file)',
+      null,
+      'not a policy file: it looks like Terraform (HCL). Export the project policy with `gcloud container binauthz policy export` instead',
+    );
   }
   if (!parsed.ok) return { ok: false, errors: parsed.problems.map((p) => ({ field: '(file)', line: p.line, message: p.message })) };
   if (parsed.documents.length !== 1) {
@@ -119,16 +123,24 @@ function policyBody(doc: YamlDocument): Body {
     return spec ? { value: spec, base: ['spec'], kcc: true } : { error: 'a Config Connector BinaryAuthorizationPolicy without a spec' };
   }
   if (apiVersion !== undefined || kind !== undefined) {
-    return { error: `not a Binary Authorization project policy: it is a ${shownName(apiVersion, 'apiVersion')} ${shownName(kind, 'kind')}${knownKindHint(String(apiVersion))}` };
+    return {
+      error: `not a Binary Authorization project policy: it is a ${shownName(apiVersion, 'apiVersion')} ${shownName(kind, 'kind')}${knownKindHint(String(apiVersion))}`,
+    };
   }
   if ('gkePolicy' in top || 'cloudRunPolicy' in top) {
-    const platform = 'gkePolicy' in top ? 'GKE platform policy (gkePolicy check sets, used by continuous validation)' : 'Cloud Run platform policy (cloudRunPolicy)';
-    return { error: `not a project policy: this is a ${platform}. Cloud Run's \`default\` setting uses the project policy: export it with \`gcloud container binauthz policy export\`` };
+    const platform =
+      'gkePolicy' in top ? 'GKE platform policy (gkePolicy check sets, used by continuous validation)' : 'Cloud Run platform policy (cloudRunPolicy)';
+    return {
+      error: `not a project policy: this is a ${platform}. Cloud Run's \`default\` setting uses the project policy: export it with \`gcloud container binauthz policy export\``,
+    };
   }
   const keys = Object.keys(top);
   if (!keys.some((key) => POLICY_FIELDS.has(key))) {
     return {
-      error: `does not look like a Binary Authorization policy: it has none of defaultAdmissionRule, admissionWhitelistPatterns, name (its keys: ${keys.slice(0, 6).map((key) => nameOrDescription(key)).join(', ')}${keys.length > 6 ? ', …' : ''})`,
+      error: `does not look like a Binary Authorization policy: it has none of defaultAdmissionRule, admissionWhitelistPatterns, name (its keys: ${keys
+        .slice(0, 6)
+        .map((key) => nameOrDescription(key))
+        .join(', ')}${keys.length > 6 ? ', …' : ''})`,
     };
   }
   return { value: top, base: [], kcc: false };
@@ -193,7 +205,10 @@ function readAllowlist(reader: PolicyReader, value: unknown): AllowlistPattern[]
     const path = ['admissionWhitelistPatterns', index];
     const extra = entry ? Object.keys(entry).filter((key) => key !== 'namePattern') : [];
     if (!entry || typeof entry['namePattern'] !== 'string' || extra.length > 0) {
-      reader.error(path, `must be {namePattern: "registry/path/..."}, not ${describeValue(item)}${extra.length ? ` (unknown field ${extra.map((key) => nameOrDescription(key)).join(', ')})` : ''}`);
+      reader.error(
+        path,
+        `must be {namePattern: "registry/path/..."}, not ${describeValue(item)}${extra.length ? ` (unknown field ${extra.map((key) => nameOrDescription(key)).join(', ')})` : ''}`,
+      );
       return;
     }
     const parsed = parseAllowlistPattern(entry['namePattern']);
@@ -240,7 +255,10 @@ function buildRule(evaluationMode: (typeof EVALUATION_MODES)[number], enforcemen
 
 function oneOf<T extends string>(reader: PolicyReader, path: Path, value: unknown, allowed: readonly T[]): T | null {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  reader.error(path, value === undefined ? `is required (one of ${allowed.join(', ')})` : `${describeValue(value)} is not one of ${allowed.join(', ')}${meant(value, allowed)}`);
+  reader.error(
+    path,
+    value === undefined ? `is required (one of ${allowed.join(', ')})` : `${describeValue(value)} is not one of ${allowed.join(', ')}${meant(value, allowed)}`,
+  );
   return null;
 }
 
@@ -268,7 +286,10 @@ function readAttestorNames(reader: PolicyReader, path: Path, value: unknown, kcc
 /** Names the placeholder itself (`${GCP_PROJECT_ID}`, `<PROJECT>`, `{{ project }}`): it is an identifier, not a value. */
 function placeholderHint(name: unknown): string {
   if (typeof name !== 'string' || !/[${}<>]|[A-Z]{3,}_[A-Z]/.test(name)) return '';
-  const placeholder = /\$\{?[A-Za-z_][A-Za-z0-9_]{0,63}\}?|<[A-Za-z_][A-Za-z0-9_-]{0,63}>|\{\{\s*[A-Za-z_.][A-Za-z0-9_.]{0,63}\s*\}\}|\b[A-Z][A-Z0-9]{2,}(?:_[A-Z0-9]+)+\b/.exec(name)?.[0];
+  const placeholder =
+    /\$\{?[A-Za-z_][A-Za-z0-9_]{0,63}\}?|<[A-Za-z_][A-Za-z0-9_-]{0,63}>|\{\{\s*[A-Za-z_.][A-Za-z0-9_.]{0,63}\s*\}\}|\b[A-Z][A-Z0-9]{2,}(?:_[A-Z0-9]+)+\b/.exec(
+      name,
+    )?.[0];
   return `: ${placeholder ?? 'it'} looks like a template placeholder that was never filled in`;
 }
 
@@ -295,5 +316,6 @@ function readIgnoredRules(reader: PolicyReader, field: string, value: unknown, k
   const scratch = new PolicyReader(reader.doc, reader.base);
   for (const key of keys) readRule(scratch, [field, key], rules[key], kcc);
   // Each problem keeps its own field and line: a note on the parent's line would hide which rule it is.
-  for (const problem of scratch.errors) reader.notes.push({ field: problem.field, line: problem.line, message: `${problem.message} (invalid, and ignored on Cloud Run)` });
+  for (const problem of scratch.errors)
+    reader.notes.push({ field: problem.field, line: problem.line, message: `${problem.message} (invalid, and ignored on Cloud Run)` });
 }

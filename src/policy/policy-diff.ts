@@ -34,10 +34,17 @@ export function diffPolicies(before: Policy, after: Policy): PolicyChange[] {
   // Under ALWAYS_ALLOW every image is admitted anyway: an exemption then changes nothing.
   const allowsAll = after.defaultRule.evaluationMode === 'ALWAYS_ALLOW';
   const moot: Side = { effect: 'neutral', why: 'the default rule is ALWAYS_ALLOW: every image is admitted, exempt or not' };
-  changes.push(...setChanges('admissionWhitelistPatterns', before.allowlist.map((p) => p.text), after.allowlist.map((p) => p.text), {
-    added: allowsAll ? moot : { effect: 'weakens', why: 'a new exempt pattern: images it matches are admitted without any other check' },
-    removed: allowsAll ? moot : { effect: 'tightens', why: 'an exempt pattern removed: images it matched now go through the default rule' },
-  }));
+  changes.push(
+    ...setChanges(
+      'admissionWhitelistPatterns',
+      before.allowlist.map((p) => p.text),
+      after.allowlist.map((p) => p.text),
+      {
+        added: allowsAll ? moot : { effect: 'weakens', why: 'a new exempt pattern: images it matches are admitted without any other check' },
+        removed: allowsAll ? moot : { effect: 'tightens', why: 'an exempt pattern removed: images it matched now go through the default rule' },
+      },
+    ),
+  );
   if (before.globalEvaluationMode !== after.globalEvaluationMode) {
     changes.push({
       field: 'globalPolicyEvaluationMode',
@@ -60,7 +67,9 @@ function ruleChanges(before: AdmissionRule, after: AdmissionRule): PolicyChange[
       before: before.evaluationMode,
       after: after.evaluationMode,
       effect: looser ? 'weakens' : 'tightens',
-      why: looser ? `${after.evaluationMode} admits images ${before.evaluationMode} denied` : `${after.evaluationMode} denies images ${before.evaluationMode} admitted`,
+      why: looser
+        ? `${after.evaluationMode} admits images ${before.evaluationMode} denied`
+        : `${after.evaluationMode} denies images ${before.evaluationMode} admitted`,
     });
   }
   if (before.enforcementMode !== after.enforcementMode) {
@@ -75,10 +84,12 @@ function ruleChanges(before: AdmissionRule, after: AdmissionRule): PolicyChange[
   }
   // The attestors only count while the rule requires attestations; a change of mode says the rest.
   if (before.evaluationMode === 'REQUIRE_ATTESTATION' && after.evaluationMode === 'REQUIRE_ATTESTATION') {
-    changes.push(...setChanges(`${field}.requireAttestationsBy`, before.requireAttestationsBy, after.requireAttestationsBy, {
-      added: { effect: 'tightens', why: 'every image now also needs an attestation by this attestor' },
-      removed: { effect: 'weakens', why: 'images no longer need an attestation by this attestor' },
-    }));
+    changes.push(
+      ...setChanges(`${field}.requireAttestationsBy`, before.requireAttestationsBy, after.requireAttestationsBy, {
+        added: { effect: 'tightens', why: 'every image now also needs an attestation by this attestor' },
+        removed: { effect: 'weakens', why: 'images no longer need an attestation by this attestor' },
+      }),
+    );
   }
   return changes;
 }

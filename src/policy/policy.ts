@@ -40,6 +40,4 @@ export interface PolicyError {
   readonly message: string;
 }
 
-export type ParsedPolicy =
-  | { readonly ok: true; readonly policy: Policy }
-  | { readonly ok: false; readonly errors: readonly PolicyError[] };
+export type ParsedPolicy = { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly errors: readonly PolicyError[] };

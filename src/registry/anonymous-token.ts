@@ -27,19 +27,19 @@ export function createAnonymousTokens(settings: RegistrySettings, mirrors: Reado
   };
 }
 
-async function fetchToken(
-  settings: RegistrySettings,
-  mirrors: ReadonlyMap<string, string>,
-  challenge: BearerChallenge,
-  scope: string,
-): Promise<TokenOutcome> {
+async function fetchToken(settings: RegistrySettings, mirrors: ReadonlyMap<string, string>, challenge: BearerChallenge, scope: string): Promise<TokenOutcome> {
   const realm = new URL(challenge.realm);
   if (challenge.service !== null) realm.searchParams.set('service', challenge.service);
   realm.searchParams.set('scope', scope);
   const target = realmTarget(mirrors, realm);
   // No Authorization header: an anonymous token is all that is asked for, and no credential leaves for the realm.
   const headers = { accept: 'application/json', 'user-agent': settings.userAgent };
-  const outcome = await sendRequest(settings.send, `GET pull token for ${scope} from ${realm.host}`, { method: 'GET', target, headers, readBody: MAX_TOKEN_ANSWER_BYTES });
+  const outcome = await sendRequest(settings.send, `GET pull token for ${scope} from ${realm.host}`, {
+    method: 'GET',
+    target,
+    headers,
+    readBody: MAX_TOKEN_ANSWER_BYTES,
+  });
   return tokenFrom(outcome, realm.host);
 }
 

@@ -31,7 +31,7 @@ function bearerParams(text: string): Map<string, string> {
 
 function bearerChallenge(params: ReadonlyMap<string, string>): AuthChallenge {
   const realm = params.get('realm');
-  if (realm === undefined || realm === '') return { scheme: 'unusable', why: 'the registry\'s Bearer challenge names no token realm' };
+  if (realm === undefined || realm === '') return { scheme: 'unusable', why: "the registry's Bearer challenge names no token realm" };
   let url: URL;
   try {
     url = new URL(realm);

@@ -53,7 +53,12 @@ async function checkDigest(resolver: ReturnType<typeof createResolver>, image: D
   }
   // No header: the manifest's bytes say what it is. Only sha256 can be recomputed here.
   if (!image.digest.startsWith('sha256:')) {
-    return { ok: false, kind: 'failed', problem: `${where(image)}: the registry answered HTTP 200 without Docker-Content-Digest, and a ${image.digest.split(':')[0]} digest cannot be checked from the manifest`, status: 200 };
+    return {
+      ok: false,
+      kind: 'failed',
+      problem: `${where(image)}: the registry answered HTTP 200 without Docker-Content-Digest, and a ${image.digest.split(':')[0]} digest cannot be checked from the manifest`,
+      status: 200,
+    };
   }
   const content = await resolveByContent(resolver, asked, target, authorization);
   if (!content.ok) return content.status === 404 ? unknown(image) : failedWith(content);

@@ -28,9 +28,7 @@ export interface RegistryResponse {
   readonly body: Uint8Array | null;
 }
 
-export type RequestOutcome =
-  | { readonly ok: true; readonly response: RegistryResponse }
-  | { readonly ok: false; readonly error: unknown };
+export type RequestOutcome = { readonly ok: true; readonly response: RegistryResponse } | { readonly ok: false; readonly error: unknown };
 
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
@@ -45,7 +43,11 @@ export class RegistryRequestError extends RemoteFailure {
   readonly host: string;
   readonly via: string | null;
 
-  constructor(message: string, details: { status: number | null; retryAfterMs: number | null; target: RequestTarget; retryable?: boolean }, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    details: { status: number | null; retryAfterMs: number | null; target: RequestTarget; retryable?: boolean },
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.status = details.status;
     this.retryAfterMs = details.retryAfterMs;
@@ -92,7 +94,9 @@ async function readBody(response: Response, maxBytes: number, target: RequestTar
   } catch (cause) {
     if (cause instanceof BodyTooLargeError) {
       const details = { status: response.status, retryAfterMs: null, target, retryable: false };
-      throw new RegistryRequestError(`${where} answered HTTP ${response.status} with a body over ${maxBytes} bytes, more than binauthz-gate reads`, details, { cause });
+      throw new RegistryRequestError(`${where} answered HTTP ${response.status} with a body over ${maxBytes} bytes, more than binauthz-gate reads`, details, {
+        cause,
+      });
     }
     const message = `the answer from ${where} broke off: ${networkReason(cause)}`;
     throw new RegistryRequestError(message, { status: null, retryAfterMs: null, target }, { cause });

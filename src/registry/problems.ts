@@ -6,8 +6,7 @@ import { RegistryRequestError } from './http-request.ts';
 import type { TagResolution, TaggedImage } from './settings.ts';
 import { messageOf } from '../errors.ts';
 
-const GOOGLE_ROLES =
-  'grant roles/artifactregistry.reader (Artifact Registry) or roles/storage.objectViewer (gcr.io) to the caller';
+const GOOGLE_ROLES = 'grant roles/artifactregistry.reader (Artifact Registry) or roles/storage.objectViewer (gcr.io) to the caller';
 
 type Failure = Extract<TagResolution, { ok: false }>;
 
@@ -56,7 +55,10 @@ export function unexpectedStatus(image: TaggedImage, status: number): Failure {
 }
 
 export function digestMismatch(image: TaggedImage, header: string, served: string): Failure {
-  return failure(`registry answered ${describeTag(image)} (HTTP 200) with Docker-Content-Digest ${header}, but the manifest it served hashes to ${served}`, 200);
+  return failure(
+    `registry answered ${describeTag(image)} (HTTP 200) with Docker-Content-Digest ${header}, but the manifest it served hashes to ${served}`,
+    200,
+  );
 }
 
 export function emptyManifest(image: TaggedImage): Failure {
@@ -75,4 +77,3 @@ export function requestFailed(image: TaggedImage, error: unknown): Failure {
   }
   return failure(`could not resolve ${describeTag(image)}: ${messageOf(error)}`, null);
 }
-

@@ -52,10 +52,13 @@ export function createResolver(settings: RegistrySettings): Resolver {
     mirrors,
     anonymousTokens: createAnonymousTokens(settings, mirrors),
     // Through then(), so a googleToken that throws before returning its promise is a problem too, not a crash.
-    googleToken: () => (google ??= Promise.resolve().then(() => settings.googleToken()).then(
-      (token) => ({ ok: true, token: token === '' ? null : token }),
-      (error: unknown) => ({ ok: false, error }),
-    )),
+    googleToken: () =>
+      (google ??= Promise.resolve()
+        .then(() => settings.googleToken())
+        .then(
+          (token) => ({ ok: true, token: token === '' ? null : token }),
+          (error: unknown) => ({ ok: false, error }),
+        )),
     challenges: new Map(),
   };
 }

@@ -4,6 +4,13 @@ import type { DeployedOrigin, WorkloadKind } from '../manifests/workload.ts';
 
 /** `deployed in europe-west1, serving revision api-00007-xyz` (raw text: each formatter escapes it). */
 export function deployedWhere(kind: WorkloadKind, deployed: DeployedOrigin): string {
-  const current = kind === 'Job' ? (deployed.current ? `latest execution ${deployed.current}` : 'never executed') : deployed.current ? `serving revision ${deployed.current}` : 'no serving revision';
+  const current =
+    kind === 'Job'
+      ? deployed.current
+        ? `latest execution ${deployed.current}`
+        : 'never executed'
+      : deployed.current
+        ? `serving revision ${deployed.current}`
+        : 'no serving revision';
   return `deployed in ${deployed.region}, ${current}${deployed.breakglass ? ', RUNNING UNDER BREAKGLASS' : ''}`;
 }

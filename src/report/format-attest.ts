@@ -4,7 +4,16 @@ import { clean } from './format-text.ts';
 
 export function attestJson(report: AttestReport) {
   return {
-    attestations: report.attestations.map(({ image, digest, attestor, occurrence, outcome, created, removed, notes }) => ({ image, digest, attestor, occurrence, outcome, created, removed, notes })),
+    attestations: report.attestations.map(({ image, digest, attestor, occurrence, outcome, created, removed, notes }) => ({
+      image,
+      digest,
+      attestor,
+      occurrence,
+      outcome,
+      created,
+      removed,
+      notes,
+    })),
     skipped: report.skipped,
     errors: report.failures.map(({ image, kind, message }) => ({ image, kind, message })),
   };
@@ -40,7 +49,11 @@ export function formatAttestText(report: AttestReport): string {
   for (const f of report.failures) lines.push(`❌ ${f.image ? `${clean(f.image)}: ` : ''}${clean(f.message)}`);
   const count = (outcome: AttestationRecord['outcome']) => report.attestations.filter((a) => a.outcome === outcome).length;
   const deduplicated = count('deduplicated');
-  const counts = [`${count('created')} created`, `${count('existing')} already attested`, ...(deduplicated > 0 ? [`${deduplicated} created then removed as duplicate`] : [])];
+  const counts = [
+    `${count('created')} created`,
+    `${count('existing')} already attested`,
+    ...(deduplicated > 0 ? [`${deduplicated} created then removed as duplicate`] : []),
+  ];
   lines.push('', `Result: ${counts.join(', ')}, ${report.skipped.length} skipped, ${report.failures.length} failed`);
   return `${lines.join('\n')}\n`;
 }

@@ -128,7 +128,14 @@ function codeQualitySeverity(severity: Severity, undecided: boolean): CodeQualit
 
 function errorFinding(error: ReportError): Finding {
   // Messages may carry line numbers ("line 12: ..."); the identity must not move with them.
-  return { check: 'binauthz/invalid-input', severity: codeQualitySeverity(RUN_ERROR_SEVERITY, true), message: error.message, file: error.file, line: error.line, identity: [error.message.replace(/\d+/g, '#')] };
+  return {
+    check: 'binauthz/invalid-input',
+    severity: codeQualitySeverity(RUN_ERROR_SEVERITY, true),
+    message: error.message,
+    file: error.file,
+    line: error.line,
+    identity: [error.message.replace(/\d+/g, '#')],
+  };
 }
 
 /**

@@ -26,7 +26,9 @@ export function formatImpactText(report: ImpactReport): string {
   lines.push('');
   for (const workload of sorted(report.workloads)) {
     if (workload.change === 'unchanged') continue;
-    lines.push(`${CHANGE_ICON[workload.change]} ${workload.kind} ${clean(workload.name)}  ${workload.before} -> ${workload.after}  ${workload.change}  (${clean(workload.file)}:${workload.line})`);
+    lines.push(
+      `${CHANGE_ICON[workload.change]} ${workload.kind} ${clean(workload.name)}  ${workload.before} -> ${workload.after}  ${workload.change}  (${clean(workload.file)}:${workload.line})`,
+    );
     lines.push(`   ${clean(workload.summary)}`);
   }
   const unchanged = report.counts.unchanged;
@@ -55,7 +57,9 @@ function impactLines(report: ImpactReport, marker: string | null): string[] {
   else {
     lines.push('| effect | field | change | what it does |', '|---|---|---|---|');
     for (const change of report.policyChanges) {
-      lines.push(`| ${EFFECT_ICON[change.effect]} ${change.effect} | ${escapeMarkdown(change.field)} | ${describeChange(change, escapeMarkdown)} | ${escapeMarkdown(change.why)} |`);
+      lines.push(
+        `| ${EFFECT_ICON[change.effect]} ${change.effect} | ${escapeMarkdown(change.field)} | ${describeChange(change, escapeMarkdown)} | ${escapeMarkdown(change.why)} |`,
+      );
     }
   }
   const changed = sorted(report.workloads).filter((w) => w.change !== 'unchanged');
@@ -64,12 +68,15 @@ function impactLines(report: ImpactReport, marker: string | null): string[] {
   else {
     lines.push('| change | workload | before | after | where |', '|---|---|---|---|---|');
     for (const w of changed) {
-      lines.push(`| ${CHANGE_ICON[w.change]} ${w.change} | ${w.kind} ${escapeMarkdown(w.name)} | ${w.before} | ${w.after} | ${escapeMarkdown(`${w.file}:${w.line}`)} |`);
+      lines.push(
+        `| ${CHANGE_ICON[w.change]} ${w.change} | ${w.kind} ${escapeMarkdown(w.name)} | ${w.before} | ${w.after} | ${escapeMarkdown(`${w.file}:${w.line}`)} |`,
+      );
     }
   }
   if (report.errors.length > 0) {
     lines.push('', `#### ⛔ Errors (${report.errors.length})`, '');
-    for (const error of report.errors) lines.push(`- ${escapeMarkdown(`${error.file ?? ''}${error.line ? `:${error.line}` : ''}`)} ${escapeMarkdown(error.message)}`);
+    for (const error of report.errors)
+      lines.push(`- ${escapeMarkdown(`${error.file ?? ''}${error.line ? `:${error.line}` : ''}`)} ${escapeMarkdown(error.message)}`);
   }
   return lines;
 }
@@ -95,10 +102,16 @@ function bounded(lines: readonly string[], maxLength: number, overflowNote: stri
 export function formatNotAdmittedAgain(report: Report, details: string): string {
   const refused = report.workloads.filter((w) => w.verdict === 'fail' || w.verdict === 'error');
   const lines = [`### ${refused.length === 0 && report.verdict === 'pass' ? '✅' : '❌'} binauthz-gate: what is deployed that would not be admitted again`, ''];
-  if (refused.length === 0) lines.push(report.verdict === 'pass' ? `All ${report.workloads.length} deployed workload(s) would be admitted again under the live policy.` : 'No workload was refused, but the check could not decide everything: see the errors below.');
+  if (refused.length === 0)
+    lines.push(
+      report.verdict === 'pass'
+        ? `All ${report.workloads.length} deployed workload(s) would be admitted again under the live policy.`
+        : 'No workload was refused, but the check could not decide everything: see the errors below.',
+    );
   else {
     lines.push(`${refused.length} of ${report.workloads.length} deployed workload(s):`, '');
-    for (const w of refused) lines.push(`- ${w.verdict === 'fail' ? '❌' : '⛔'} ${w.kind} ${escapeMarkdown(w.name)} (${escapeMarkdown(w.file)}): ${escapeMarkdown(w.summary)}`);
+    for (const w of refused)
+      lines.push(`- ${w.verdict === 'fail' ? '❌' : '⛔'} ${w.kind} ${escapeMarkdown(w.name)} (${escapeMarkdown(w.file)}): ${escapeMarkdown(w.summary)}`);
   }
   return `${lines.join('\n')}\n\n${details}`;
 }
@@ -107,7 +120,9 @@ function titleOf(report: ImpactReport): string {
   if (report.verdict === 'error') return '⛔ binauthz-gate: the impact could not be decided';
   if (report.verdict === 'pass') return '✅ binauthz-gate: this policy change blocks nothing';
   // A fail with nothing newly blocked is --fail-on-weaken's.
-  return report.counts['newly-blocked'] > 0 ? '❌ binauthz-gate: this policy change blocks workloads' : '❌ binauthz-gate: this policy change weakens enforcement';
+  return report.counts['newly-blocked'] > 0
+    ? '❌ binauthz-gate: this policy change blocks workloads'
+    : '❌ binauthz-gate: this policy change weakens enforcement';
 }
 
 function describeChange(change: PolicyChange, quote: (text: string) => string): string {
@@ -117,7 +132,9 @@ function describeChange(change: PolicyChange, quote: (text: string) => string): 
 }
 
 function sorted(workloads: readonly WorkloadImpact[]): WorkloadImpact[] {
-  return [...workloads].sort((a, b) => ORDER.indexOf(a.change) - ORDER.indexOf(b.change) || a.file.localeCompare(b.file) || a.line - b.line || a.name.localeCompare(b.name));
+  return [...workloads].sort(
+    (a, b) => ORDER.indexOf(a.change) - ORDER.indexOf(b.change) || a.file.localeCompare(b.file) || a.line - b.line || a.name.localeCompare(b.name),
+  );
 }
 
 function countLine(report: ImpactReport): string {

@@ -59,12 +59,24 @@ export function formatMarkdown(report: Report, options: MarkdownOptions): string
   const flagged = KINDS.flatMap(({ kind }) => report.workloads.filter((w) => w.kind === kind && workloadSeverity(w) !== 'note'));
   const blocks = [
     headBlock(report, options.marker),
-    ...KINDS.flatMap(({ kind, title }) => workloadTable(title, report.workloads.filter((w) => w.kind === kind), options.links)),
+    ...KINDS.flatMap(({ kind, title }) =>
+      workloadTable(
+        title,
+        report.workloads.filter((w) => w.kind === kind),
+        options.links,
+      ),
+    ),
     ...(report.workloads.length === 0 ? [{ open: [noWorkloadLine(report)], rows: [], close: [] }] : []),
     ...errorBlocks(report, options.links),
     ...(flagged.length === 0 ? [] : [{ open: [`#### What to fix (${flagged.length})`], rows: [], close: [] }]),
     ...flagged.flatMap((w) => workloadDetails(w, options.links)),
-    ...KINDS.flatMap(({ kind, title }) => passingContainers(title, report.workloads.filter((w) => w.kind === kind && workloadSeverity(w) === 'note'), options.links)),
+    ...KINDS.flatMap(({ kind, title }) =>
+      passingContainers(
+        title,
+        report.workloads.filter((w) => w.kind === kind && workloadSeverity(w) === 'note'),
+        options.links,
+      ),
+    ),
     ...skippedBlocks(report, options.links),
     ...policyNoteBlocks(report),
   ];
@@ -142,7 +154,8 @@ const IMAGE_MAX = 96;
  */
 export function shortReason(workload: WorkloadResult): string {
   const parts: string[] = [];
-  if (settingSeverity(workload) !== 'note') parts.push(workload.enforcement === 'breakglass' ? 'breakglass deploy, audit-logged' : 'not enforced: no image is checked');
+  if (settingSeverity(workload) !== 'note')
+    parts.push(workload.enforcement === 'breakglass' ? 'breakglass deploy, audit-logged' : 'not enforced: no image is checked');
   const flagged = workload.containers.filter((c) => containerSeverity(workload, c) !== 'note');
   const [first] = flagged;
   if (first !== undefined) {
@@ -180,9 +193,18 @@ function workloadPlace(workload: WorkloadResult, links: Links): string {
 
 function containerRow(workload: WorkloadResult, container: ContainerResult, links: Links): string {
   const name = code(shorten(container.name, CONTAINER_NAME_MAX));
-  if (workload.deployed) return row([name, container.image === '' ? '—' : code(shortImage(container.image)), `${DECISION_ICON[container.decision]} ${container.decision} (${container.reason})`]);
+  if (workload.deployed)
+    return row([
+      name,
+      container.image === '' ? '—' : code(shortImage(container.image)),
+      `${DECISION_ICON[container.decision]} ${container.decision} (${container.reason})`,
+    ]);
   const at = fileLink(workload.file, container.line, links, `line ${container.line}`);
-  return row([`${name} (${at})`, container.image === '' ? '—' : code(shortImage(container.image)), `${DECISION_ICON[container.decision]} ${container.decision} (${container.reason})`]);
+  return row([
+    `${name} (${at})`,
+    container.image === '' ? '—' : code(shortImage(container.image)),
+    `${DECISION_ICON[container.decision]} ${container.decision} (${container.reason})`,
+  ]);
 }
 
 /** What decided, in full (the whole image reference and digest), then the fixes as code blocks. */
@@ -203,12 +225,14 @@ function fixParagraphs(text: string, fixes: readonly Fix[], subject: string): st
   const at = text.indexOf(sentence);
   const cut = at >= 0 ? at : text.indexOf('Fix: ');
   const before = cut >= 0 ? text.slice(0, cut).trim() : text;
-  const after = at >= 0 ? text.slice(at + sentence.length).replace(/^[;,.]?\s*(or\s+)?/, '').trim() : '';
-  return [
-    prose(before),
-    ...fixes.map((fix, i) => renderFix(fix, i === 0 ? 'Fix' : 'Or', subject)),
-    ...(after === '' ? [] : [`Or: ${prose(after)}`]),
-  ];
+  const after =
+    at >= 0
+      ? text
+          .slice(at + sentence.length)
+          .replace(/^[;,.]?\s*(or\s+)?/, '')
+          .trim()
+      : '';
+  return [prose(before), ...fixes.map((fix, i) => renderFix(fix, i === 0 ? 'Fix' : 'Or', subject)), ...(after === '' ? [] : [`Or: ${prose(after)}`])];
 }
 
 /** One fix: a sentence and, where there is something to paste, a fenced code block. */
@@ -216,7 +240,10 @@ function renderFix(fix: Fix, lead: string, subject: string): string {
   switch (fix.kind) {
     case 'add-allowlist-pattern': {
       const patterns = 'pattern' in fix ? [fix.pattern] : fix.patterns;
-      return withCode(`${lead}: exempt ${subject} in the policy's admissionWhitelistPatterns:`, 'yaml', ['admissionWhitelistPatterns:', ...patterns.map((p) => `- namePattern: ${p}`)]);
+      return withCode(`${lead}: exempt ${subject} in the policy's admissionWhitelistPatterns:`, 'yaml', [
+        'admissionWhitelistPatterns:',
+        ...patterns.map((p) => `- namePattern: ${p}`),
+      ]);
     }
     case 'set-annotation':
       return withCode(`${lead}: set on ${subject}'s own metadata:`, 'yaml', ['metadata:', '  annotations:', `    ${fix.key}: ${fix.value}`]);

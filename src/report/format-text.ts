@@ -42,7 +42,9 @@ function policyLine(report: Report): string {
 
 function headLine(workload: WorkloadResult): string {
   // A deployed workload has no file and line: its resource name, region and what runs now instead.
-  const where = workload.deployed ? `${clean(workload.deployed.resource)}, ${clean(deployedWhere(workload.kind, workload.deployed))}` : `${clean(workload.file)}:${workload.line}`;
+  const where = workload.deployed
+    ? `${clean(workload.deployed.resource)}, ${clean(deployedWhere(workload.kind, workload.deployed))}`
+    : `${clean(workload.file)}:${workload.line}`;
   return `${ICON[workload.verdict]} ${workload.kind} ${clean(workload.name)}  ${workload.verdict.toUpperCase()}  (${where}, ${workload.enforcement})`;
 }
 
@@ -68,7 +70,9 @@ function workloadLines(workload: WorkloadResult): string[] {
       lines.push(`   ${CONTAINER_ICON.allow} ${clean(container.name)}: ${clean(container.image)}  ${container.reason}`);
       continue;
     }
-    lines.push(`   ${CONTAINER_ICON[container.decision]} ${clean(container.name)}: ${clean(container.image)}${workload.deployed ? '' : `  (line ${container.line})`}`);
+    lines.push(
+      `   ${CONTAINER_ICON[container.decision]} ${clean(container.name)}: ${clean(container.image)}${workload.deployed ? '' : `  (line ${container.line})`}`,
+    );
     lines.push(`      ${container.decision} (${container.reason}): ${clean(container.detail)}`);
   }
   for (const problem of workload.problems) lines.push(`   ⛔ ${clean(problem)}`);

@@ -90,7 +90,12 @@ export function buildImpact(before: Report, after: Report, policyChanges: readon
   };
 }
 
-function impactVerdict(workloads: readonly WorkloadImpact[], changes: readonly PolicyChange[], errors: readonly ReportError[], options: ImpactOptions): ImpactVerdict {
+function impactVerdict(
+  workloads: readonly WorkloadImpact[],
+  changes: readonly PolicyChange[],
+  errors: readonly ReportError[],
+  options: ImpactOptions,
+): ImpactVerdict {
   if (errors.length > 0 || workloads.some((w) => w.after === 'error')) return 'error';
   if (workloads.some((w) => w.change === 'newly-blocked')) return 'fail';
   if (options.failOnWeaken && changes.some((c) => c.effect === 'weakens')) return 'fail';

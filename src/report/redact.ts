@@ -50,7 +50,10 @@ export class Redactor {
     this.add(text);
     for (const block of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
       this.add(block[0]);
-      const lines = (block[2] ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => /^[A-Za-z0-9+/=]+$/.test(line));
+      const lines = (block[2] ?? '')
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => /^[A-Za-z0-9+/=]+$/.test(line));
       this.add(lines.join(''));
       this.add(lines.join('\n'));
       for (const line of lines) this.add(line);
@@ -84,7 +87,13 @@ export class Redactor {
   #knownPattern(): RegExp | null {
     if (this.#forms.size === 0) return null;
     // Longest first, so that a form containing another is replaced whole.
-    this.#pattern ??= new RegExp([...this.#forms].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    this.#pattern ??= new RegExp(
+      [...this.#forms]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'),
+      'g',
+    );
     return this.#pattern;
   }
 }
@@ -140,7 +149,9 @@ function redactDeep(value: unknown, redact: (text: string) => string, depth: num
     let out: unknown[] | null = null;
     value.forEach((item, index) => {
       const redacted = redactDeep(item, redact, depth + 1);
-      if (redacted !== item) (out ??= value.slice())[index] = redacted;
+      if (redacted === item) return;
+      out ??= value.slice();
+      out[index] = redacted;
     });
     return out ?? value;
   }

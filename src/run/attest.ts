@@ -5,8 +5,25 @@
 // is checked against the attestor's key before anything is created, the created occurrence is verified
 // again, and a list after creating makes concurrent runs converge on one occurrence: the oldest valid
 // one stays, and a run whose own is younger deletes it.
-import { parseAttestors, parseOccurrences, verifyAttestor, verifySignature, keyIdMatches, createSignaturePayload, type Attestor, type AttestorKey } from '../attestations/index.ts';
-import { attestorSigningScheme, keyFitsScheme, kmsSigningScheme, payloadDigest, readSigningKey, signLocally, type SigningScheme } from '../attestations/signing.ts';
+import {
+  parseAttestors,
+  parseOccurrences,
+  verifyAttestor,
+  verifySignature,
+  keyIdMatches,
+  createSignaturePayload,
+  type Attestor,
+  type AttestorKey,
+} from '../attestations/index.ts';
+import {
+  attestorSigningScheme,
+  keyFitsScheme,
+  kmsSigningScheme,
+  payloadDigest,
+  readSigningKey,
+  signLocally,
+  type SigningScheme,
+} from '../attestations/signing.ts';
 import type { FileScope } from '../files/manifest-files.ts';
 import { padded, type GoogleApis } from '../gcp/google-apis.ts';
 import { parseImageReference } from '../images/reference.ts';
@@ -22,7 +39,9 @@ import type { AttestationRecord, AttestReport } from '../report/attest-report.ts
 
 export type { AttestationRecord, AttestFailureKind, AttestOutcome, AttestReport } from '../report/attest-report.ts';
 
-export type SignerSettings = { readonly kind: 'kms'; readonly keyVersion: string } | { readonly kind: 'local'; readonly keyFile: string; readonly publicKeyId: string };
+export type SignerSettings =
+  | { readonly kind: 'kms'; readonly keyVersion: string }
+  | { readonly kind: 'local'; readonly keyFile: string; readonly publicKeyId: string };
 
 export interface AttestSettings {
   readonly attestor: string;
@@ -75,7 +94,13 @@ export async function runAttest(settings: AttestSettings, live: AttestServices, 
   let signer: Signer;
   try {
     attestor = await fetchAttestor(live.apis, settings.attestor);
-    signer = await createSigner(settings.signer, attestor, live.apis, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, secrets);
+    signer = await createSigner(
+      settings.signer,
+      attestor,
+      live.apis,
+      { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes },
+      secrets,
+    );
   } catch (error) {
     report.failures.push({ image: null, kind: error instanceof UserError ? 'bad-input' : 'not-attested', message: messageOf(error) });
     return report;
@@ -119,7 +144,9 @@ async function createSigner(
   const key = attestor.publicKeys.find((candidate) => keyIdMatches(candidate, keyId));
   if (!key) {
     const held = attestor.publicKeys.map((k) => k.id);
-    throw new UserError(`attestor ${attestor.name} holds no public key with id ${keyId}; it holds ${held.length > 0 ? held.join(', ') : 'no keys at all'}. Nothing was created`);
+    throw new UserError(
+      `attestor ${attestor.name} holds no public key with id ${keyId}; it holds ${held.length > 0 ? held.join(', ') : 'no keys at all'}. Nothing was created`,
+    );
   }
   if (key.kind !== 'pkix') throw new UserError(`key ${keyId} of ${attestor.name} is a PGP key: binauthz-gate signs with Cloud KMS or PEM keys (PKIX) only`);
   const declared = attestorSigningScheme(key.algorithm);
@@ -128,7 +155,12 @@ async function createSigner(
     const algorithm = await apis.getKeyVersionAlgorithm(settings.keyVersion);
     const scheme = kmsSigningScheme(algorithm);
     if (!scheme) throw new UserError(`Cloud KMS key version ${settings.keyVersion} is ${algorithm}, not an asymmetric signing key binauthz-gate can use`);
-    return { keyId, key, scheme, sign: (payload) => apis.asymmetricSign(settings.keyVersion, { hash: scheme.hash, bytes: payloadDigest(scheme.hash, payload) }) };
+    return {
+      keyId,
+      key,
+      scheme,
+      sign: (payload) => apis.asymmetricSign(settings.keyVersion, { hash: scheme.hash, bytes: payloadDigest(scheme.hash, payload) }),
+    };
   }
   const read = await readNamedFile(settings.keyFile, reading);
   if (!read.ok) throw new UserError(`private key ${settings.keyFile}: ${read.problem}`);
@@ -176,7 +208,13 @@ async function toTarget(image: string, live: LiveServices): Promise<Target | { p
   const tag = ref.tag ?? 'latest';
   const resolved = await live.resolveTag({ registry: ref.registry, repository: ref.repository, tag });
   if (!resolved.ok) return { problem: `tag ${tag} could not be resolved: ${resolved.problem}` };
-  return { image, name: ref.writtenName, ...where, digest: resolved.digest, notes: [`tag ${tag} resolved to ${resolved.digest}; the attestation binds that digest, not the tag`] };
+  return {
+    image,
+    name: ref.writtenName,
+    ...where,
+    digest: resolved.digest,
+    notes: [`tag ${tag} resolved to ${resolved.digest}; the attestation binds that digest, not the tag`],
+  };
 }
 
 /** One key per repository and digest, whatever the spelling (`nginx`, `docker.io/library/nginx`): what narrowing compares. */
@@ -203,7 +241,8 @@ async function wantedByManifests(
   report: Mutable<AttestReport>,
 ): Promise<Map<string, string | null> | null> {
   const manifests = await readManifests(from.paths, settings.files, settings.maxFileBytes);
-  for (const error of manifests.errors) report.failures.push({ image: null, kind: 'bad-input', message: `${error.file ?? ''}${error.line ? `:${error.line}` : ''} ${error.message}` });
+  for (const error of manifests.errors)
+    report.failures.push({ image: null, kind: 'bad-input', message: `${error.file ?? ''}${error.line ? `:${error.line}` : ''} ${error.message}` });
   const loaded = await loadPolicy(from.policy, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, live);
   if (!loaded.ok) {
     for (const error of loaded.errors) report.failures.push({ image: null, kind: 'bad-input', message: error.message });
@@ -237,7 +276,14 @@ async function attestOne(target: Target, attestor: Attestor, signer: Signer, liv
   const base = { image: target.image, digest: target.digest, attestor: attestor.name };
   const existing = await verifyAttestor(attestor, readOccurrences(await apis.listAttestationOccurrences(attestor.noteReference, target.digest)), image);
   if (existing.outcome === 'verified') {
-    return { ...base, occurrence: existing.occurrence, outcome: 'existing', created: false, removed: null, notes: [...target.notes, 'already attested: nothing created'] };
+    return {
+      ...base,
+      occurrence: existing.occurrence,
+      outcome: 'existing',
+      created: false,
+      removed: null,
+      notes: [...target.notes, 'already attested: nothing created'],
+    };
   }
   const payload = createSignaturePayload(target.name, target.digest);
   const signature = await signer.sign(payload);
@@ -246,7 +292,10 @@ async function attestOne(target: Target, attestor: Attestor, signer: Signer, liv
     throw new RemoteFailure(`the new signature does not verify with ${signer.keyId} as ${attestor.name} declares it (${check.reason}): nothing was created`);
   }
   const created = await apis.createOccurrence(project, {
-    attestation: { serializedPayload: padded(payload.toString('base64url')), signatures: [{ publicKeyId: signer.keyId, signature: padded(signature.toString('base64url')) }] },
+    attestation: {
+      serializedPayload: padded(payload.toString('base64url')),
+      signatures: [{ publicKeyId: signer.keyId, signature: padded(signature.toString('base64url')) }],
+    },
     kind: 'ATTESTATION',
     noteName: attestor.noteReference,
     resourceUri: `${target.name}@${target.digest}`,
@@ -254,7 +303,9 @@ async function attestOne(target: Target, attestor: Attestor, signer: Signer, liv
   const confirmed = await verifyAttestor(attestor, readOccurrences([created]), image);
   if (confirmed.outcome !== 'verified') throw new RemoteFailure(`the created occurrence does not verify: ${confirmed.detail}`);
   if (!confirmed.occurrence.startsWith(`projects/${project}/occurrences/`)) {
-    throw new RemoteFailure(`Container Analysis answered the create in projects/${project} with occurrence ${confirmed.occurrence}, which is not in that project`);
+    throw new RemoteFailure(
+      `Container Analysis answered the create in projects/${project} with occurrence ${confirmed.occurrence}, which is not in that project`,
+    );
   }
   return converge({ ...base, notes: target.notes }, { name: confirmed.occurrence, createTime: createTimeOf(created) }, attestor, apis, image);
 }
@@ -281,10 +332,17 @@ type RecordBase = Pick<AttestationRecord, 'image' | 'digest' | 'attestor' | 'not
  * deletes it. Only this run's occurrence is ever deleted. When the list or the delete fails, the attestation
  * stands (it is valid) and the note says a duplicate may remain.
  */
-async function converge(base: RecordBase, mine: Stamped, attestor: Attestor, apis: GoogleApis, image: { names: string[]; digest: string }): Promise<AttestationRecord> {
+async function converge(
+  base: RecordBase,
+  mine: Stamped,
+  attestor: Attestor,
+  apis: GoogleApis,
+  image: { names: string[]; digest: string },
+): Promise<AttestationRecord> {
   const created: AttestationRecord = { ...base, occurrence: mine.name, outcome: 'created', created: true, removed: null };
   const withNote = (note: string): AttestationRecord => ({ ...created, notes: [...base.notes, note] });
-  if (mine.createTime === null) return withNote('Container Analysis gave the new occurrence no createTime, so a duplicate made concurrently could not be looked for');
+  if (mine.createTime === null)
+    return withNote('Container Analysis gave the new occurrence no createTime, so a duplicate made concurrently could not be looked for');
   let listed: unknown[];
   try {
     listed = await apis.listAttestationOccurrences(attestor.noteReference, image.digest, `after creating ${mine.name}`);
@@ -343,4 +401,3 @@ function readOccurrences(json: readonly unknown[]) {
 function projectOf(note: string): string {
   return note.split('/')[1] ?? note;
 }
-

@@ -18,7 +18,11 @@ export async function runCheck(settings: CheckSettings, live: LiveServices | nul
   const manifests = withDeployed(read, deployed);
   const nothing = manifests.workloads.length === 0 && !settings.allowEmpty ? [settings.deployed ? NOTHING_DEPLOYED : NOTHING_TO_CHECK] : [];
   if (!loaded.ok) {
-    const unevaluated = { file: null, line: null, message: `the policy cannot be used: none of the Cloud Run workloads found was evaluated: ${manifests.workloads.length} found` };
+    const unevaluated = {
+      file: null,
+      line: null,
+      message: `the policy cannot be used: none of the Cloud Run workloads found was evaluated: ${manifests.workloads.length} found`,
+    };
     return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors, unevaluated, ...manifests.errors, ...nothing]);
   }
   const policy = loaded.policy;
@@ -46,7 +50,11 @@ export async function deployedOf(settings: Pick<CheckSettings, 'deployed'>, live
 
 function withDeployed(manifests: Manifests, deployed: Manifests | null): Manifests {
   if (!deployed) return manifests;
-  return { workloads: [...manifests.workloads, ...deployed.workloads], skipped: [...manifests.skipped, ...deployed.skipped], errors: [...manifests.errors, ...deployed.errors] };
+  return {
+    workloads: [...manifests.workloads, ...deployed.workloads],
+    skipped: [...manifests.skipped, ...deployed.skipped],
+    errors: [...manifests.errors, ...deployed.errors],
+  };
 }
 
 /** Each workload's problems, as report errors naming it. */

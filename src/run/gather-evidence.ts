@@ -32,7 +32,10 @@ export async function gatherEvidence(
     return { evidence: { attestations: files.lookup, tags }, errors: files.errors };
   }
   if (!live) {
-    return { evidence: { attestations: noAttestations, tags }, errors: [{ file: null, line: null, message: 'live attestations requested, but live mode is not available' }] };
+    return {
+      evidence: { attestations: noAttestations, tags },
+      errors: [{ file: null, line: null, message: 'live attestations requested, but live mode is not available' }],
+    };
   }
   return { evidence: { attestations: await verifyLive(live.apis, requests), tags }, errors: [] };
 }

@@ -42,7 +42,11 @@ export async function runImpact(settings: ImpactSettings, live: LiveServices | n
 }
 
 /** The impact, and the check report under the new policy it was built from (null when a policy cannot be used). */
-export async function runImpactReports(settings: ImpactSettings, live: LiveServices | null, loadDeployed: DeployedLoader): Promise<{ impact: ImpactReport; after: Report | null }> {
+export async function runImpactReports(
+  settings: ImpactSettings,
+  live: LiveServices | null,
+  loadDeployed: DeployedLoader,
+): Promise<{ impact: ImpactReport; after: Report | null }> {
   const reading: NamedFileReading = { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes };
   const [manifests, deployed, base, proposed] = await Promise.all([
     checkedManifests(settings),
@@ -57,7 +61,11 @@ export async function runImpactReports(settings: ImpactSettings, live: LiveServi
   if (!base.ok || !proposed.ok) {
     const unusable = (loaded: LoadedPolicy, role: string): Report => {
       if (loaded.ok) return buildReport(summarizePolicy(loaded.policy), [], manifests.skipped, found);
-      const unevaluated = { file: null, line: null, message: `the ${role} policy (${loaded.summary.source}) cannot be used: none of the ${workloads.length} workload(s) found was evaluated` };
+      const unevaluated = {
+        file: null,
+        line: null,
+        message: `the ${role} policy (${loaded.summary.source}) cannot be used: none of the ${workloads.length} workload(s) found was evaluated`,
+      };
       return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors.map((e) => named(e, role)), unevaluated, ...found]);
     };
     return { impact: buildImpact(unusable(base, 'base'), unusable(proposed, 'new'), [], options), after: null };
@@ -90,7 +98,11 @@ export interface DeployedCheckSettings {
 export async function runDeployedCheck(settings: DeployedCheckSettings, live: LiveServices | null, loadDeployed: DeployedLoader): Promise<Report> {
   const [deployed, loaded] = await Promise.all([deployedWorkloads(settings.deployed, live, loadDeployed), loadPolicy(settings.policy, settings.reading, live)]);
   if (!loaded.ok) {
-    const unevaluated = { file: null, line: null, message: `the policy cannot be used: none of the ${deployed.workloads.length} deployed workload(s) was evaluated` };
+    const unevaluated = {
+      file: null,
+      line: null,
+      message: `the policy cannot be used: none of the ${deployed.workloads.length} deployed workload(s) was evaluated`,
+    };
     return buildReport(loaded.summary, [], [], [...loaded.errors, unevaluated, ...deployed.errors]);
   }
   const gathered = await gatherEvidence(deployed.workloads, [loaded.policy], settings.attestations, settings.reading, live);
@@ -98,9 +110,17 @@ export async function runDeployedCheck(settings: DeployedCheckSettings, live: Li
   return buildReport(summarizePolicy(loaded.policy), results, [], [...deployed.errors, ...gathered.errors, ...problemsOf(results)]);
 }
 
-async function deployedWorkloads(scope: DeployedScope | null, live: LiveServices | null, load: DeployedLoader): Promise<{ workloads: readonly Workload[]; errors: readonly ReportError[] }> {
+async function deployedWorkloads(
+  scope: DeployedScope | null,
+  live: LiveServices | null,
+  load: DeployedLoader,
+): Promise<{ workloads: readonly Workload[]; errors: readonly ReportError[] }> {
   if (scope === null) return { workloads: [], errors: [] };
-  if (!live) return { workloads: [], errors: [{ file: null, line: null, message: `what is deployed in ${scope.project} cannot be listed: live mode is not available in this run` }] };
+  if (!live)
+    return {
+      workloads: [],
+      errors: [{ file: null, line: null, message: `what is deployed in ${scope.project} cannot be listed: live mode is not available in this run` }],
+    };
   return load(scope.project, scope.regions, live);
 }
 

@@ -30,12 +30,21 @@ export function liveSettingsFrom(
   env: Readonly<Record<string, string | undefined>>,
   choices: Pick<LiveSettings, 'concurrency' | 'timeoutMs' | 'resolveTags' | 'mirrors'>,
 ): LiveSettings {
-  return { ...choices, accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null, adcFile: adcFileOf(env), endpoints: endpointsFromEnvironment(env), version: VERSION };
+  return {
+    ...choices,
+    accessToken: env['CLOUDSDK_AUTH_ACCESS_TOKEN'] || null,
+    adcFile: adcFileOf(env),
+    endpoints: endpointsFromEnvironment(env),
+    version: VERSION,
+  };
 }
 
 /** The attest step's digest check rides along: it is not tag resolution, so --no-resolve-tags does not turn it off. */
 /** `secrets` (the run's redactor) learns every credential the services hold or obtain. */
-export function createLiveServices(settings: LiveSettings, secrets: SecretSink): {
+export function createLiveServices(
+  settings: LiveSettings,
+  secrets: SecretSink,
+): {
   readonly services: LiveServices & { readonly checkDigest: DigestChecker; readonly cloudRun: CloudRunApis };
 } {
   const runner = createCallRunner({ concurrency: settings.concurrency, deadline: Date.now() + settings.timeoutMs });
@@ -48,7 +57,13 @@ export function createLiveServices(settings: LiveSettings, secrets: SecretSink):
   const registry: RegistrySettings = {
     mirrors: settings.mirrors,
     // Under the runner too: a token endpoint that hangs must not outlast the deadline.
-    googleToken: () => (googleToken ??= runner.run('google token', 'Google access token', () => bearerToken(credentials, secrets), () => ({ retryable: false }))),
+    googleToken: () =>
+      (googleToken ??= runner.run(
+        'google token',
+        'Google access token',
+        () => bearerToken(credentials, secrets),
+        () => ({ retryable: false }),
+      )),
     userAgent: `binauthz-gate/${settings.version}`,
     // The resolver remembers its answers; each request here is a new question for the runner.
     send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, (_ms, signal) => attempt(signal), classifyRegistryFailure),

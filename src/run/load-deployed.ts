@@ -28,7 +28,12 @@ export function isRegionArgument(value: string): boolean {
 
 export async function loadDeployed(project: string, regions: readonly string[], live: Pick<LiveServices, 'cloudRun'>): Promise<DeployedSet> {
   const cloudRun = live.cloudRun;
-  if (!cloudRun) return { workloads: [], skipped: [], errors: [{ file: null, line: null, message: 'Cloud Run: what is deployed cannot be listed offline (--deployed needs live mode)' }] };
+  if (!cloudRun)
+    return {
+      workloads: [],
+      skipped: [],
+      errors: [{ file: null, line: null, message: 'Cloud Run: what is deployed cannot be listed offline (--deployed needs live mode)' }],
+    };
   const errors: ReportError[] = [];
   const asked = await regionsToList(project, regions, cloudRun, errors);
   const lists = asked.flatMap((region) => KINDS.map((kind) => listOne(cloudRun, kind, project, region)));

@@ -8,7 +8,9 @@ import { messageOf } from '../errors.ts';
 import { readNamedFile } from './named-files.ts';
 import type { LiveServices, NamedFileReading, PolicySource } from './settings.ts';
 
-export type LoadedPolicy = { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly summary: PolicySummary; readonly errors: ReportError[] };
+export type LoadedPolicy =
+  | { readonly ok: true; readonly policy: Policy }
+  | { readonly ok: false; readonly summary: PolicySummary; readonly errors: ReportError[] };
 
 export async function loadPolicy(source: PolicySource, reading: NamedFileReading, live: LiveServices | null): Promise<LoadedPolicy> {
   if (source.from === 'file') {
@@ -40,5 +42,9 @@ function fromParsed(parsed: ParsedPolicy, source: string, file: string | null): 
 }
 
 function policyFailure(source: string, file: string | null, message: string): LoadedPolicy {
-  return { ok: false, summary: { source, etag: null, name: null, defaultRule: null, notes: [] }, errors: [{ file, line: null, message: `policy: ${message}` }] };
+  return {
+    ok: false,
+    summary: { source, etag: null, name: null, defaultRule: null, notes: [] },
+    errors: [{ file, line: null, message: `policy: ${message}` }],
+  };
 }

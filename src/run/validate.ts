@@ -109,15 +109,21 @@ export function composeKeyVersion(parts: KeyVersionParts): Checked<string> {
   const version = parts.keyversion?.trim() ?? '';
   if (version.startsWith('projects/')) return kmsKeyVersionName(version);
   const missing = (['project', 'location', 'keyring', 'key'] as const).filter((part) => !parts[part]?.trim());
-  if (missing.length > 0) return bad(`is a version number: give ${missing.map((part) => `--keyversion-${part}`).join(', ')} too, or the full projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N`);
-  return kmsKeyVersionName(`projects/${parts.project?.trim()}/locations/${parts.location?.trim()}/keyRings/${parts.keyring?.trim()}/cryptoKeys/${parts.key?.trim()}/cryptoKeyVersions/${version}`);
+  if (missing.length > 0)
+    return bad(
+      `is a version number: give ${missing.map((part) => `--keyversion-${part}`).join(', ')} too, or the full projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N`,
+    );
+  return kmsKeyVersionName(
+    `projects/${parts.project?.trim()}/locations/${parts.location?.trim()}/keyRings/${parts.keyring?.trim()}/cryptoKeys/${parts.key?.trim()}/cryptoKeyVersions/${version}`,
+  );
 }
 
 /** gcloud's `--attestor NAME --attestor-project P`: a short name is expanded with the project. */
 export function composeAttestor(name: string | undefined, project: string | undefined): Checked<string> {
   const text = name?.trim() ?? '';
   if (text === '' || text.startsWith('projects/')) return attestorName(text);
-  if (!project?.trim()) return bad(`is a short name: give its project too (--attestor-project), or the full projects/PROJECT/attestors/ATTESTOR, not ${shown(text)}`);
+  if (!project?.trim())
+    return bad(`is a short name: give its project too (--attestor-project), or the full projects/PROJECT/attestors/ATTESTOR, not ${shown(text)}`);
   return attestorName(`projects/${project.trim()}/attestors/${text}`);
 }
 

@@ -29,7 +29,9 @@ function toAttestor(resource: PlannedResource, values: Record<string, unknown>, 
   const project = stringAttribute(values, 'project') ?? fallback;
   const short = stringAttribute(values, 'name');
   if (short === null || project === null) {
-    problems.push(`${resource.address}: the attestor's ${short === null ? 'name' : 'project'} is not known from the plan (set it, or the google provider's project, or give the project)`);
+    problems.push(
+      `${resource.address}: the attestor's ${short === null ? 'name' : 'project'} is not known from the plan (set it, or the google provider's project, or give the project)`,
+    );
     return null;
   }
   const note = block(values, 'attestation_authority_note');
@@ -57,7 +59,9 @@ function toKey(resource: PlannedResource, item: unknown, index: number, problems
   const path = ['attestation_authority_note', 0, 'public_keys', index];
   if (!key) return null;
   if (isUnknown(resource.unknown, [...path, 'id'])) {
-    problems.push(`${resource.address}: public_keys[${index}].id is known only after apply (a PGP key's fingerprint): its attestations cannot be matched before apply`);
+    problems.push(
+      `${resource.address}: public_keys[${index}].id is known only after apply (a PGP key's fingerprint): its attestations cannot be matched before apply`,
+    );
     return null;
   }
   const out: Record<string, unknown> = { id: key['id'] };

@@ -40,9 +40,7 @@ export function policyFromPlan(plan: Plan, options: PlanPolicyOptions): PlanPoli
   const document = (value: unknown): YamlDocument => ({ value, line: resource.line, lineOf: () => resource.line });
   if (resource.action === 'delete') {
     const name = project ? { name: `projects/${project}/policy` } : {};
-    const notes = [
-      `the plan deletes ${resource.address}: the project falls back to Google's default policy (ALWAYS_ALLOW, every image admitted)`,
-    ];
+    const notes = [`the plan deletes ${resource.address}: the project falls back to Google's default policy (ALWAYS_ALLOW, every image admitted)`];
     return { ok: true, address: resource.address, document: document({ ...name, ...GOOGLE_DEFAULT_POLICY }), notes, deleted: true };
   }
   const body = restPolicy(resource, project);
@@ -74,13 +72,13 @@ function restPolicy(resource: PlannedResource, project: string | null): Body {
   const unknown = resource.unknown;
   const needed = (path: (string | number)[], what: string): string | null =>
     anyUnknown(unknown, path) ? `${resource.address}: ${what} is known only after apply (after_unknown), and the verdict needs it` : null;
-  const problem =
-    needed(['admission_whitelist_patterns'], 'admission_whitelist_patterns') ??
-    needed(['default_admission_rule'], 'default_admission_rule');
+  const problem = needed(['admission_whitelist_patterns'], 'admission_whitelist_patterns') ?? needed(['default_admission_rule'], 'default_admission_rule');
   if (problem) return { message: problem };
   const notes: string[] = [];
   if (isUnknown(unknown, ['global_policy_evaluation_mode'])) {
-    notes.push('global_policy_evaluation_mode is known only after apply; Cloud Run never exempts an image through the system policy, so it does not change a verdict');
+    notes.push(
+      'global_policy_evaluation_mode is known only after apply; Cloud Run never exempts an image through the system policy, so it does not change a verdict',
+    );
   }
   const rule = block(values, 'default_admission_rule');
   if (!rule) return { message: `${resource.address}: default_admission_rule is missing (the provider requires exactly one)` };
@@ -127,7 +125,8 @@ function expandAttestor(name: unknown, project: string | null): { name: unknown 
 }
 
 function clusterRules(value: unknown, project: string | null, unknown: boolean): { rules: Record<string, unknown> | null; notes: string[] } {
-  if (unknown) return { rules: null, notes: ['cluster_admission_rules is known only after apply; Cloud Run ignores cluster rules, so it does not change a verdict'] };
+  if (unknown)
+    return { rules: null, notes: ['cluster_admission_rules is known only after apply; Cloud Run ignores cluster rules, so it does not change a verdict'] };
   if (!Array.isArray(value) || value.length === 0) return { rules: null, notes: [] };
   const rules: Record<string, unknown> = {};
   value.forEach((item, index) => {

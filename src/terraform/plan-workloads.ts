@@ -125,7 +125,9 @@ function readContainers(resource: PlannedResource, pod: Record<string, unknown> 
     if (!container) return item;
     const name = stringAttribute(container, 'name');
     if (isUnknown(resource.unknown, [...podPath, 'containers', index, 'image'])) {
-      problems.push(`${resource.address}: the image of container ${name ?? `#${index + 1}`} is known only after apply (built in the same apply?): pin it, or check the plan after the build`);
+      problems.push(
+        `${resource.address}: the image of container ${name ?? `#${index + 1}`} is known only after apply (built in the same apply?): pin it, or check the plan after the build`,
+      );
       return { ...(name ? { name } : {}) };
     }
     return { ...(name ? { name } : {}), image: container['image'] };

@@ -51,7 +51,9 @@ export function describeValue(value: unknown): string {
 export function closestAllowed(value: unknown, allowed: readonly string[]): string | null {
   if (typeof value !== 'string' || value.length > 64) return null;
   const upper = value.trim().toUpperCase();
-  return allowed.find((candidate) => candidate.toUpperCase() === upper) ?? allowed.find((candidate) => editDistance(candidate.toUpperCase(), upper) <= 2) ?? null;
+  return (
+    allowed.find((candidate) => candidate.toUpperCase() === upper) ?? allowed.find((candidate) => editDistance(candidate.toUpperCase(), upper) <= 2) ?? null
+  );
 }
 
 function editDistance(a: string, b: string): number {

@@ -70,10 +70,7 @@ function firstProblems(problems: SourceProblem[]): SourceProblem[] {
   return [...problems.slice(0, MAX_PROBLEMS - 1), { line: last.line, message: `${last.message} (and ${rest} more YAML error(s) that follow from these)` }];
 }
 
-function toDocument(
-  doc: Document.Parsed,
-  lines: LineCounter,
-): { problems: SourceProblem[] } | { document: YamlDocument | null } {
+function toDocument(doc: Document.Parsed, lines: LineCounter): { problems: SourceProblem[] } | { document: YamlDocument | null } {
   const lineAt = (offset: number): number => lines.linePos(offset).line;
   if (doc.errors.length > 0) {
     return {
@@ -126,9 +123,8 @@ function detachStrings(root: unknown): void {
         if (typeof item === 'string') value[index] = detach(item);
         else stack.push(item);
       });
-    } else if (value instanceof Map || value instanceof Set) {
-      continue; // not produced for manifests (toJS makes plain objects); left as the parser made them
-    } else {
+    } else if (!(value instanceof Map || value instanceof Set)) {
+      // Maps and sets are not produced for manifests (toJS makes plain objects): left as the parser made them.
       const record = value as Record<string, unknown>;
       for (const key of Object.keys(record)) {
         const child = record[key];

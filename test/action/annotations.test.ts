@@ -32,7 +32,12 @@ function container(i: number, decision: 'allow' | 'deny' | 'dryrun-deny' | 'erro
   return { ...base, decision, reason: 'always-deny' };
 }
 
-function workload(i: number, verdict: WorkloadResult['verdict'], containers: readonly ContainerResult[], overrides: Partial<WorkloadResult> = {}): WorkloadResult {
+function workload(
+  i: number,
+  verdict: WorkloadResult['verdict'],
+  containers: readonly ContainerResult[],
+  overrides: Partial<WorkloadResult> = {},
+): WorkloadResult {
   return {
     kind: 'Service',
     name: `svc-${i}`,
@@ -54,7 +59,13 @@ function report(workloads: readonly WorkloadResult[], errors: readonly ReportErr
 }
 
 test('300 failing workloads of 30 denied containers give 300 errors, one per workload at its line', () => {
-  const workloads = Array.from({ length: 300 }, (_, i) => workload(i, 'fail', Array.from({ length: 30 }, (_, j) => container(j, 'deny'))));
+  const workloads = Array.from({ length: 300 }, (_, i) =>
+    workload(
+      i,
+      'fail',
+      Array.from({ length: 30 }, (_, j) => container(j, 'deny')),
+    ),
+  );
   const { io, annotations } = fakeIO();
   annotate(io, report(workloads));
   assert.equal(annotations.length, 300);
@@ -63,9 +74,15 @@ test('300 failing workloads of 30 denied containers give 300 errors, one per wor
     annotations.map((a) => a.properties?.file),
     workloads.map((w) => w.file),
   );
-  assert.ok(annotations.every((a) => a.properties?.startLine === 2), 'at the workload line');
+  assert.ok(
+    annotations.every((a) => a.properties?.startLine === 2),
+    'at the workload line',
+  );
   const first = annotations[0]?.message ?? '';
-  assert.match(first, /^summary 0; containers: c0 deny \(always-deny\), c1 deny \(always-deny\), c2 deny \(always-deny\), c3 deny \(always-deny\), c4 deny \(always-deny\), 25 more \(details in the job summary\)$/);
+  assert.match(
+    first,
+    /^summary 0; containers: c0 deny \(always-deny\), c1 deny \(always-deny\), c2 deny \(always-deny\), c3 deny \(always-deny\), c4 deny \(always-deny\), 25 more \(details in the job summary\)$/,
+  );
   assert.ok(annotations.every((a) => a.message.length <= 400));
 });
 
@@ -97,6 +114,10 @@ test('run errors are annotated up to a bound, then counted once', () => {
   const { io, annotations } = fakeIO();
   annotate(io, report([], errors));
   assert.equal(annotations.length, MAX_ERROR_ANNOTATIONS + 1);
-  assert.deepEqual(annotations[0], { level: 'error', message: 'invalid YAML \ufffd[31m0', properties: { file: 'broken-0.yaml', startLine: 3, title: 'binauthz-gate' } });
+  assert.deepEqual(annotations[0], {
+    level: 'error',
+    message: 'invalid YAML \ufffd[31m0',
+    properties: { file: 'broken-0.yaml', startLine: 3, title: 'binauthz-gate' },
+  });
   assert.equal(annotations.at(-1)?.message, '20 more error(s): see the job summary');
 });

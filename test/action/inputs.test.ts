@@ -26,13 +26,27 @@ describe('readInputs', () => {
   });
 
   it('reads concurrency, registry_mirrors (one HOST=URL per line), max_file_size and allow_empty', () => {
-    const settings = inputs({ concurrency: '16', registry_mirrors: 'gcr.io=https://m1.example\n# comment\n\ndocker.io = http://127.0.0.1:5000/', max_file_size: '512KB', allow_empty: 'false' });
+    const settings = inputs({
+      concurrency: '16',
+      registry_mirrors: 'gcr.io=https://m1.example\n# comment\n\ndocker.io = http://127.0.0.1:5000/',
+      max_file_size: '512KB',
+      allow_empty: 'false',
+    });
     assert.equal(settings.concurrency, 16);
-    assert.deepEqual([...settings.mirrors], [['gcr.io', 'https://m1.example'], ['docker.io', 'http://127.0.0.1:5000/']]);
+    assert.deepEqual(
+      [...settings.mirrors],
+      [
+        ['gcr.io', 'https://m1.example'],
+        ['docker.io', 'http://127.0.0.1:5000/'],
+      ],
+    );
     assert.equal(settings.maxFileBytes, 512 * 1024);
     assert.equal(settings.allowEmpty, false);
     assert.throws(() => inputs({ concurrency: '0' }), /^UserError: Input concurrency must be a whole number from 1 to 64, not "0"$/);
-    assert.throws(() => inputs({ registry_mirrors: 'gcr.io' }), /^UserError: Input registry_mirrors must be HOST=URL \(e\.g\. gcr\.io=https:\/\/mirror\.example\), not "gcr\.io"$/);
+    assert.throws(
+      () => inputs({ registry_mirrors: 'gcr.io' }),
+      /^UserError: Input registry_mirrors must be HOST=URL \(e\.g\. gcr\.io=https:\/\/mirror\.example\), not "gcr\.io"$/,
+    );
     assert.throws(() => inputs({ max_file_size: 'huge' }), /^UserError: Input max_file_size must be a size such as 4MB or 512KB, not "huge"$/);
     assert.throws(() => inputs({ allow_empty: 'perhaps' }), /^UserError: Input allow_empty must be true or false, not "perhaps"$/);
   });
@@ -48,7 +62,10 @@ describe('readInputs', () => {
     assert.equal(inputs({ timeout: '5' }).timeoutMs, 5_000);
     assert.equal(inputs({ timeout: '2m' }).timeoutMs, 120_000);
     for (const bad of ['0', '1.5', '-3', 'soon', '3601', '2d']) {
-      assert.throws(() => inputs({ timeout: bad }), new RegExp(`^UserError: Input timeout must be a duration from 1 to 3600 seconds \\(such as 60, 90s or 2m\\), not "${bad.replace('.', '\\.')}"$`));
+      assert.throws(
+        () => inputs({ timeout: bad }),
+        new RegExp(`^UserError: Input timeout must be a duration from 1 to 3600 seconds \\(such as 60, 90s or 2m\\), not "${bad.replace('.', '\\.')}"$`),
+      );
     }
   });
 
@@ -57,21 +74,44 @@ describe('readInputs', () => {
     assert.throws(() => inputs({ comment: 'maybe' }), /^UserError: Input comment must be true or false, not "maybe"$/);
     assert.throws(() => inputs({ mode: 'deploy' }), /^UserError: Input mode must be one of check, attest, not "deploy"$/);
     assert.throws(() => inputs({ images: 'gcr.io/p/app:latest' }), /Invalid images: "gcr.io\/p\/app:latest" has no digest/);
-    assert.throws(() => inputs({ mode: 'attest', kms_key_version: 'k' }), /^UserError: Input attestor must be an attestor name, projects\/PROJECT\/attestors\/ATTESTOR, not ""$/);
-    assert.throws(() => inputs({ mode: 'attest', attestor: 'projects/p/attestors/a', kms_key_version: 'k' }), /^UserError: Input kms_key_version must be a Cloud KMS key version, .*, not "k"$/);
+    assert.throws(
+      () => inputs({ mode: 'attest', kms_key_version: 'k' }),
+      /^UserError: Input attestor must be an attestor name, projects\/PROJECT\/attestors\/ATTESTOR, not ""$/,
+    );
+    assert.throws(
+      () => inputs({ mode: 'attest', attestor: 'projects/p/attestors/a', kms_key_version: 'k' }),
+      /^UserError: Input kms_key_version must be a Cloud KMS key version, .*, not "k"$/,
+    );
     assert.throws(() => inputs({ manifests: '!x/**' }), /only exclusions/);
   });
 
   it('attest mode needs images: the build names what it made, and manifests never stand in for it', () => {
-    const attest = { mode: 'attest', attestor: 'projects/p/attestors/a', kms_key_version: 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1' };
+    const attest = {
+      mode: 'attest',
+      attestor: 'projects/p/attestors/a',
+      kms_key_version: 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1',
+    };
     for (const images of ['', '\n  \n', '# none\n']) {
-      assert.throws(() => inputs({ ...attest, images }), (error: Error) => error.name === 'UserError' && /^Invalid images: empty\. Expected the images the build pushed/.test(error.message));
+      assert.throws(
+        () => inputs({ ...attest, images }),
+        (error: Error) => error.name === 'UserError' && /^Invalid images: empty\. Expected the images the build pushed/.test(error.message),
+      );
     }
   });
 
   it('reads the attest mode', () => {
-    const settings = inputs({ mode: 'attest', attestor: 'projects/p/attestors/a', kms_key_version: 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1', images: `gcr.io/p/app@${D}` });
-    assert.deepEqual(settings.mode, { kind: 'attest', attestor: 'projects/p/attestors/a', kmsKeyVersion: 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1', images: [`gcr.io/p/app@${D}`] });
+    const settings = inputs({
+      mode: 'attest',
+      attestor: 'projects/p/attestors/a',
+      kms_key_version: 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1',
+      images: `gcr.io/p/app@${D}`,
+    });
+    assert.deepEqual(settings.mode, {
+      kind: 'attest',
+      attestor: 'projects/p/attestors/a',
+      kmsKeyVersion: 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1',
+      images: [`gcr.io/p/app@${D}`],
+    });
   });
 });
 
@@ -86,7 +126,8 @@ describe('matchesManifestPatterns', () => {
   });
 
   it('covers every extension the CLI reads, whatever its case', () => {
-    for (const path of ['deploy/svc.json', 'deploy/svc.YAML', 'svc.Yml', 'a/b/c.JSON']) assert.ok(matchesManifestPatterns(path, DEFAULT_MANIFEST_PATTERNS), path);
+    for (const path of ['deploy/svc.json', 'deploy/svc.YAML', 'svc.Yml', 'a/b/c.JSON'])
+      assert.ok(matchesManifestPatterns(path, DEFAULT_MANIFEST_PATTERNS), path);
     assert.ok(!matchesManifestPatterns('deploy/svc.yaml.bak', DEFAULT_MANIFEST_PATTERNS));
     assert.ok(matchesManifestPatterns('.GITHUB/svc.yaml', DEFAULT_MANIFEST_PATTERNS), 'exclusions match exactly: they cannot hide another folder');
   });
@@ -111,14 +152,24 @@ describe('unmatchedPatterns', () => {
 
 describe('substituteImages', () => {
   const workload = (images: string[]): Workload => ({
-    kind: 'Service', api: 'v1', name: 'w', file: 'w.yaml', line: 1, enforcement: { mode: 'default', breakglass: null },
-    containers: images.map((image, i) => ({ name: `c${i}`, image, line: i + 10 })), notes: [], problems: [],
+    kind: 'Service',
+    api: 'v1',
+    name: 'w',
+    file: 'w.yaml',
+    line: 1,
+    enforcement: { mode: 'default', breakglass: null },
+    containers: images.map((image, i) => ({ name: `c${i}`, image, line: i + 10 })),
+    notes: [],
+    problems: [],
   });
-  it('replaces the same repository\'s image, whatever its tag, and notes it', () => {
+  it("replaces the same repository's image, whatever its tag, and notes it", () => {
     const built = parseBuiltImages([`gcr.io/p/app@${D}`]);
     assert.ok(built.ok);
     const [result] = substituteImages([workload(['gcr.io/p/app:latest', 'gcr.io/p/sidecar:1', 'gcr.io/p/app-other:2'])], built.images);
-    assert.deepEqual(result?.containers.map((c) => c.image), [`gcr.io/p/app@${D}`, 'gcr.io/p/sidecar:1', 'gcr.io/p/app-other:2']);
+    assert.deepEqual(
+      result?.containers.map((c) => c.image),
+      [`gcr.io/p/app@${D}`, 'gcr.io/p/sidecar:1', 'gcr.io/p/app-other:2'],
+    );
     assert.match(result?.notes[0] ?? '', /gcr\.io\/p\/app:latest replaced by the built image/);
   });
   it('treats Docker Hub spellings of one repository as the same', () => {

@@ -50,7 +50,7 @@ describe('a verifier that throws fails closed', () => {
     if (check.result !== 'valid') assert.ok(check.reason.length > 0);
   });
 
-  it('a PSS check OpenSSL refuses (salt below the key\'s minimum) is not a verification', async () => {
+  it("a PSS check OpenSSL refuses (salt below the key's minimum) is not a verification", async () => {
     // The key demands salts of at least 64 bytes; Binary Authorization checks with the digest length (32),
     // which OpenSSL refuses with an error rather than "false".
     const key = pkixKey(longSaltOnly.publicKey, 'RSA_PSS_2048_SHA256');

@@ -42,9 +42,24 @@ const [kmsOccurrence, localOccurrence] = occurrences('gcloud/attestations-list.j
 const [pgpOccurrence] = occurrences('gcloud/pgp-attestations-list.json');
 
 const cases = [
-  { label: 'Cloud KMS ECDSA P-256', occurrence: kmsOccurrence, attestor: attestor('projects/p1/attestors/a1', 'projects/p1/notes/n1', [kmsKey]), keyId: KMS_KEY },
-  { label: 'local RSA-PSS 2048', occurrence: localOccurrence, attestor: attestor('projects/p1/attestors/a1', 'projects/p1/notes/n1', [localKey]), keyId: LOCAL_KEY },
-  { label: 'GnuPG signed message', occurrence: pgpOccurrence, attestor: attestor('projects/p1/attestors/pgp', 'projects/p1/notes/pgpnote', [pgpKey]), keyId: PGP_KEY },
+  {
+    label: 'Cloud KMS ECDSA P-256',
+    occurrence: kmsOccurrence,
+    attestor: attestor('projects/p1/attestors/a1', 'projects/p1/notes/n1', [kmsKey]),
+    keyId: KMS_KEY,
+  },
+  {
+    label: 'local RSA-PSS 2048',
+    occurrence: localOccurrence,
+    attestor: attestor('projects/p1/attestors/a1', 'projects/p1/notes/n1', [localKey]),
+    keyId: LOCAL_KEY,
+  },
+  {
+    label: 'GnuPG signed message',
+    occurrence: pgpOccurrence,
+    attestor: attestor('projects/p1/attestors/pgp', 'projects/p1/notes/pgpnote', [pgpKey]),
+    keyId: PGP_KEY,
+  },
 ];
 
 function withPayload(occurrence: AttestationOccurrence, change: (bytes: Buffer) => Buffer): AttestationOccurrence {
@@ -53,7 +68,9 @@ function withPayload(occurrence: AttestationOccurrence, change: (bytes: Buffer) 
 }
 
 function withSignature(occurrence: AttestationOccurrence, change: (bytes: Buffer) => Buffer): AttestationOccurrence {
-  const signatures = occurrence.signatures.map((s) => (s.signature.kind === 'bytes' ? { ...s, signature: { kind: 'bytes' as const, bytes: change(s.signature.bytes) } } : s));
+  const signatures = occurrence.signatures.map((s) =>
+    s.signature.kind === 'bytes' ? { ...s, signature: { kind: 'bytes' as const, bytes: change(s.signature.bytes) } } : s,
+  );
   return { ...occurrence, signatures };
 }
 
@@ -106,10 +123,15 @@ describe('attestations made by gcloud', () => {
   });
 
   it('the KMS signature declared as the wrong algorithm is a bad key', async () => {
-    const wrong = attestor('projects/p1/attestors/a1', 'projects/p1/notes/n1', [{ ...kmsKey, pkixPublicKey: { ...kmsKey.pkixPublicKey, signatureAlgorithm: 'ECDSA_P384_SHA384' } }]);
+    const wrong = attestor('projects/p1/attestors/a1', 'projects/p1/notes/n1', [
+      { ...kmsKey, pkixPublicKey: { ...kmsKey.pkixPublicKey, signatureAlgorithm: 'ECDSA_P384_SHA384' } },
+    ]);
     assert.ok(kmsOccurrence);
     const result = await verifyAttestor(wrong, [kmsOccurrence], IMAGE);
     assertCause(result, 'bad-key');
-    assert.match(result.outcome === 'not-verified' ? result.detail : '', /key \/\/cloudkms.* cannot check the signature on occurrence projects\/p1\/occurrences\/bc8cdda2.*: it is an EC key on curve prime256v1, but its signatureAlgorithm is ECDSA_P384_SHA384\.$/);
+    assert.match(
+      result.outcome === 'not-verified' ? result.detail : '',
+      /key \/\/cloudkms.* cannot check the signature on occurrence projects\/p1\/occurrences\/bc8cdda2.*: it is an EC key on curve prime256v1, but its signatureAlgorithm is ECDSA_P384_SHA384\.$/,
+    );
   });
 });

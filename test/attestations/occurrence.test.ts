@@ -51,9 +51,7 @@ describe('parseOccurrences', () => {
   });
 
   it('keeps undecodable fields on the occurrence, so the check can name them, and reports them', () => {
-    const { occurrences, problems } = parseOccurrences(
-      occurrenceJson({ payload: 'not base64!', signatures: [{ publicKeyId: 'k', signature: 'ab$d' }] }),
-    );
+    const { occurrences, problems } = parseOccurrences(occurrenceJson({ payload: 'not base64!', signatures: [{ publicKeyId: 'k', signature: 'ab$d' }] }));
     assert.equal(occurrences[0]?.payload.kind, 'undecodable');
     assert.equal(occurrences[0]?.signatures[0]?.signature.kind, 'undecodable');
     assert.deepEqual(problems, [
@@ -67,7 +65,10 @@ describe('parseOccurrences', () => {
     (jwtOnly['attestation'] as Record<string, unknown>)['jwts'] = [{ compactJwt: 'a.b.c' }];
     const noKeyId = occurrenceJson({ name: 'projects/p1/occurrences/o2', payload: Buffer.from('p'), signatures: [{ publicKeyId: '', signature: 'AA' }] });
     const { occurrences, problems } = parseOccurrences([jwtOnly, noKeyId]);
-    assert.deepEqual(occurrences.map((o) => o.signatures.length), [0, 0]);
+    assert.deepEqual(
+      occurrences.map((o) => o.signatures.length),
+      [0, 0],
+    );
     assert.deepEqual(problems, [
       'Occurrence projects/p1/occurrences/o1 has no attestation.signatures (it has jwts, which are not checked); it cannot verify.',
       'Occurrence projects/p1/occurrences/o2: attestation.signatures[0] has no publicKeyId; it is skipped.',

@@ -29,9 +29,7 @@ const otherKey = { id: OTHER_FPR, file: 'attestations/pgp/other-public.asc' };
 
 async function check(attestor: Attestor, signed: string | Buffer, publicKeyId: string, payload: Buffer = PAYLOAD): Promise<AttestorCheck> {
   const signature = typeof signed === 'string' ? Buffer.from(readFixture(`attestations/pgp/${signed}`)) : signed;
-  const { occurrences } = parseOccurrences([
-    occurrenceJson({ resourceUri: `${REPO}@${DIGEST}`, payload, signatures: [{ publicKeyId, signature }] }),
-  ]);
+  const { occurrences } = parseOccurrences([occurrenceJson({ resourceUri: `${REPO}@${DIGEST}`, payload, signatures: [{ publicKeyId, signature }] })]);
   return verifyAttestor(attestor, occurrences, IMAGE);
 }
 
@@ -56,7 +54,9 @@ describe('PGP attestations made with GnuPG', () => {
   });
 
   it('match the key by fingerprint in any case and with spaces', async () => {
-    const spaced = ATTESTOR_FPR.toLowerCase().replace(/(.{4})/g, '$1 ').trim();
+    const spaced = ATTESTOR_FPR.toLowerCase()
+      .replace(/(.{4})/g, '$1 ')
+      .trim();
     assert.equal((await check(pgpAttestor([attestorKey]), 'signed-by-attestor.asc', spaced)).outcome, 'verified');
   });
 
@@ -67,7 +67,11 @@ describe('PGP attestations made with GnuPG', () => {
 
   it('fail: a second key signed the message and the occurrence names it (unknown-key)', async () => {
     const result = await check(pgpAttestor([attestorKey]), 'signed-by-other.asc', OTHER_FPR);
-    assertNotVerified(result, 'unknown-key', new RegExp(`does not hold key ${OTHER_FPR}, which signed occurrence projects/p1/occurrences/o1 \\(it holds ${ATTESTOR_FPR}\\)`));
+    assertNotVerified(
+      result,
+      'unknown-key',
+      new RegExp(`does not hold key ${OTHER_FPR}, which signed occurrence projects/p1/occurrences/o1 \\(it holds ${ATTESTOR_FPR}\\)`),
+    );
   });
 
   it("fail: a second key signed the message but the occurrence names the attestor's key (bad-signature)", async () => {
@@ -82,7 +86,11 @@ describe('PGP attestations made with GnuPG', () => {
 
   it('fail: a detached signature instead of a signed message, saying so', async () => {
     const result = await check(pgpAttestor([attestorKey]), 'detached.asc', ATTESTOR_FPR);
-    assertNotVerified(result, 'bad-signature', /is a detached signature \(gpg --detach-sign\), but a PGP attestation needs the signed message itself \(gpg --armor --sign\)/);
+    assertNotVerified(
+      result,
+      'bad-signature',
+      /is a detached signature \(gpg --detach-sign\), but a PGP attestation needs the signed message itself \(gpg --armor --sign\)/,
+    );
   });
 
   it('fail: a cleartext signature, or bytes that are no armoured message', async () => {

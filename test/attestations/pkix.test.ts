@@ -5,14 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  createSignaturePayload,
-  parseOccurrences,
-  PKIX_ALGORITHMS,
-  verifyAttestor,
-  verifySignature,
-  type AttestorKey,
-} from '../../src/attestations/index.ts';
+import { createSignaturePayload, parseOccurrences, PKIX_ALGORITHMS, verifyAttestor, verifySignature, type AttestorKey } from '../../src/attestations/index.ts';
 import { attestorWith, base64Spellings, DIGEST, flipByte, IMAGE, NAME, occurrenceJson, pemOf, signPayload, type SigningScheme } from './support.ts';
 
 // The pkixPublicKey.signatureAlgorithm enum of the Binary Authorization v1 API, less UNSPECIFIED.
@@ -69,7 +62,12 @@ function keyPair(scheme: SigningScheme, which: 'main' | 'other'): { publicKey: K
 }
 
 function keyFor(algorithm: string, publicKey: KeyObject, declared = algorithm): AttestorKey {
-  return { id: `//cloudkms.googleapis.com/v1/projects/p1/locations/global/keyRings/r/cryptoKeys/${algorithm}/cryptoKeyVersions/1`, kind: 'pkix', pem: pemOf(publicKey), algorithm: declared };
+  return {
+    id: `//cloudkms.googleapis.com/v1/projects/p1/locations/global/keyRings/r/cryptoKeys/${algorithm}/cryptoKeyVersions/1`,
+    kind: 'pkix',
+    pem: pemOf(publicKey),
+    algorithm: declared,
+  };
 }
 
 function schemeOf(algorithm: string): SigningScheme {
@@ -149,9 +147,23 @@ describe('PKIX verification', () => {
       [{ id: 'k', kind: 'pkix', pem, algorithm: 'SIGNATURE_ALGORITHM_UNSPECIFIED' }, /SIGNATURE_ALGORITHM_UNSPECIFIED is not one/],
       [{ id: 'k', kind: 'pkix', pem, algorithm: 'RSA_SIGN_PSS_2048_SHA256' }, /RSA_SIGN_PSS_2048_SHA256 is not one/],
       [{ id: 'k', kind: 'pkix', pem, algorithm: 'constructor' }, /constructor is not one/],
-      [{ id: 'k', kind: 'pkix', pem: pem.split('\n').filter((_, line) => line !== 2).join('\n'), algorithm: 'ECDSA_P256_SHA256' }, /publicKeyPem does not parse/],
+      [
+        {
+          id: 'k',
+          kind: 'pkix',
+          pem: pem
+            .split('\n')
+            .filter((_, line) => line !== 2)
+            .join('\n'),
+          algorithm: 'ECDSA_P256_SHA256',
+        },
+        /publicKeyPem does not parse/,
+      ],
       [{ id: 'k', kind: 'pkix', pem: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE', algorithm: 'ECDSA_P256_SHA256' }, /not a PEM "PUBLIC KEY"/],
-      [{ id: 'k', kind: 'pkix', pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm: 'ECDSA_P256_SHA256' }, /not a PEM "PUBLIC KEY"/],
+      [
+        { id: 'k', kind: 'pkix', pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm: 'ECDSA_P256_SHA256' },
+        /not a PEM "PUBLIC KEY"/,
+      ],
     ];
     for (const [key, reason] of cases) {
       const check = await verifySignature(key, PAYLOAD, Buffer.alloc(64));
@@ -237,7 +249,9 @@ describe('PKIX verification of openssl-made signatures', () => {
     });
   }
 
-  it('explains an RSA-PSS signature made with openssl\'s longest salt instead of the digest length', { skip: !hasOpenssl && 'openssl is not installed' }, async () => {
+  it("explains an RSA-PSS signature made with openssl's longest salt instead of the digest length", {
+    skip: !hasOpenssl && 'openssl is not installed',
+  }, async () => {
     const pem = makeKey('pss-max', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']);
     const signature = signWith('pss-max', 'sha256', ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:max']);
     const check = await verifySignature({ id: 'k', kind: 'pkix', pem, algorithm: 'RSA_PSS_2048_SHA256' }, PAYLOAD, signature);

@@ -132,7 +132,8 @@ describe('verifyAttestor causes', () => {
   // A Record over the union: the compiler fails this file when a cause is added without a scenario.
   const scenarios: Record<AttestationFailure, () => Promise<AttestorCheck>> = {
     'no-keys': () => verifyAttestor(attestorWith([]), [good()], IMAGE),
-    'no-occurrence': () => verifyAttestor(attestorWith([heldKey]), [occ({ name: 'projects/p1/occurrences/elsewhere', note: 'projects/p1/notes/other' })], IMAGE),
+    'no-occurrence': () =>
+      verifyAttestor(attestorWith([heldKey]), [occ({ name: 'projects/p1/occurrences/elsewhere', note: 'projects/p1/notes/other' })], IMAGE),
     'other-digest': () => verifyAttestor(attestorWith([heldKey]), [otherDigest()], IMAGE),
     'payload-digest-mismatch': () => verifyAttestor(attestorWith([heldKey]), [payloadForOtherDigest()], IMAGE),
     'bad-signature': () => verifyAttestor(attestorWith([heldKey]), [badSignature()], IMAGE),
@@ -171,11 +172,20 @@ describe('verifyAttestor causes', () => {
     const attestor = attestorWith([heldKey]);
     const raw = (override: Record<string, unknown>): AttestationOccurrence[] =>
       parseOccurrences([{ ...occurrenceJson({ payload: Buffer.from('p'), signatures: [] }), ...override }]).occurrences;
-    assert.equal(await cause(attestor, raw({ attestation: { serializedPayload: '%%%', signatures: [{ publicKeyId: HELD_ID, signature: 'AA' }] } })), 'bad-payload');
+    assert.equal(
+      await cause(attestor, raw({ attestation: { serializedPayload: '%%%', signatures: [{ publicKeyId: HELD_ID, signature: 'AA' }] } })),
+      'bad-payload',
+    );
     const payload = createSignaturePayload(NAME, DIGEST).toString('base64');
-    assert.equal(await cause(attestor, raw({ attestation: { serializedPayload: payload, signatures: [{ publicKeyId: HELD_ID, signature: '%%%' }] } })), 'bad-signature');
+    assert.equal(
+      await cause(attestor, raw({ attestation: { serializedPayload: payload, signatures: [{ publicKeyId: HELD_ID, signature: '%%%' }] } })),
+      'bad-signature',
+    );
     const none = await verifyAttestor(attestor, raw({ attestation: { serializedPayload: payload, signatures: [] } }), IMAGE);
-    assert.equal(none.outcome === 'not-verified' && none.detail, 'Attestor projects/p1/attestors/a1: occurrence projects/p1/occurrences/o1 carries no signatures.');
+    assert.equal(
+      none.outcome === 'not-verified' && none.detail,
+      'Attestor projects/p1/attestors/a1: occurrence projects/p1/occurrences/o1 carries no signatures.',
+    );
   });
 });
 
@@ -188,7 +198,10 @@ describe('verifyAttestor choice among occurrences', () => {
 
   it('verifies when any one signature of an occurrence verifies', async () => {
     const payload = createSignaturePayload(NAME, DIGEST);
-    const twoSignatures = occ({ name: 'projects/p1/occurrences/two', signatures: [signed(payload, 'stranger'), signed(Buffer.from('x'), 'held'), signed(payload, 'held')] });
+    const twoSignatures = occ({
+      name: 'projects/p1/occurrences/two',
+      signatures: [signed(payload, 'stranger'), signed(Buffer.from('x'), 'held'), signed(payload, 'held')],
+    });
     assert.equal(await cause(attestor, [twoSignatures]), 'verified');
   });
 

@@ -20,18 +20,26 @@ function refusal(args: string[]): string {
   return assert.fail(`accepted: ${args.join(' ')}`);
 }
 
-describe('attest: gcloud\'s names', () => {
-  it('--attestor NAME --attestor-project, --keyversion-* and --artifact-url build the long form\'s settings', () => {
+describe("attest: gcloud's names", () => {
+  it("--attestor NAME --attestor-project, --keyversion-* and --artifact-url build the long form's settings", () => {
     const gcloud = parse([
       'attest',
-      '--attestor', 'a1',
-      '--attestor-project', 'p1',
-      '--keyversion', '1',
-      '--keyversion-project', 'p1',
-      '--keyversion-location', 'global',
-      '--keyversion-keyring', 'r',
-      '--keyversion-key', 'k',
-      '--artifact-url', IMAGE,
+      '--attestor',
+      'a1',
+      '--attestor-project',
+      'p1',
+      '--keyversion',
+      '1',
+      '--keyversion-project',
+      'p1',
+      '--keyversion-location',
+      'global',
+      '--keyversion-keyring',
+      'r',
+      '--keyversion-key',
+      'k',
+      '--artifact-url',
+      IMAGE,
     ]);
     const long = parse(['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY, IMAGE]);
     assert.equal(gcloud.kind, 'attest');
@@ -43,29 +51,53 @@ describe('attest: gcloud\'s names', () => {
   });
 
   it('--keyversion takes a full name too, and --public-key-id-override is --public-key-id', () => {
-    assert.deepEqual(parse(['attest', '--attestor', 'projects/p1/attestors/a1', '--keyversion', KEY, IMAGE]), parse(['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY, IMAGE]));
+    assert.deepEqual(
+      parse(['attest', '--attestor', 'projects/p1/attestors/a1', '--keyversion', KEY, IMAGE]),
+      parse(['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY, IMAGE]),
+    );
     const override = parse(['attest', '--attestor', 'projects/p1/attestors/a1', '--private-key-file', 'k.pem', '--public-key-id-override', 'id1', IMAGE]);
     assert.deepEqual(override, parse(['attest', '--attestor', 'projects/p1/attestors/a1', '--private-key-file', 'k.pem', '--public-key-id', 'id1', IMAGE]));
   });
 
   it('refuses what gcloud would not compose', () => {
-    assert.match(refusal(['attest', '--attestor', 'a1', '--kms-key-version', KEY, IMAGE]), /^--attestor is a short name: give its project too \(--attestor-project\)/);
-    assert.match(refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--keyversion', '1', '--keyversion-project', 'p1', IMAGE]), /^--keyversion is a version number: give --keyversion-location, --keyversion-keyring, --keyversion-key too/);
-    assert.match(refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--keyversion-key', 'k', '--kms-key-version', KEY, IMAGE]), /^--keyversion-key needs --keyversion$/);
-    assert.match(refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY, '--keyversion', KEY, IMAGE]), /^give --kms-key-version or --keyversion, not both$/);
-    assert.match(refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY, '--public-key-id', 'x', IMAGE]), /^--public-key-id goes with --private-key-file/);
+    assert.match(
+      refusal(['attest', '--attestor', 'a1', '--kms-key-version', KEY, IMAGE]),
+      /^--attestor is a short name: give its project too \(--attestor-project\)/,
+    );
+    assert.match(
+      refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--keyversion', '1', '--keyversion-project', 'p1', IMAGE]),
+      /^--keyversion is a version number: give --keyversion-location, --keyversion-keyring, --keyversion-key too/,
+    );
+    assert.match(
+      refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--keyversion-key', 'k', '--kms-key-version', KEY, IMAGE]),
+      /^--keyversion-key needs --keyversion$/,
+    );
+    assert.match(
+      refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY, '--keyversion', KEY, IMAGE]),
+      /^give --kms-key-version or --keyversion, not both$/,
+    );
+    assert.match(
+      refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY, '--public-key-id', 'x', IMAGE]),
+      /^--public-key-id goes with --private-key-file/,
+    );
   });
 });
 
 describe('each command its own options', () => {
-  it('refuses another command\'s option', () => {
-    assert.match(refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY, '--fail-on', 'warn', IMAGE]), /^Unknown option '--fail-on'$/);
+  it("refuses another command's option", () => {
+    assert.match(
+      refusal(['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY, '--fail-on', 'warn', IMAGE]),
+      /^Unknown option '--fail-on'$/,
+    );
     assert.match(refusal(['check', '--policy-file', 'p.yaml', '--attestor', 'projects/p1/attestors/a1', 'deploy']), /^Unknown option '--attestor'$/);
   });
 
   it('numbers and durations are checked offline too', () => {
     assert.equal(refusal(['check', '--policy-file', 'p.yaml', '--concurrency', '0', 'deploy']), '--concurrency must be a whole number from 1 to 64, not "0"');
-    assert.equal(refusal(['check', '--policy-file', 'p.yaml', '--timeout', 'abc', 'deploy']), '--timeout must be a duration from 1 to 3600 seconds (such as 60, 90s or 2m), not "abc"');
+    assert.equal(
+      refusal(['check', '--policy-file', 'p.yaml', '--timeout', 'abc', 'deploy']),
+      '--timeout must be a duration from 1 to 3600 seconds (such as 60, 90s or 2m), not "abc"',
+    );
     const ok = parse(['check', '--project', 'p1', '--timeout', '2m', '--concurrency', '3', 'deploy']);
     assert.ok(ok.kind === 'check' && ok.live);
     assert.equal(ok.live.timeoutMs, 120_000);
@@ -92,14 +124,18 @@ describe('each command its own options', () => {
 });
 
 describe('help texts', () => {
-  it('each command\'s help lists its own options and one example', () => {
+  it("each command's help lists its own options and one example", () => {
     const check = helpText('check');
     const attest = helpText('attest');
     const impact = helpText('impact');
     assert.match(check, /^Usage: binauthz-gate check /);
     assert.match(attest, /^Usage: binauthz-gate attest /);
     assert.match(impact, /^Usage: binauthz-gate impact /);
-    for (const [text, command] of [[check, 'check'], [attest, 'attest'], [impact, 'impact']] as const) {
+    for (const [text, command] of [
+      [check, 'check'],
+      [attest, 'attest'],
+      [impact, 'impact'],
+    ] as const) {
       const examples = text.split('\n').filter((line) => line.startsWith(`  binauthz-gate ${command} `));
       assert.equal(examples.length, 1, `${command} has one example`);
     }
@@ -116,8 +152,11 @@ describe('help texts', () => {
     assert.match(helpText('overview'), /check .*\n.*attest .*\n.*impact /);
   });
 
-  it('every option a command\'s help lists is one its parser takes', () => {
-    for (const [topic, base] of [['check', ['check', '--policy-file', 'p.yaml']], ['attest', ['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY]]] as const) {
+  it("every option a command's help lists is one its parser takes", () => {
+    for (const [topic, base] of [
+      ['check', ['check', '--policy-file', 'p.yaml']],
+      ['attest', ['attest', '--attestor', 'projects/p1/attestors/a1', '--kms-key-version', KEY]],
+    ] as const) {
       const listed = [...helpText(topic).matchAll(/^ {2}--(?:\[no-\])?([a-z][a-z-]+)/gm)].map((m) => m[1] ?? '');
       assert.ok(listed.length >= 8, `${topic} lists its options`);
       for (const flag of listed) {
@@ -130,9 +169,15 @@ describe('help texts', () => {
     }
   });
 
-  it('a usage error is one line pointing at the command\'s help', () => {
-    assert.equal(usageErrorLine('--concurrency must be a whole number from 1 to 64, not "0"', helpTopicOf(['check'])), 'binauthz-gate: --concurrency must be a whole number from 1 to 64, not "0". See: binauthz-gate check --help\n');
-    assert.equal(usageErrorLine('missing command (check, attest or impact)', helpTopicOf([])), 'binauthz-gate: missing command (check, attest or impact). See: binauthz-gate --help\n');
+  it("a usage error is one line pointing at the command's help", () => {
+    assert.equal(
+      usageErrorLine('--concurrency must be a whole number from 1 to 64, not "0"', helpTopicOf(['check'])),
+      'binauthz-gate: --concurrency must be a whole number from 1 to 64, not "0". See: binauthz-gate check --help\n',
+    );
+    assert.equal(
+      usageErrorLine('missing command (check, attest or impact)', helpTopicOf([])),
+      'binauthz-gate: missing command (check, attest or impact). See: binauthz-gate --help\n',
+    );
     assert.equal(helpTopicOf(['attest', '--x']), 'attest');
   });
 });

@@ -19,7 +19,14 @@ function tree(name: string, build: (root: string) => void): string {
 
 async function walk(root: string, maxFolders?: number) {
   const files: string[] = [];
-  const findings = await walkFiles(root, root, root, (_, name) => name.endsWith('.yaml'), (path) => files.push(path.slice(root.length + 1)), maxFolders);
+  const findings = await walkFiles(
+    root,
+    root,
+    root,
+    (_, name) => name.endsWith('.yaml'),
+    (path) => files.push(path.slice(root.length + 1)),
+    maxFolders,
+  );
   return { files, ...findings };
 }
 
@@ -60,7 +67,10 @@ describe('walkFiles', () => {
       mkdirSync(join(r, 'l12'));
     });
     const found = await walk(root, 500);
-    assert.ok(found.problems.some((p) => /the walk stopped after 500 folders/.test(p.message)), JSON.stringify(found.problems.slice(0, 3)));
+    assert.ok(
+      found.problems.some((p) => /the walk stopped after 500 folders/.test(p.message)),
+      JSON.stringify(found.problems.slice(0, 3)),
+    );
   });
   it('a symlink or a device leaving the root is an error naming where it points; unpicked files are not looked at', async () => {
     const root = tree('out', (r) => {
@@ -86,7 +96,10 @@ describe('findManifestFiles', () => {
     const root = tree('listed', (r) => writeFileSync(join(r, 'svc.yaml'), 'x'));
     const found = await findManifestFiles(['svc.yaml', '/etc/passwd', '../x.yaml'], { workingFolder: root, paths: 'listed' });
     assert.deepEqual(found.files, [{ path: join(root, 'svc.yaml'), root }]);
-    assert.deepEqual(found.problems.map((p) => p.message), ['is an absolute path, outside the repository: not read', 'has a ".." segment, which could leave the repository: not read']);
+    assert.deepEqual(
+      found.problems.map((p) => p.message),
+      ['is an absolute path, outside the repository: not read', 'has a ".." segment, which could leave the repository: not read'],
+    );
   });
   it('a named file is read whatever its extension; a named folder is its own root', async () => {
     const root = tree('named', (r) => {

@@ -36,11 +36,20 @@ describe('checkedPolicy', () => {
   });
   it("refuses another project's policy, even an ALWAYS_ALLOW one", () => {
     const evil = { name: 'projects/evil/policy', defaultAdmissionRule: { evaluationMode: 'ALWAYS_ALLOW' } };
-    assert.throws(() => checkedPolicy(POLICY_CALL, 'p1', evil), refused(POLICY_CALL, /is the policy projects\/evil\/policy, not projects\/p1\/policy: a policy of another project is never used$/));
+    assert.throws(
+      () => checkedPolicy(POLICY_CALL, 'p1', evil),
+      refused(POLICY_CALL, /is the policy projects\/evil\/policy, not projects\/p1\/policy: a policy of another project is never used$/),
+    );
   });
   it('refuses a project number it cannot tell to be the one asked for, and says how to ask by number', () => {
-    assert.throws(() => checkedPolicy(POLICY_CALL, 'p1', { name: 'projects/123/policy' }), refused(POLICY_CALL, /if 123 is the number of project p1, ask for the project by that number/));
-    assert.throws(() => checkedPolicy(POLICY_CALL, '456', { name: 'projects/123/policy' }), refused(POLICY_CALL, /is the policy projects\/123\/policy, not projects\/456\/policy[^;]*$/));
+    assert.throws(
+      () => checkedPolicy(POLICY_CALL, 'p1', { name: 'projects/123/policy' }),
+      refused(POLICY_CALL, /if 123 is the number of project p1, ask for the project by that number/),
+    );
+    assert.throws(
+      () => checkedPolicy(POLICY_CALL, '456', { name: 'projects/123/policy' }),
+      refused(POLICY_CALL, /is the policy projects\/123\/policy, not projects\/456\/policy[^;]*$/),
+    );
   });
   it('refuses a policy without a name', () => {
     assert.throws(() => checkedPolicy(POLICY_CALL, 'p1', { defaultAdmissionRule: {} }), refused(POLICY_CALL, /names no policy/));
@@ -63,7 +72,10 @@ describe('checkedAttestor', () => {
   const call: CallDescription = { api: 'Binary Authorization', action: 'get attestor projects/p1/attestors/a1', role: 'r' };
   it('accepts only the attestor asked for', () => {
     assert.ok(checkedAttestor(call, 'projects/p1/attestors/a1', { name: 'projects/p1/attestors/a1' }));
-    assert.throws(() => checkedAttestor(call, 'projects/p1/attestors/a1', { name: 'projects/p1/attestors/evil' }), refused(call, /is the attestor projects\/p1\/attestors\/evil, not projects\/p1\/attestors\/a1/));
+    assert.throws(
+      () => checkedAttestor(call, 'projects/p1/attestors/a1', { name: 'projects/p1/attestors/evil' }),
+      refused(call, /is the attestor projects\/p1\/attestors\/evil, not projects\/p1\/attestors\/a1/),
+    );
     assert.throws(() => checkedAttestor(call, 'projects/p1/attestors/a1', {}), refused(call, /is the attestor nothing/));
   });
 });
@@ -81,7 +93,10 @@ describe('quotedName', () => {
 describe('checkedOccurrencePage', () => {
   it('reads occurrences and the token, with proto3 JSON defaults', () => {
     assert.deepEqual(checkedOccurrencePage(LIST_CALL, {}), { occurrences: [], nextPageToken: null });
-    assert.deepEqual(checkedOccurrencePage(LIST_CALL, { occurrences: [{ name: 'o' }], nextPageToken: '' }), { occurrences: [{ name: 'o' }], nextPageToken: null });
+    assert.deepEqual(checkedOccurrencePage(LIST_CALL, { occurrences: [{ name: 'o' }], nextPageToken: '' }), {
+      occurrences: [{ name: 'o' }],
+      nextPageToken: null,
+    });
     assert.deepEqual(checkedOccurrencePage(LIST_CALL, { nextPageToken: 't' }), { occurrences: [], nextPageToken: 't' });
   });
   it('refuses a page whose fields have the wrong type', () => {
@@ -89,7 +104,10 @@ describe('checkedOccurrencePage', () => {
     assert.throws(() => checkedOccurrencePage(LIST_CALL, { occurrences: 'x' }), refused(LIST_CALL, /has "occurrences" that is text/));
     assert.throws(() => checkedOccurrencePage(LIST_CALL, { occurrences: [{}, 'x'] }), refused(LIST_CALL, /has occurrence #2 that is text/));
     assert.throws(() => checkedOccurrencePage(LIST_CALL, { nextPageToken: 3 }), refused(LIST_CALL, /"nextPageToken" that is a JSON number/));
-    assert.throws(() => checkedOccurrencePage(LIST_CALL, { nextPageToken: 't'.repeat(LIST_LIMITS.tokenChars + 1) }), refused(LIST_CALL, /longer than 8192 characters/));
+    assert.throws(
+      () => checkedOccurrencePage(LIST_CALL, { nextPageToken: 't'.repeat(LIST_LIMITS.tokenChars + 1) }),
+      refused(LIST_CALL, /longer than 8192 characters/),
+    );
     assert.throws(() => checkedOccurrencePage(LIST_CALL, '<html>'), refused(LIST_CALL, /is not the documented ListNoteOccurrencesResponse object/));
   });
 });
@@ -144,7 +162,10 @@ describe('checkedCreatedOccurrence and checkedKeyAnswer', () => {
   const sent = { noteName: 'projects/p1/notes/n1', resourceUri: `us-docker.pkg.dev/p1/r/web@${DIGEST}` };
   it('accepts the occurrence sent, refuses another', () => {
     assert.ok(checkedCreatedOccurrence(call, sent, { ...sent, name: 'projects/p1/occurrences/x' }));
-    assert.throws(() => checkedCreatedOccurrence(call, sent, { ...sent, noteName: 'projects/p1/notes/other' }), refused(call, /on note projects\/p1\/notes\/other/));
+    assert.throws(
+      () => checkedCreatedOccurrence(call, sent, { ...sent, noteName: 'projects/p1/notes/other' }),
+      refused(call, /on note projects\/p1\/notes\/other/),
+    );
     assert.throws(() => checkedCreatedOccurrence(call, sent, { ...sent, resourceUri: 'other@sha256:1' }), refused(call, /is an occurrence for other@sha256:1/));
     assert.throws(() => checkedCreatedOccurrence(call, sent, '<html>'), refused(call, /not the documented Occurrence object/));
   });

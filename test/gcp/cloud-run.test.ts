@@ -41,12 +41,18 @@ describe('Cloud Run Admin API', () => {
       .query({ pageSize: '100', pageToken: 'page-2' })
       .reply(200, { services: [second] });
     const services = await apis().list('services', 'p1', 'us-central1');
-    assert.deepEqual(services.map((s) => s['name']), ['projects/p1/locations/us-central1/services/web', 'projects/p1/locations/us-central1/services/api']);
+    assert.deepEqual(
+      services.map((s) => s['name']),
+      ['projects/p1/locations/us-central1/services/web', 'projects/p1/locations/us-central1/services/api'],
+    );
     scope.done();
   });
 
   it('lists jobs, and reads an empty answer as no jobs', async () => {
-    nock(ROOT).get('/v2/projects/p1/locations/europe-west1/jobs').query(true).reply(200, { jobs: [deployedJob('p1', 'europe-west1', 'nightly', [IMAGE])] });
+    nock(ROOT)
+      .get('/v2/projects/p1/locations/europe-west1/jobs')
+      .query(true)
+      .reply(200, { jobs: [deployedJob('p1', 'europe-west1', 'nightly', [IMAGE])] });
     nock(ROOT).get('/v2/projects/p1/locations/us-east1/jobs').query(true).reply(200, {});
     assert.equal((await apis().list('jobs', 'p1', 'europe-west1')).length, 1);
     assert.deepEqual(await apis().list('jobs', 'p1', 'us-east1'), []);
@@ -54,16 +60,31 @@ describe('Cloud Run Admin API', () => {
 
   it('accepts the project number Google may answer with, never another project or region', async () => {
     const numbered = { ...deployedService('p1', 'us-central1', 'web', [IMAGE]), name: 'projects/123456789/locations/us-central1/services/web' };
-    nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(200, { services: [numbered] });
+    nock(ROOT)
+      .get('/v2/projects/p1/locations/us-central1/services')
+      .query(true)
+      .reply(200, { services: [numbered] });
     assert.equal((await apis().list('services', 'p1', 'us-central1')).length, 1);
     const foreign = deployedService('evil', 'us-central1', 'web', [IMAGE]);
-    nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(200, { services: [foreign] });
-    await assert.rejects(apis().list('services', 'p1', 'us-central1'), /Cloud Run: .*unexpected answer: an item is not one of the services of projects\/p1\/locations\/us-central1/);
+    nock(ROOT)
+      .get('/v2/projects/p1/locations/us-central1/services')
+      .query(true)
+      .reply(200, { services: [foreign] });
+    await assert.rejects(
+      apis().list('services', 'p1', 'us-central1'),
+      /Cloud Run: .*unexpected answer: an item is not one of the services of projects\/p1\/locations\/us-central1/,
+    );
     const otherRegion = deployedService('p1', 'us-east1', 'web', [IMAGE]);
-    nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(200, { services: [otherRegion] });
+    nock(ROOT)
+      .get('/v2/projects/p1/locations/us-central1/services')
+      .query(true)
+      .reply(200, { services: [otherRegion] });
     await assert.rejects(apis().list('services', 'p1', 'us-central1'), /not one of the services/);
     const job = deployedJob('p1', 'us-central1', 'web', [IMAGE]);
-    nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(200, { services: [job] });
+    nock(ROOT)
+      .get('/v2/projects/p1/locations/us-central1/services')
+      .query(true)
+      .reply(200, { services: [job] });
     await assert.rejects(apis().list('services', 'p1', 'us-central1'), /not one of the services/, 'a job is not a service');
   });
 
@@ -84,18 +105,34 @@ describe('Cloud Run Admin API', () => {
   });
 
   it('names the role on a 403 and retries a 503', async () => {
-    nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(403, { error: { code: 403, status: 'PERMISSION_DENIED', message: 'denied' } });
+    nock(ROOT)
+      .get('/v2/projects/p1/locations/us-central1/services')
+      .query(true)
+      .reply(403, { error: { code: 403, status: 'PERMISSION_DENIED', message: 'denied' } });
     await assert.rejects(apis().list('services', 'p1', 'us-central1'), /HTTP 403, permission denied: the caller needs roles\/run\.viewer/);
-    nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(503, {}).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(200, {});
+    nock(ROOT)
+      .get('/v2/projects/p1/locations/us-central1/services')
+      .query(true)
+      .reply(503, {})
+      .get('/v2/projects/p1/locations/us-central1/services')
+      .query(true)
+      .reply(200, {});
     assert.deepEqual(await apis().list('services', 'p1', 'us-central1'), []);
   });
 
   it('lists the project locations through v1 for --region all', async () => {
     nock(ROOT)
       .get('/v1/projects/p1/locations')
-      .reply(200, { locations: [{ name: 'projects/p1/locations/us-central1', locationId: 'us-central1' }, { name: 'projects/p1/locations/europe-west1', locationId: 'europe-west1' }] });
+      .reply(200, {
+        locations: [
+          { name: 'projects/p1/locations/us-central1', locationId: 'us-central1' },
+          { name: 'projects/p1/locations/europe-west1', locationId: 'europe-west1' },
+        ],
+      });
     assert.deepEqual(await apis().listRegions('p1'), ['europe-west1', 'us-central1']);
-    nock(ROOT).get('/v1/projects/p1/locations').reply(200, { locations: [{ locationId: '../../x' }] });
+    nock(ROOT)
+      .get('/v1/projects/p1/locations')
+      .reply(200, { locations: [{ locationId: '../../x' }] });
     await assert.rejects(apis().listRegions('p1'), /a location has no valid locationId/);
   });
 });

@@ -46,12 +46,15 @@ describe('createCredentials feeds the redactor', () => {
     assert.equal(redactor.redact(`echo ${token}`), 'echo ***');
   });
 
-  it("an ADC user file: its refresh token and client secret, and the access token it obtains", async () => {
+  it('an ADC user file: its refresh token and client secret, and the access token it obtains', async () => {
     const refresh = secret('refresh');
     const clientSecret = secret('client-secret');
     const access = secret('access');
     const file = join(dir, 'adc.json');
-    writeFileSync(file, JSON.stringify({ type: 'authorized_user', client_id: 'id.apps.googleusercontent.com', client_secret: clientSecret, refresh_token: refresh }));
+    writeFileSync(
+      file,
+      JSON.stringify({ type: 'authorized_user', client_id: 'id.apps.googleusercontent.com', client_secret: clientSecret, refresh_token: refresh }),
+    );
     process.env['GOOGLE_APPLICATION_CREDENTIALS'] = file;
     nock('https://oauth2.googleapis.com').post('/token').reply(200, { access_token: access, expires_in: 3600, token_type: 'Bearer' });
     const redactor = new Redactor();
@@ -74,11 +77,14 @@ describe('createCredentials feeds the redactor', () => {
         subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
         token_url: 'https://sts.googleapis.com/v1/token',
         credential_source: { file: join(dir, 'oidc') },
-        service_account_impersonation_url: 'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken',
+        service_account_impersonation_url:
+          'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken',
       }),
     );
     process.env['GOOGLE_APPLICATION_CREDENTIALS'] = file;
-    nock('https://sts.googleapis.com').post('/v1/token').reply(200, { access_token: sts, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3600 });
+    nock('https://sts.googleapis.com')
+      .post('/v1/token')
+      .reply(200, { access_token: sts, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3600 });
     nock('https://iamcredentials.googleapis.com')
       .post('/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken')
       .reply(200, { accessToken: final, expireTime: new Date(Date.now() + 3_600_000).toISOString() });

@@ -30,19 +30,29 @@ describe('deleteOccurrence', () => {
   });
 
   it('deletes by name with the token', async () => {
-    const scope = nock(ROOT, { reqheaders: { authorization: `Bearer ${TOKEN}` } }).delete('/v1/projects/p1/occurrences/abc').reply(200, {});
+    const scope = nock(ROOT, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
+      .delete('/v1/projects/p1/occurrences/abc')
+      .reply(200, {});
     await apis().deleteOccurrence('projects/p1/occurrences/abc');
     scope.done();
   });
 
   it('retries a 429, never a 503, and names the API and the occurrence', async () => {
     const retried = nock(ROOT)
-      .delete('/v1/projects/p1/occurrences/abc').reply(429, { error: { code: 429, message: 'slow', status: 'RESOURCE_EXHAUSTED' } }, { 'Retry-After': '0' })
-      .delete('/v1/projects/p1/occurrences/abc').reply(200, {});
+      .delete('/v1/projects/p1/occurrences/abc')
+      .reply(429, { error: { code: 429, message: 'slow', status: 'RESOURCE_EXHAUSTED' } }, { 'Retry-After': '0' })
+      .delete('/v1/projects/p1/occurrences/abc')
+      .reply(200, {});
     await apis().deleteOccurrence('projects/p1/occurrences/abc');
     retried.done();
-    const once = nock(ROOT).delete('/v1/projects/p1/occurrences/abc').once().reply(503, { error: { code: 503, message: 'busy', status: 'UNAVAILABLE' } });
-    await assert.rejects(apis().deleteOccurrence('projects/p1/occurrences/abc'), /Container Analysis.*delete occurrence projects\/p1\/occurrences\/abc.*HTTP 503/s);
+    const once = nock(ROOT)
+      .delete('/v1/projects/p1/occurrences/abc')
+      .once()
+      .reply(503, { error: { code: 503, message: 'busy', status: 'UNAVAILABLE' } });
+    await assert.rejects(
+      apis().deleteOccurrence('projects/p1/occurrences/abc'),
+      /Container Analysis.*delete occurrence projects\/p1\/occurrences\/abc.*HTTP 503/s,
+    );
     once.done();
     assert.equal(nock.pendingMocks().length, 0);
   });
@@ -50,8 +60,12 @@ describe('deleteOccurrence', () => {
   it('a list asked again in another round is asked again', async () => {
     const created = { name: 'projects/p1/occurrences/new', noteName: 'projects/p1/notes/n1', resourceUri: `gcr.io/p1/app@${DIGEST}` };
     const scope = nock(ROOT)
-      .get('/v1/projects/p1/notes/n1/occurrences').query(true).reply(200, {})
-      .get('/v1/projects/p1/notes/n1/occurrences').query(true).reply(200, { occurrences: [created] });
+      .get('/v1/projects/p1/notes/n1/occurrences')
+      .query(true)
+      .reply(200, {})
+      .get('/v1/projects/p1/notes/n1/occurrences')
+      .query(true)
+      .reply(200, { occurrences: [created] });
     const google = apis();
     assert.deepEqual(await google.listAttestationOccurrences('projects/p1/notes/n1', DIGEST), []);
     assert.deepEqual(await google.listAttestationOccurrences('projects/p1/notes/n1', DIGEST), [], 'the same question: the first answer');

@@ -50,28 +50,44 @@ describe('readEvent', () => {
   });
 
   it('marks a pull request from another repository as a fork', () => {
-    const event = readEvent(prEnv(), payloadFile((p) => {
-      p['pull_request'].head.repo.full_name = 'contributor/Hello-World';
-      p['pull_request'].head.repo.fork = true;
-    }));
+    const event = readEvent(
+      prEnv(),
+      payloadFile((p) => {
+        p['pull_request'].head.repo.full_name = 'contributor/Hello-World';
+        p['pull_request'].head.repo.fork = true;
+      }),
+    );
     assert.ok(event.kind === 'pull_request' && event.fork);
   });
 
   it('judges by repository, not by head.repo.fork: a branch inside a forked repository is not from a fork', () => {
-    const event = readEvent(prEnv(), payloadFile((p) => {
-      p['pull_request'].head.repo.fork = true;
-      p['pull_request'].base.repo.fork = true;
-    }));
+    const event = readEvent(
+      prEnv(),
+      payloadFile((p) => {
+        p['pull_request'].head.repo.fork = true;
+        p['pull_request'].base.repo.fork = true;
+      }),
+    );
     assert.ok(event.kind === 'pull_request' && !event.fork);
   });
 
   it('counts a deleted head repository (head.repo: null) as a fork', () => {
-    const event = readEvent(prEnv(), payloadFile((p) => { p['pull_request'].head.repo = null; }));
+    const event = readEvent(
+      prEnv(),
+      payloadFile((p) => {
+        p['pull_request'].head.repo = null;
+      }),
+    );
     assert.ok(event.kind === 'pull_request' && event.fork);
   });
 
   it('takes owner and repo from GITHUB_REPOSITORY when the payload lacks them', () => {
-    const event = readEvent({ ...prEnv(), GITHUB_REPOSITORY: 'octo-org/hello' }, payloadFile((p) => { delete p['repository']; }));
+    const event = readEvent(
+      { ...prEnv(), GITHUB_REPOSITORY: 'octo-org/hello' },
+      payloadFile((p) => {
+        delete p['repository'];
+      }),
+    );
     assert.ok(event.kind === 'pull_request' && event.owner === 'octo-org' && event.repo === 'hello');
   });
 
@@ -83,7 +99,10 @@ describe('readEvent', () => {
   }
 
   it('calls other events unsupported', () => {
-    assert.deepEqual(readEvent({ GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: '/x' }, () => '{}'), { kind: 'unsupported', eventName: 'issue_comment' });
+    assert.deepEqual(
+      readEvent({ GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: '/x' }, () => '{}'),
+      { kind: 'unsupported', eventName: 'issue_comment' },
+    );
   });
 
   it('names the missing variable', () => {
@@ -93,22 +112,52 @@ describe('readEvent', () => {
   });
 
   it('says the payload lacks pull_request.number', () => {
-    assert.throws(() => readEvent(prEnv(), payloadFile((p) => { delete p['pull_request']; })), /has no pull_request\.number/);
-    assert.throws(() => readEvent(prEnv(), payloadFile((p) => { p['pull_request'].number = '2'; })), /has no pull_request\.number/);
+    assert.throws(
+      () =>
+        readEvent(
+          prEnv(),
+          payloadFile((p) => {
+            delete p['pull_request'];
+          }),
+        ),
+      /has no pull_request\.number/,
+    );
+    assert.throws(
+      () =>
+        readEvent(
+          prEnv(),
+          payloadFile((p) => {
+            p['pull_request'].number = '2';
+          }),
+        ),
+      /has no pull_request\.number/,
+    );
   });
 
   it('reports an unreadable or malformed payload file with its path and the cause', () => {
-    assert.throws(() => readEvent({ ...prEnv(), GITHUB_EVENT_PATH: '/nonexistent/event.json' }, (path) => readFileSync(path, 'utf8')), (error: Error) => {
-      assert.match(error.message, /^Cannot read the event payload GITHUB_EVENT_PATH=\/nonexistent\/event\.json: ENOENT/);
-      assert.equal((error.cause as { code?: string }).code, 'ENOENT');
-      return true;
-    });
+    assert.throws(
+      () => readEvent({ ...prEnv(), GITHUB_EVENT_PATH: '/nonexistent/event.json' }, (path) => readFileSync(path, 'utf8')),
+      (error: Error) => {
+        assert.match(error.message, /^Cannot read the event payload GITHUB_EVENT_PATH=\/nonexistent\/event\.json: ENOENT/);
+        assert.equal((error.cause as { code?: string }).code, 'ENOENT');
+        return true;
+      },
+    );
     assert.throws(() => readEvent(prEnv(), () => '{"action": '), /The event payload at GITHUB_EVENT_PATH=\S+ is not a JSON object/);
     assert.throws(() => readEvent(prEnv(), () => '[]'), /is not a JSON object: expected a JSON object/);
   });
 
   it('rejects a head or base SHA that is not a commit SHA', () => {
-    assert.throws(() => readEvent(prEnv(), payloadFile((p) => { p['pull_request'].head.sha = 'main'; })), { message: 'Invalid pull_request.head.sha "main". Expected a commit SHA (40 hexadecimal digits).' });
+    assert.throws(
+      () =>
+        readEvent(
+          prEnv(),
+          payloadFile((p) => {
+            p['pull_request'].head.sha = 'main';
+          }),
+        ),
+      { message: 'Invalid pull_request.head.sha "main". Expected a commit SHA (40 hexadecimal digits).' },
+    );
     assert.throws(() => readEvent({ GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'HEAD' }, () => '{}'), /Invalid GITHUB_SHA "HEAD"/);
   });
 });

@@ -50,14 +50,20 @@ describe('GitHub adapters against the loopback fake', () => {
     assert.equal(first.url, `https://github.com/${OWNER}/${REPO}/pull/2#issuecomment-${first.id}`);
     const ours = github.state.comments.filter((c) => c.body.startsWith(COMMENT_MARKER) && c.issue === 2);
     assert.deepEqual(ours, [{ id: first.id, body: `${COMMENT_MARKER}\n## pass`, user: { login: 'github-actions[bot]', type: 'Bot' }, issue: 2 }]);
-    assert.deepEqual(github.state.comments.filter((c) => c.id !== first.id), others);
-    assert.deepEqual(github.requests.map((r) => `${r.method} ${r.path} ${r.status}`), [
-      `GET /repos/${OWNER}/${REPO}/issues/2/comments?per_page=100 200`,
-      `POST /repos/${OWNER}/${REPO}/issues/2/comments 201`,
-      `GET /repos/${OWNER}/${REPO}/issues/2/comments?per_page=100 200`,
-      `PATCH /repos/${OWNER}/${REPO}/issues/comments/${first.id} 200`,
-      `GET /repos/${OWNER}/${REPO}/issues/2/comments?per_page=100 200`,
-    ]);
+    assert.deepEqual(
+      github.state.comments.filter((c) => c.id !== first.id),
+      others,
+    );
+    assert.deepEqual(
+      github.requests.map((r) => `${r.method} ${r.path} ${r.status}`),
+      [
+        `GET /repos/${OWNER}/${REPO}/issues/2/comments?per_page=100 200`,
+        `POST /repos/${OWNER}/${REPO}/issues/2/comments 201`,
+        `GET /repos/${OWNER}/${REPO}/issues/2/comments?per_page=100 200`,
+        `PATCH /repos/${OWNER}/${REPO}/issues/comments/${first.id} 200`,
+        `GET /repos/${OWNER}/${REPO}/issues/2/comments?per_page=100 200`,
+      ],
+    );
   });
 
   it('finds its comment on the third page of 250 comments, through the Link header', async () => {
@@ -66,12 +72,15 @@ describe('GitHub adapters against the loopback fake', () => {
     github.state.comments.push({ id: 251, body: `${COMMENT_MARKER}\nold`, user: { login: 'github-actions[bot]', type: 'Bot' }, issue: 2 });
     const result = await upsertStickyComment(octokit(), ISSUE, COMMENT_MARKER, 'new', { createIfMissing: true, identity: ACTIONS });
     assert.deepEqual({ action: result.action, id: 'id' in result ? result.id : null }, { action: 'updated', id: 251 });
-    assert.deepEqual(github.requests.map((r) => r.path), [
-      `/repos/${OWNER}/${REPO}/issues/2/comments?per_page=100`,
-      '/repositories/186853002/issues/2/comments?per_page=100&page=2',
-      '/repositories/186853002/issues/2/comments?per_page=100&page=3',
-      '/repos/Codertocat/Hello-World/issues/comments/251',
-    ]);
+    assert.deepEqual(
+      github.requests.map((r) => r.path),
+      [
+        `/repos/${OWNER}/${REPO}/issues/2/comments?per_page=100`,
+        '/repositories/186853002/issues/2/comments?per_page=100&page=2',
+        '/repositories/186853002/issues/2/comments?per_page=100&page=3',
+        '/repos/Codertocat/Hello-World/issues/comments/251',
+      ],
+    );
   });
 
   it('lists every changed file across pages, and flags more than 3,000 as truncated', async () => {
@@ -96,7 +105,7 @@ describe('GitHub adapters against the loopback fake', () => {
     assert.equal(github.state.comments.length, 0);
   });
 
-  it('throws on a wrong token, naming GitHub\'s answer and never either token; requests record no token', async () => {
+  it("throws on a wrong token, naming GitHub's answer and never either token; requests record no token", async () => {
     reset();
     const wrong = 'ghs_wrongTokenForTheLoopbackTest0000000';
     const error = await listChangedFiles(octokit(wrong), PULL).catch((e: unknown) => e as Error);
@@ -123,7 +132,7 @@ describe('the fake GitHub itself', () => {
   after(() => github.close());
   const get = (path: string, authorization = `Bearer ${TOKEN}`) => fetch(`${github.url}${path}`, { headers: { authorization } });
 
-  it('accepts Bearer as well as token, and answers 401 with GitHub\'s error shape otherwise', async () => {
+  it("accepts Bearer as well as token, and answers 401 with GitHub's error shape otherwise", async () => {
     github.state.pulls.set(5, { files: [{ filename: 'a.yaml', status: 'added' }] });
     assert.equal((await get(`/repos/${OWNER}/${REPO}/pulls/5/files`)).status, 200);
     assert.equal((await get(`/repos/${OWNER}/${REPO}/pulls/5/files`, `token ${TOKEN}`)).status, 200);
@@ -141,12 +150,15 @@ describe('the fake GitHub itself', () => {
     const middle = await get(`/repos/${OWNER}/${REPO}/pulls/6/files?per_page=500&page=2`);
     assert.equal(((await middle.json()) as unknown[]).length, 100);
     const base = `${github.url}/repositories/186853002/pulls/6/files`;
-    assert.equal(middle.headers.get('link'), [
-      `<${base}?per_page=500&page=1>; rel="prev"`,
-      `<${base}?per_page=500&page=3>; rel="next"`,
-      `<${base}?per_page=500&page=3>; rel="last"`,
-      `<${base}?per_page=500&page=1>; rel="first"`,
-    ].join(', '));
+    assert.equal(
+      middle.headers.get('link'),
+      [
+        `<${base}?per_page=500&page=1>; rel="prev"`,
+        `<${base}?per_page=500&page=3>; rel="next"`,
+        `<${base}?per_page=500&page=3>; rel="last"`,
+        `<${base}?per_page=500&page=1>; rel="first"`,
+      ].join(', '),
+    );
     const beyond = await get(`/repositories/186853002/pulls/6/files?per_page=100&page=9`);
     assert.deepEqual(await beyond.json(), []);
   });
@@ -156,7 +168,10 @@ describe('the fake GitHub itself', () => {
     github.failNext(/^GET \/repos\/.*\/pulls\/6\/files/, 502, 2);
     assert.equal((await get(`/repos/${OWNER}/${REPO}/pulls/6/files`)).status, 502);
     const again = await get(`/repos/${OWNER}/${REPO}/pulls/6/files?page=2`);
-    assert.deepEqual({ status: again.status, body: await again.json() }, { status: 502, body: { message: 'Server Error', documentation_url: 'https://docs.github.com/rest', status: '502' } });
+    assert.deepEqual(
+      { status: again.status, body: await again.json() },
+      { status: 502, body: { message: 'Server Error', documentation_url: 'https://docs.github.com/rest', status: '502' } },
+    );
     assert.equal((await get(`/repos/${OWNER}/${REPO}/pulls/6/files`)).status, 200);
   });
 });

@@ -56,11 +56,22 @@ describe('listChangedFiles', () => {
   it('follows the Link header across 3 pages, to the /repositories/ID URLs GitHub gives', async () => {
     const auth = { reqheaders: { authorization: `token ${TOKEN}` } };
     const scope = nock(API, auth)
-      .get(FILES_PATH).query({ per_page: '100' })
-      .reply(200, Array.from({ length: 100 }, (_, i) => file(i)), { link: link(2, 3) })
-      .get(BY_ID).query({ per_page: '100', page: '2' })
-      .reply(200, Array.from({ length: 100 }, (_, i) => file(100 + i)), { link: `<${API}${BY_ID}?per_page=100&page=3>; rel="next", <${API}${BY_ID}?per_page=100&page=1>; rel="first"` })
-      .get(BY_ID).query({ per_page: '100', page: '3' })
+      .get(FILES_PATH)
+      .query({ per_page: '100' })
+      .reply(
+        200,
+        Array.from({ length: 100 }, (_, i) => file(i)),
+        { link: link(2, 3) },
+      )
+      .get(BY_ID)
+      .query({ per_page: '100', page: '2' })
+      .reply(
+        200,
+        Array.from({ length: 100 }, (_, i) => file(100 + i)),
+        { link: `<${API}${BY_ID}?per_page=100&page=3>; rel="next", <${API}${BY_ID}?per_page=100&page=1>; rel="first"` },
+      )
+      .get(BY_ID)
+      .query({ per_page: '100', page: '3' })
       .reply(200, [file(200), { filename: 'gone.yaml', status: 'removed' }], { link: `<${API}${BY_ID}?per_page=100&page=2>; rel="prev"` });
     const { files, truncated } = await listChangedFiles(octokit(), PULL);
     assert.equal(files.length, 201);
@@ -69,7 +80,7 @@ describe('listChangedFiles', () => {
     scope.done();
   });
 
-  it('stops at GitHub\'s 3,000 files and reports truncation from the pull request\'s changed_files', async () => {
+  it("stops at GitHub's 3,000 files and reports truncation from the pull request's changed_files", async () => {
     const scope = capPages(31).get('/repos/octo-org/hello/pulls/4').reply(200, { number: 4, changed_files: 3512 });
     const { files, truncated } = await listChangedFiles(octokit(), PULL);
     assert.equal(files.length, MAX_LISTED_FILES);
@@ -87,7 +98,10 @@ describe('listChangedFiles', () => {
 
   it('sends a JWT-shaped token as a bearer token', async () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjMifQ.c2lnbmF0dXJl';
-    const scope = nock(API, { reqheaders: { authorization: `bearer ${jwt}` } }).get(FILES_PATH).query({ per_page: '100' }).reply(200, []);
+    const scope = nock(API, { reqheaders: { authorization: `bearer ${jwt}` } })
+      .get(FILES_PATH)
+      .query({ per_page: '100' })
+      .reply(200, []);
     assert.deepEqual(await listChangedFiles(octokit(API, jwt), PULL), { files: [], truncated: false });
     scope.done();
   });
@@ -95,23 +109,40 @@ describe('listChangedFiles', () => {
   it('uses the GitHub Enterprise Server base URL it is given, /api/v3 included', async () => {
     const ghes = 'https://ghe.example.com/api/v3';
     const scope = nock('https://ghe.example.com', { reqheaders: { authorization: `token ${TOKEN}` } })
-      .get(`/api/v3${FILES_PATH}`).query({ per_page: '100' })
+      .get(`/api/v3${FILES_PATH}`)
+      .query({ per_page: '100' })
       .reply(200, [file(1)], { link: `<https://ghe.example.com/api/v3${BY_ID}?per_page=100&page=2>; rel="next"` })
-      .get(`/api/v3${BY_ID}`).query({ per_page: '100', page: '2' })
+      .get(`/api/v3${BY_ID}`)
+      .query({ per_page: '100', page: '2' })
       .reply(200, [file(2)]);
     const { files } = await listChangedFiles(octokit(ghes), PULL);
-    assert.deepEqual(files.map((f) => f.path), ['deploy/svc-1.yaml', 'deploy/svc-2.yaml']);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ['deploy/svc-1.yaml', 'deploy/svc-2.yaml'],
+    );
     scope.done();
   });
 
   it('refuses to follow a next link to another origin, which would receive the token', async () => {
-    nock(API).get(FILES_PATH).query(true).reply(200, [file(1)], { link: '<https://evil.example/steal?page=2>; rel="next"' });
-    await assert.rejects(listChangedFiles(octokit(), PULL), /failed to list the files of octo-org\/hello#4: refusing to follow a next-page link to another origin: https:\/\/evil\.example/);
+    nock(API)
+      .get(FILES_PATH)
+      .query(true)
+      .reply(200, [file(1)], { link: '<https://evil.example/steal?page=2>; rel="next"' });
+    await assert.rejects(
+      listChangedFiles(octokit(), PULL),
+      /failed to list the files of octo-org\/hello#4: refusing to follow a next-page link to another origin: https:\/\/evil\.example/,
+    );
   });
 
-  it('names the pull request, the status and GitHub\'s message on failure, keeping the cause and never the token', async () => {
-    nock(API).get(FILES_PATH).query(true).reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/pulls/pulls#list-pull-requests-files', status: '404' });
-    const error = await listChangedFiles(octokit(), PULL).then(() => assert.fail('expected a rejection'), (e: unknown) => e as Error);
+  it("names the pull request, the status and GitHub's message on failure, keeping the cause and never the token", async () => {
+    nock(API)
+      .get(FILES_PATH)
+      .query(true)
+      .reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/pulls/pulls#list-pull-requests-files', status: '404' });
+    const error = await listChangedFiles(octokit(), PULL).then(
+      () => assert.fail('expected a rejection'),
+      (e: unknown) => e as Error,
+    );
     assert.equal(error.message, 'failed to list the files of octo-org/hello#4: HTTP 404: Not Found');
     assert.equal((error.cause as { status?: number }).status, 404);
     assert.ok(!JSON.stringify(error, Object.getOwnPropertyNames(error)).includes(TOKEN));
@@ -127,11 +158,23 @@ describe('listChangedFiles', () => {
 /** 30 full pages of 100 files; with `lastPage` 31, page 30 still links to a page 31 that must never be asked for. */
 function capPages(lastPage: number): nock.Scope {
   let scope = nock(API, { reqheaders: { authorization: `token ${TOKEN}` } })
-    .get(FILES_PATH).query({ per_page: '100' })
-    .reply(200, Array.from({ length: 100 }, (_, i) => file(i)), { link: link(2, lastPage) });
+    .get(FILES_PATH)
+    .query({ per_page: '100' })
+    .reply(
+      200,
+      Array.from({ length: 100 }, (_, i) => file(i)),
+      { link: link(2, lastPage) },
+    );
   for (let page = 2; page <= 30; page += 1) {
     const headers = page < lastPage ? { link: link(page + 1, lastPage) } : {};
-    scope = scope.get(BY_ID).query({ per_page: '100', page: String(page) }).reply(200, Array.from({ length: 100 }, (_, i) => file(page * 100 + i)), headers);
+    scope = scope
+      .get(BY_ID)
+      .query({ per_page: '100', page: String(page) })
+      .reply(
+        200,
+        Array.from({ length: 100 }, (_, i) => file(page * 100 + i)),
+        headers,
+      );
   }
   return scope;
 }

@@ -13,7 +13,8 @@ const PATH = '/repos/o/r/issues/1/comments';
 const FIRST = { route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', parameters: { owner: 'o', repo: 'r', issue_number: 1 } };
 const noSleep = { sleep: async () => {} };
 
-const bounded = (deadlineMs = 10_000, callTimeoutMs = 5_000, extra = {}) => boundedClient(createGitHubClient(TOKEN, API), { deadline: Date.now() + deadlineMs, callTimeoutMs, ...noSleep, ...extra });
+const bounded = (deadlineMs = 10_000, callTimeoutMs = 5_000, extra = {}) =>
+  boundedClient(createGitHubClient(TOKEN, API), { deadline: Date.now() + deadlineMs, callTimeoutMs, ...noSleep, ...extra });
 
 async function readAll(client: GitHubClientLike, maxPages?: number): Promise<number> {
   let items = 0;
@@ -30,10 +31,15 @@ describe('boundedClient', () => {
   });
 
   it('retries a read on 502, 429 and a reset connection, then answers', async () => {
-    const scope = nock(API).get(PATH).reply(502, { message: 'Bad Gateway' })
-      .get(PATH).reply(429, { message: 'API rate limit exceeded' }, { 'retry-after': '0' })
-      .get(PATH).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
-      .get(PATH).reply(200, [{ id: 1 }]);
+    const scope = nock(API)
+      .get(PATH)
+      .reply(502, { message: 'Bad Gateway' })
+      .get(PATH)
+      .reply(429, { message: 'API rate limit exceeded' }, { 'retry-after': '0' })
+      .get(PATH)
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      .get(PATH)
+      .reply(200, [{ id: 1 }]);
     const answer = await bounded().request('GET /repos/o/r/issues/1/comments');
     assert.deepEqual(answer.data, [{ id: 1 }]);
     scope.done();
@@ -49,12 +55,17 @@ describe('boundedClient', () => {
 
   it('gives up at once when Retry-After would pass the deadline, naming the call', async () => {
     nock(API).get(PATH).reply(429, { message: 'slow down' }, { 'retry-after': '120' });
-    await assert.rejects(bounded(2_000).request('GET /repos/o/r/issues/1/comments'), /^\w+: GET \/repos\/o\/r\/issues\/1\/comments: no answer within the time limit \(timeout\) \(last: HTTP 429: slow down\)$/);
+    await assert.rejects(
+      bounded(2_000).request('GET /repos/o/r/issues/1/comments'),
+      /^\w+: GET \/repos\/o\/r\/issues\/1\/comments: no answer within the time limit \(timeout\) \(last: HTTP 429: slow down\)$/,
+    );
   });
 
   it('does not retry 401, 403, 404 or 422: those are answers', async () => {
     for (const status of [401, 403, 404, 422]) {
-      const scope = nock(API).get(PATH).reply(status, { message: `status ${status}` });
+      const scope = nock(API)
+        .get(PATH)
+        .reply(status, { message: `status ${status}` });
       await assert.rejects(bounded().request('GET /repos/o/r/issues/1/comments'), (e: unknown) => (e as { status?: number }).status === status);
       scope.done();
     }
@@ -68,7 +79,11 @@ describe('boundedClient', () => {
   });
 
   it('treats the GraphQL viewer query as a read (retried)', async () => {
-    const scope = nock(API).post('/graphql').reply(503, { message: 'unavailable' }).post('/graphql').reply(200, { data: { viewer: { login: 'x' } } });
+    const scope = nock(API)
+      .post('/graphql')
+      .reply(503, { message: 'unavailable' })
+      .post('/graphql')
+      .reply(200, { data: { viewer: { login: 'x' } } });
     assert.deepEqual((await bounded().request(`POST ${API}/graphql`, { query: 'query { viewer { login } }' })).data, { data: { viewer: { login: 'x' } } });
     scope.done();
   });
@@ -81,7 +96,7 @@ describe('boundedClient', () => {
     assert.deepEqual(classifyGitHubFailure({ status: 500, cause: { code: 'ERR_INVALID_URL' } }, now), { retryable: false });
   });
 
-  it('a 403 that is GitHub\'s rate limit is retried after the time it names; another 403 is an answer', () => {
+  it("a 403 that is GitHub's rate limit is retried after the time it names; another 403 is an answer", () => {
     const now = 1_700_000_000_000;
     const forbidden = (headers: Record<string, string>) => classifyGitHubFailure({ status: 403, response: { headers } }, now);
     assert.deepEqual(forbidden({ 'retry-after': '7' }), { retryable: true, retryAfterMs: 7000 });
@@ -149,26 +164,47 @@ describe('pagesOf', () => {
   const page = (n: number) => `${API}/repositories/9/issues/1/comments?per_page=100&page=${n}`;
 
   it('refuses a Link that leads back to a page it gave, naming the API', async () => {
-    nock(API).get(PATH).query(true).reply(200, [{}], { link: `<${page(2)}>; rel="next"` })
-      .get('/repositories/9/issues/1/comments').query({ per_page: '100', page: '2' }).reply(200, [{}], { link: `<${page(2)}>; rel="next"` });
-    await assert.rejects(readAll(bounded()), /^\w+: GitHub's list of comments \(GET \/repos\/\{owner\}\/\{repo\}\/issues\/\{issue_number\}\/comments\) links back to a page it already gave \(\/repositories\/9\/issues\/1\/comments\?page=2&per_page=100\): a paging loop$/);
+    nock(API)
+      .get(PATH)
+      .query(true)
+      .reply(200, [{}], { link: `<${page(2)}>; rel="next"` })
+      .get('/repositories/9/issues/1/comments')
+      .query({ per_page: '100', page: '2' })
+      .reply(200, [{}], { link: `<${page(2)}>; rel="next"` });
+    await assert.rejects(
+      readAll(bounded()),
+      /^\w+: GitHub's list of comments \(GET \/repos\/\{owner\}\/\{repo\}\/issues\/\{issue_number\}\/comments\) links back to a page it already gave \(\/repositories\/9\/issues\/1\/comments\?page=2&per_page=100\): a paging loop$/,
+    );
   });
 
   it('stops after the most pages it reads, even when every link is new', async () => {
-    let scope = nock(API).get(PATH).query(true).reply(200, [{}], { link: `<${page(2)}>; rel="next"` });
-    for (let n = 2; n <= 4; n++) scope = scope.get('/repositories/9/issues/1/comments').query({ per_page: '100', page: String(n) }).reply(200, [{}], { link: `<${page(n + 1)}>; rel="next"` });
+    let scope = nock(API)
+      .get(PATH)
+      .query(true)
+      .reply(200, [{}], { link: `<${page(2)}>; rel="next"` });
+    for (let n = 2; n <= 4; n++)
+      scope = scope
+        .get('/repositories/9/issues/1/comments')
+        .query({ per_page: '100', page: String(n) })
+        .reply(200, [{}], { link: `<${page(n + 1)}>; rel="next"` });
     await assert.rejects(readAll(bounded(), 4), /GitHub's list of comments \(.*\) has more than 4 pages, the most read/);
     scope.done();
     assert.equal(MAX_PAGES, 100);
   });
 
   it('refuses a page longer than asked for', async () => {
-    nock(API).get(PATH).query(true).reply(200, Array.from({ length: 101 }, () => ({})));
+    nock(API)
+      .get(PATH)
+      .query(true)
+      .reply(
+        200,
+        Array.from({ length: 101 }, () => ({})),
+      );
     await assert.rejects(readAll(bounded()), /answered 101 items on a page of at most 100/);
   });
 });
 
-describe('the action\'s GitHub client bounds every answer by the bytes received', () => {
+describe("the action's GitHub client bounds every answer by the bytes received", () => {
   it('a list page over the limit is an error, not a truncated list; a small one reads as usual', async (t) => {
     const { createServer } = await import('node:http');
     const server = createServer((request, response) => {

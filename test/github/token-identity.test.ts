@@ -9,7 +9,11 @@ import { graphqlUrl, isAuthor, resolveTokenIdentity } from '../../src/github/tok
 const API = 'https://api.github.com';
 const TOKEN = 'ghs_identityTestToken0123456789abcdefgh';
 const octokit = () => createGitHubClient(TOKEN, API);
-const INTEGRATION = { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' };
+const INTEGRATION = {
+  message: 'Resource not accessible by integration',
+  documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+  status: '403',
+};
 
 describe('resolveTokenIdentity', () => {
   before(() => nock.disableNetConnect());
@@ -30,8 +34,11 @@ describe('resolveTokenIdentity', () => {
   });
 
   it('an installation token (403 on GET /user) is the bot the GraphQL viewer names, in either spelling, and only as a Bot', async () => {
-    const scope = nock(API).get('/user').reply(403, INTEGRATION)
-      .post('/graphql', { query: 'query { viewer { login } }' }).reply(200, { data: { viewer: { login: 'github-actions' } } });
+    const scope = nock(API)
+      .get('/user')
+      .reply(403, INTEGRATION)
+      .post('/graphql', { query: 'query { viewer { login } }' })
+      .reply(200, { data: { viewer: { login: 'github-actions' } } });
     const identity = await resolveTokenIdentity(octokit(), graphqlUrl(API));
     assert.deepEqual(identity, { kind: 'known', logins: ['github-actions', 'github-actions[bot]'], botOnly: true, how: 'GraphQL viewer' });
     assert.ok(isAuthor(identity, { login: 'github-actions[bot]', type: 'Bot' }));
@@ -41,24 +48,41 @@ describe('resolveTokenIdentity', () => {
   });
 
   it('a viewer login that already ends in [bot] is taken as is', async () => {
-    nock(API).get('/user').reply(403, INTEGRATION).post('/graphql').reply(200, { data: { viewer: { login: 'my-app[bot]' } } });
+    nock(API)
+      .get('/user')
+      .reply(403, INTEGRATION)
+      .post('/graphql')
+      .reply(200, { data: { viewer: { login: 'my-app[bot]' } } });
     const identity = await resolveTokenIdentity(octokit(), graphqlUrl(API));
     assert.ok(identity.kind === 'known' && identity.logins.length === 1 && identity.logins[0] === 'my-app[bot]');
   });
 
   it('is unknown, with why, when the viewer cannot be read or its answer is not a login', async () => {
-    nock(API).get('/user').reply(403, INTEGRATION).post('/graphql').reply(200, { errors: [{ message: 'Resource not accessible by integration' }] });
+    nock(API)
+      .get('/user')
+      .reply(403, INTEGRATION)
+      .post('/graphql')
+      .reply(200, { errors: [{ message: 'Resource not accessible by integration' }] });
     const first = await resolveTokenIdentity(octokit(), graphqlUrl(API));
-    assert.deepEqual(first, { kind: 'unknown', why: 'GET /user: HTTP 403: Resource not accessible by integration; GraphQL viewer: the answer has no valid login' });
+    assert.deepEqual(first, {
+      kind: 'unknown',
+      why: 'GET /user: HTTP 403: Resource not accessible by integration; GraphQL viewer: the answer has no valid login',
+    });
     nock(API).get('/user').reply(404, { message: 'Not Found' }).post('/graphql').reply(403, { message: 'Forbidden' });
     assert.equal((await resolveTokenIdentity(octokit(), graphqlUrl(API))).kind, 'unknown');
-    nock(API).get('/user').reply(403, INTEGRATION).post('/graphql').reply(200, { data: { viewer: { login: 'x --> <b>' } } });
+    nock(API)
+      .get('/user')
+      .reply(403, INTEGRATION)
+      .post('/graphql')
+      .reply(200, { data: { viewer: { login: 'x --> <b>' } } });
     assert.equal((await resolveTokenIdentity(octokit(), graphqlUrl(API))).kind, 'unknown');
   });
 
   it('throws on bad credentials, and on a GET /user answer without a login', async () => {
     nock(API).get('/user').reply(401, { message: 'Bad credentials' });
-    await assert.rejects(resolveTokenIdentity(octokit(), graphqlUrl(API)), { message: 'failed to find who the token is (GET /user): HTTP 401: Bad credentials' });
+    await assert.rejects(resolveTokenIdentity(octokit(), graphqlUrl(API)), {
+      message: 'failed to find who the token is (GET /user): HTTP 401: Bad credentials',
+    });
     nock(API).get('/user').reply(200, '<html>');
     await assert.rejects(resolveTokenIdentity(octokit(), graphqlUrl(API)), /the answer has no valid login/);
   });

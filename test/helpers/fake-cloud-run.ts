@@ -82,7 +82,9 @@ export async function startFakeCloudRun(options: FakeCloudRunOptions = {}): Prom
 
   function authorized(incoming: IncomingMessage): Answer | null {
     if (!options.requireToken) return null;
-    return incoming.headers.authorization === `Bearer ${options.requireToken}` ? null : googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+    return incoming.headers.authorization === `Bearer ${options.requireToken}`
+      ? null
+      : googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
   }
 
   function route(request: CloudRunRequest): Answer {
@@ -99,8 +101,10 @@ export async function startFakeCloudRun(options: FakeCloudRunOptions = {}): Prom
   }
 
   function listPage(parent: string, kind: 'services' | 'jobs', request: CloudRunRequest): Answer {
-    if (options.forbidden?.includes(parent)) return googleError(403, 'PERMISSION_DENIED', `Permission 'run.${kind}.list' denied on resource '${parent}' (or it may not exist).`);
-    if (parent.endsWith('/locations/-')) return googleError(400, 'INVALID_ARGUMENT', 'Location must be a valid Google Cloud region, and cannot be the "-" wildcard');
+    if (options.forbidden?.includes(parent))
+      return googleError(403, 'PERMISSION_DENIED', `Permission 'run.${kind}.list' denied on resource '${parent}' (or it may not exist).`);
+    if (parent.endsWith('/locations/-'))
+      return googleError(400, 'INVALID_ARGUMENT', 'Location must be a valid Google Cloud region, and cannot be the "-" wildcard');
     if (options.hostile === 'garbled-body') return { status: 200, body: '<html><body>Service Unavailable' };
     if (options.hostile === 'services-not-a-list') return json(200, { [kind]: 'everything is fine' });
     const all = (kind === 'services' ? state.services : state.jobs).get(parent) ?? [];
@@ -108,7 +112,10 @@ export async function startFakeCloudRun(options: FakeCloudRunOptions = {}): Prom
     const size = Math.min(Number(request.query['pageSize'] ?? 100) || 100, options.pageSize ?? 100);
     const offset = request.query['pageToken'] ? Number(Buffer.from(request.query['pageToken'], 'base64url').toString()) : 0;
     const page = all.slice(offset, offset + size);
-    const served = options.hostile === 'foreign-service' ? page.map((item) => ({ ...item, name: String((item as { name: string }).name).replace(/^projects\/[^/]+/, 'projects/evil') })) : page;
+    const served =
+      options.hostile === 'foreign-service'
+        ? page.map((item) => ({ ...item, name: String((item as { name: string }).name).replace(/^projects\/[^/]+/, 'projects/evil') }))
+        : page;
     const next = offset + size < all.length ? { nextPageToken: Buffer.from(String(offset + size)).toString('base64url') } : {};
     return json(200, { ...(served.length > 0 ? { [kind]: served } : {}), ...next });
   }
@@ -142,7 +149,14 @@ export function deployedService(project: string, region: string, id: string, ima
     ingress: 'INGRESS_TRAFFIC_ALL',
     launchStage: 'GA',
     ...(binaryAuthorization ? { binaryAuthorization } : {}),
-    template: { containers: images.map((image, index) => ({ name: index === 0 ? 'app' : `sidecar-${index}`, image, resources: { limits: { cpu: '1', memory: '512Mi' } } })), maxInstanceRequestConcurrency: 80 },
+    template: {
+      containers: images.map((image, index) => ({
+        name: index === 0 ? 'app' : `sidecar-${index}`,
+        image,
+        resources: { limits: { cpu: '1', memory: '512Mi' } },
+      })),
+      maxInstanceRequestConcurrency: 80,
+    },
     traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
     observedGeneration: '7',
     terminalCondition: { type: 'Ready', state: 'CONDITION_SUCCEEDED', lastTransitionTime: '2026-11-20T10:01:00.000000Z' },
@@ -169,7 +183,11 @@ export function deployedJob(project: string, region: string, id: string, images:
     observedGeneration: '3',
     terminalCondition: { type: 'Ready', state: 'CONDITION_SUCCEEDED' },
     executionCount: 12,
-    latestCreatedExecution: { name: `${name}/executions/${id}-abcde`, createTime: '2026-11-30T02:00:00.000000Z', completionTime: '2026-11-30T02:03:00.000000Z' },
+    latestCreatedExecution: {
+      name: `${name}/executions/${id}-abcde`,
+      createTime: '2026-11-30T02:00:00.000000Z',
+      completionTime: '2026-11-30T02:03:00.000000Z',
+    },
     reconciling: false,
     etag: `"etag-${id}"`,
   };

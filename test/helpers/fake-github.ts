@@ -63,7 +63,11 @@ export interface FakeGitHubOptions {
  * `after` does the request (a comment is created) and then answers `status` as if it failed;
  * `loop` answers a list page whose next link points back at itself.
  */
-export type HostileMode = { readonly kind: 'hang' } | { readonly kind: 'reset' } | { readonly kind: 'after'; readonly status: number } | { readonly kind: 'loop' };
+export type HostileMode =
+  | { readonly kind: 'hang' }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'after'; readonly status: number }
+  | { readonly kind: 'loop' };
 
 export interface FakeGitHub {
   /** `http://127.0.0.1:PORT`, to pass as Octokit's baseUrl */
@@ -122,7 +126,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     url: fake.url,
     state: fake.state,
     requests: fake.requests,
-    failNext: (match, status, count = 1, message) => fake.failures.push({ match, status, message: message ?? MESSAGES[status] ?? 'Server Error', remaining: count }),
+    failNext: (match, status, count = 1, message) =>
+      fake.failures.push({ match, status, message: message ?? MESSAGES[status] ?? 'Server Error', remaining: count }),
     hostile: (match, mode, count = Number.POSITIVE_INFINITY) => fake.hostiles.push({ match, mode, remaining: count }),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
@@ -223,7 +228,8 @@ class FakeGitHubServer {
   /** Only the viewer query the gate asks. */
   #graphql(body: unknown): Answer {
     const query = (body as { query?: unknown } | null)?.query;
-    if (typeof query !== 'string' || !/viewer\s*\{\s*login/.test(query)) return { status: 200, body: { errors: [{ message: 'unsupported query in the fake' }] } };
+    if (typeof query !== 'string' || !/viewer\s*\{\s*login/.test(query))
+      return { status: 200, body: { errors: [{ message: 'unsupported query in the fake' }] } };
     return { status: 200, body: { data: { viewer: { login: this.#options.viewerLogin } } } };
   }
 
@@ -241,7 +247,11 @@ class FakeGitHubServer {
 
   #listComments(issue: number, url: URL, rest: string): Answer {
     const comments = this.state.comments.filter((c) => c.issue === issue).sort((a, b) => a.id - b.id);
-    return this.#page(comments.map((c) => this.#commentJson(c)), url, rest);
+    return this.#page(
+      comments.map((c) => this.#commentJson(c)),
+      url,
+      rest,
+    );
   }
 
   #createComment(issue: number, body: unknown): Answer {
@@ -250,7 +260,11 @@ class FakeGitHubServer {
     const id = Math.max(1000, ...this.state.comments.map((c) => c.id)) + 1;
     const comment: FakeComment = { id, body: text, user: { ...this.#options.user }, issue };
     this.state.comments.push(comment);
-    return { status: 201, body: this.#commentJson(comment), headers: { location: `${this.url}/repos/${this.#options.owner}/${this.#options.repo}/issues/comments/${id}` } };
+    return {
+      status: 201,
+      body: this.#commentJson(comment),
+      headers: { location: `${this.url}/repos/${this.#options.owner}/${this.#options.repo}/issues/comments/${id}` },
+    };
   }
 
   #updateComment(id: number, body: unknown): Answer {

@@ -5,17 +5,7 @@
 // hostile answers (hangs, resets, bodies that drip or never end, garbled or foreign bodies, looping page
 // tokens), injected as faults.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import {
-  constants,
-  createECDH,
-  createHash,
-  createPublicKey,
-  privateEncrypt,
-  randomBytes,
-  randomUUID,
-  sign,
-  type KeyObject,
-} from 'node:crypto';
+import { constants, createECDH, createHash, createPublicKey, privateEncrypt, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -295,9 +285,7 @@ function listNoteOccurrences({ state, options, request, match }: Context): Answe
   const token = request.query['pageToken'] ?? request.query['page_token'] ?? '';
   const offset = token === '' ? 0 : readPageToken(token, listKey);
   if (offset === null) return googleError(400, 'The page token is invalid.');
-  const all = (state.occurrences as Occurrence[]).filter(
-    (o) => o.noteName === noteName && typeof o.resourceUri === 'string' && o.resourceUri.endsWith(suffix),
-  );
+  const all = (state.occurrences as Occurrence[]).filter((o) => o.noteName === noteName && typeof o.resourceUri === 'string' && o.resourceUri.endsWith(suffix));
   const page = all.slice(offset, offset + limit).map(asServed);
   // proto3 JSON leaves out empty lists and empty strings: an empty page is `{}`, the last page has no token.
   const body: { occurrences?: object[]; nextPageToken?: string } = {};
@@ -574,7 +562,8 @@ function digestToSign(body: Record<string, unknown>, scheme: Exclude<SigningSche
   if (field !== scheme.hash) return googleError(400, `The digest ${field} does not match the algorithm ${algorithm}, which signs ${scheme.hash} digests.`);
   const bytes = decodeBase64(value);
   if (!bytes) return badBytes(`digest.${field}`, value);
-  if (bytes.length !== DIGEST_BYTES[scheme.hash]) return googleError(400, `The ${field} digest must be ${DIGEST_BYTES[scheme.hash]} bytes, not ${bytes.length}.`);
+  if (bytes.length !== DIGEST_BYTES[scheme.hash])
+    return googleError(400, `The ${field} digest must be ${DIGEST_BYTES[scheme.hash]} bytes, not ${bytes.length}.`);
   return bytes;
 }
 
@@ -625,7 +614,19 @@ function asymmetricSign(context: Context): Answer {
 // Routing
 
 // Query parameters every Google REST method takes (googleapis' StandardParameters).
-const STANDARD_QUERY = new Set(['$.xgafv', 'access_token', 'alt', 'callback', 'fields', 'key', 'oauth_token', 'prettyPrint', 'quotaUser', 'uploadType', 'upload_protocol']);
+const STANDARD_QUERY = new Set([
+  '$.xgafv',
+  'access_token',
+  'alt',
+  'callback',
+  'fields',
+  'key',
+  'oauth_token',
+  'prettyPrint',
+  'quotaUser',
+  'uploadType',
+  'upload_protocol',
+]);
 
 function routes(createTime: string): readonly Route[] {
   const project = '/v1/projects/([^/]+)';
@@ -664,7 +665,10 @@ function apiOf(path: string): Api {
 function unknownQuery(request: RecordedRequest, route: Route): Answer | null {
   const name = Object.keys(request.query).find((key) => !STANDARD_QUERY.has(key) && !route.query.includes(key));
   if (name === undefined) return null;
-  return googleError(400, `Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter. Field '${name}' could not be found in request message.`);
+  return googleError(
+    400,
+    `Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter. Field '${name}' could not be found in request message.`,
+  );
 }
 
 function route(table: readonly Route[], state: FakeGoogleState, options: FakeGoogleOptions, request: RecordedRequest): Answer {
@@ -695,7 +699,11 @@ interface PendingFault extends FakeFault {
 function faultAnswer(fault: PendingFault, request: RecordedRequest, rawAuthorization: string | undefined): Answer {
   const code = fault.status ?? 503;
   const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
-  const answer = googleError(code, `Injected fault: HTTP ${code} for ${request.method} ${request.path}.${fault.echoAuthorization ? ` ${echoed(rawAuthorization)}` : ''}`, headers);
+  const answer = googleError(
+    code,
+    `Injected fault: HTTP ${code} for ${request.method} ${request.path}.${fault.echoAuthorization ? ` ${echoed(rawAuthorization)}` : ''}`,
+    headers,
+  );
   return fault.echoAuthorization ? { ...answer, body: { ...(answer.body as object), request: { headers: { authorization: rawAuthorization } } } } : answer;
 }
 
@@ -767,7 +775,10 @@ function drip(response: ServerResponse, ms: number): void {
 }
 
 function sendRaw(response: ServerResponse, answer: RawAnswer): void {
-  response.writeHead(answer.status ?? 200, { 'Content-Type': answer.contentType ?? 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(answer.body) });
+  response.writeHead(answer.status ?? 200, {
+    'Content-Type': answer.contentType ?? 'application/json; charset=UTF-8',
+    'Content-Length': Buffer.byteLength(answer.body),
+  });
   response.end(answer.body);
 }
 
@@ -806,9 +817,10 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     // Faults come before authentication: they stand for the network and Google's front end, which answer
     // 429/503 or nothing whoever is asking.
     if (barrier !== null && isCreate(request)) await barrier();
-    const routed = fault?.status !== undefined || fault?.echoAuthorization
-      ? faultAnswer(fault, request, incoming.headers.authorization)
-      : (unauthenticated(incoming.headers.authorization, request, options.requireToken) ?? route(table, state, options, request));
+    const routed =
+      fault?.status !== undefined || fault?.echoAuthorization
+        ? faultAnswer(fault, request, incoming.headers.authorization)
+        : (unauthenticated(incoming.headers.authorization, request, options.requireToken) ?? route(table, state, options, request));
     const reply = fault?.rewrite ? { ...routed, body: fault.rewrite(routed.body, request) } : routed;
     if (!fault && isCreate(request)) storeTwin(state, options.race, reply);
     if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });
@@ -842,7 +854,14 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       CLOUDSDK_AUTH_ACCESS_TOKEN: options.requireToken ?? FAKE_ACCESS_TOKEN,
     }),
     inject(fault) {
-      const kinds = [fault.status !== undefined, fault.hang, fault.reset, fault.dripMs !== undefined, fault.raw !== undefined, fault.rewrite !== undefined].filter(Boolean).length;
+      const kinds = [
+        fault.status !== undefined,
+        fault.hang,
+        fault.reset,
+        fault.dripMs !== undefined,
+        fault.raw !== undefined,
+        fault.rewrite !== undefined,
+      ].filter(Boolean).length;
       if (kinds !== 1) throw new TypeError('inject() needs exactly one of status, hang, reset, dripMs, raw or rewrite');
       faults.push({ ...fault, remaining: fault.count });
     },

@@ -225,7 +225,11 @@ function recordOf(request: IncomingMessage): RecordedRequest {
 }
 
 function unauthorized(challenge: string): FakeResponse {
-  return { status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': challenge }, body: ociError('UNAUTHORIZED', 'authentication required') };
+  return {
+    status: 401,
+    headers: { 'content-type': 'application/json', 'www-authenticate': challenge },
+    body: ociError('UNAUTHORIZED', 'authentication required'),
+  };
 }
 
 function ociError(code: string, message: string, detail: unknown = null): string {

@@ -41,7 +41,13 @@ const noteOf = (attestor: string): string => `projects/${PROJECT}/notes/${attest
 
 export function attestorJson(name: string): object {
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  return { name, userOwnedGrafeasNote: { noteReference: noteOf(name), publicKeys: [{ id: KEY_ID, pkixPublicKey: { publicKeyPem, signatureAlgorithm: 'ECDSA_P256_SHA256' } }] } };
+  return {
+    name,
+    userOwnedGrafeasNote: {
+      noteReference: noteOf(name),
+      publicKeys: [{ id: KEY_ID, pkixPublicKey: { publicKeyPem, signatureAlgorithm: 'ECDSA_P256_SHA256' } }],
+    },
+  };
 }
 
 let count = 0;

@@ -37,9 +37,7 @@ export function readIndependently(bytes: Buffer): Reading {
     } else {
       continue;
     }
-    const images = Array.isArray(containers)
-      ? containers.map((c: any) => (typeof c?.image === 'string' && c.image.trim() !== '' ? c.image : ''))
-      : [];
+    const images = Array.isArray(containers) ? containers.map((c: any) => (typeof c?.image === 'string' && c.image.trim() !== '' ? c.image : '')) : [];
     workloads.push({ kind, name: String(doc?.metadata?.name ?? ''), images });
   }
   return { readable: true, workloads };

@@ -305,7 +305,10 @@ const registry = fc
 const repository = fc.array(pathComponent, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('/'));
 const tag = fc.option(fc.stringMatching(/^\w[\w.-]{0,20}$/), { nil: null });
 const hexChar = fc.constantFrom(...'0123456789abcdef');
-const digest = fc.option(fc.string({ unit: hexChar, minLength: 64, maxLength: 64 }).map((hex) => `sha256:${hex}`), { nil: null });
+const digest = fc.option(
+  fc.string({ unit: hexChar, minLength: 64, maxLength: 64 }).map((hex) => `sha256:${hex}`),
+  { nil: null },
+);
 
 function write(name: string, t: string | null, d: string | null): string {
   return name + (t === null ? '' : `:${t}`) + (d === null ? '' : `@${d}`);

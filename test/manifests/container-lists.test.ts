@@ -55,7 +55,10 @@ describe('containers that are not a list', () => {
     it(`${label} beside a valid initContainers list is a problem naming its line`, () => {
       const text = v1Service(`${INIT}\n${containers}`);
       const workload = onlyWorkload(text);
-      assert.deepEqual(workload.containers.map((c) => c.image), [`gcr.io/p/init@${DIGEST}`]);
+      assert.deepEqual(
+        workload.containers.map((c) => c.image),
+        [`gcr.io/p/init@${DIGEST}`],
+      );
       const line = lineWith(text, '      containers:');
       assert.ok(
         workload.problems.some((problem) => problem.includes('spec.template.spec.containers') && problem.includes(String(line))),
@@ -79,7 +82,10 @@ describe('containers that are not a list', () => {
   it('an initContainers that is not a list, beside valid containers, is a problem too', () => {
     const text = v1Service(`      initContainers:\n        image: gcr.io/evil/init@${DIGEST}\n      containers:\n      - image: gcr.io/p/app@${DIGEST}`);
     const workload = onlyWorkload(text);
-    assert.ok(workload.problems.some((problem) => problem.includes('spec.template.spec.initContainers')), JSON.stringify(workload.problems));
+    assert.ok(
+      workload.problems.some((problem) => problem.includes('spec.template.spec.initContainers')),
+      JSON.stringify(workload.problems),
+    );
   });
 });
 
@@ -95,7 +101,10 @@ describe('list items that are not containers', () => {
     it(`${label} in containers is a problem naming its index and line; the valid container is still read`, () => {
       const text = v1Service(`      containers:\n      - name: app\n        image: gcr.io/p/app@${DIGEST}\n${item}`);
       const workload = onlyWorkload(text);
-      assert.deepEqual(workload.containers.map((c) => c.image), [`gcr.io/p/app@${DIGEST}`]);
+      assert.deepEqual(
+        workload.containers.map((c) => c.image),
+        [`gcr.io/p/app@${DIGEST}`],
+      );
       const line = text.split('\n').length;
       assert.ok(
         workload.problems.some((problem) => problem.includes('spec.template.spec.containers[1]') && problem.includes(`line ${line}`)),
@@ -110,7 +119,11 @@ describe('list items that are not containers', () => {
     for (const image of ['42', '{name: gcr.io/evil/app}', '[gcr.io/evil/app]', "'   '", "''", 'true']) {
       const text = v1Service(`      containers:\n      - name: app\n        image: ${image}`);
       const workload = onlyWorkload(text);
-      assert.deepEqual(workload.containers.map((c) => [c.name, c.image]), [['app', null]], image);
+      assert.deepEqual(
+        workload.containers.map((c) => [c.name, c.image]),
+        [['app', null]],
+        image,
+      );
       // With no image to point at, the container's own line is the one to fix.
       assert.equal(workload.containers[0]?.line, lineWith(text, '- name: app'), image);
       const result = evaluateWorkload(workload, parsed.policy, noLookups, { requireEnforcement: true });
@@ -121,7 +134,10 @@ describe('list items that are not containers', () => {
 
   it('a container with an empty or missing name is named by its position', () => {
     const text = v1Service(`      containers:\n      - name: ''\n        image: gcr.io/p/a@${DIGEST}\n      - image: gcr.io/p/b@${DIGEST}`);
-    assert.deepEqual(onlyWorkload(text).containers.map((c) => c.name), ['#1', '#2']);
+    assert.deepEqual(
+      onlyWorkload(text).containers.map((c) => c.name),
+      ['#1', '#2'],
+    );
   });
 });
 

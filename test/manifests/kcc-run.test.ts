@@ -40,7 +40,11 @@ describe('Config Connector RunService and RunJob', () => {
     assert.deepEqual(
       service?.containers.map((c) => [c.name, c.image, c.line]),
       [
-        ['hello-1', 'us-docker.pkg.dev/my-project/apps/hello@sha256:1111111111111111111111111111111111111111111111111111111111111111', lineWith(FIXTURE, 'apps/hello@')],
+        [
+          'hello-1',
+          'us-docker.pkg.dev/my-project/apps/hello@sha256:1111111111111111111111111111111111111111111111111111111111111111',
+          lineWith(FIXTURE, 'apps/hello@'),
+        ],
         ['hello-2', 'us-docker.pkg.dev/cloudrun/container/hello:latest', lineWith(FIXTURE, 'container/hello:latest')],
       ],
     );
@@ -49,7 +53,10 @@ describe('Config Connector RunService and RunJob', () => {
     assert.equal(job?.kind, 'Job');
     assert.equal(job?.name, 'runjob-nightly');
     assert.deepEqual(job?.enforcement, { mode: 'default', breakglass: 'INC-1234 restore the nightly export' });
-    assert.deepEqual(job?.containers.map((c) => c.image), ['europe-docker.pkg.dev/my-project/jobs/export@sha256:2222222222222222222222222222222222222222222222222222222222222222']);
+    assert.deepEqual(
+      job?.containers.map((c) => c.image),
+      ['europe-docker.pkg.dev/my-project/jobs/export@sha256:2222222222222222222222222222222222222222222222222222222222222222'],
+    );
     assert.equal(job?.line, lineWith(FIXTURE, 'kind: RunJob') - 1);
   });
 

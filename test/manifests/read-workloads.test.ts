@@ -71,7 +71,10 @@ describe('readWorkloads', () => {
     assert.equal(job?.kind, 'Job');
     assert.deepEqual(job?.enforcement, { mode: 'default', breakglass: 'incident 7' });
     assert.equal(job?.containers[0]?.line, 14);
-    assert.ok(job?.notes.some((n) => n.includes('jobs replace')), 'warns that a breakglass key kept in YAML is sticky');
+    assert.ok(
+      job?.notes.some((n) => n.includes('jobs replace')),
+      'warns that a breakglass key kept in YAML is sticky',
+    );
   });
 
   it('says an annotation on the revision template does nothing', () => {
@@ -79,7 +82,10 @@ describe('readWorkloads', () => {
     const [web] = readWorkloads('web.yaml', text).workloads;
     assert.equal(web?.enforcement.mode, 'not-enforced');
     const line = lineWith(text, 'binary-authorization: default');
-    assert.ok(web?.notes.some((n) => n.includes(`spec.template.metadata.annotations (line ${line}) does nothing there`)), String(web?.notes));
+    assert.ok(
+      web?.notes.some((n) => n.includes(`spec.template.metadata.annotations (line ${line}) does nothing there`)),
+      String(web?.notes),
+    );
   });
 
   it('treats any other policy value as a named platform policy, and nonsense as a problem', () => {
@@ -91,7 +97,10 @@ describe('readWorkloads', () => {
   });
 
   it('an empty breakglass annotation still counts as set, with a note', () => {
-    const [web] = readWorkloads('w.yaml', service('    run.googleapis.com/binary-authorization: default\n    run.googleapis.com/binary-authorization-breakglass: ""\n')).workloads;
+    const [web] = readWorkloads(
+      'w.yaml',
+      service('    run.googleapis.com/binary-authorization: default\n    run.googleapis.com/binary-authorization-breakglass: ""\n'),
+    ).workloads;
     assert.deepEqual(web?.enforcement, { mode: 'default', breakglass: '' });
     assert.ok(web?.notes.some((n) => n.includes('is empty')));
   });
@@ -108,40 +117,64 @@ describe('readWorkloads', () => {
   });
 
   it('reads the Cloud Run Admin API v2 shape, with binaryAuthorization', () => {
-    const v2 = JSON.stringify({
-      name: 'projects/p/locations/us-central1/services/api',
-      binaryAuthorization: { useDefault: true, breakglassJustification: 'ticket 9' },
-      template: { containers: [{ image: `gcr.io/p/api@${DIGEST}` }] },
-    }, null, 2);
+    const v2 = JSON.stringify(
+      {
+        name: 'projects/p/locations/us-central1/services/api',
+        binaryAuthorization: { useDefault: true, breakglassJustification: 'ticket 9' },
+        template: { containers: [{ image: `gcr.io/p/api@${DIGEST}` }] },
+      },
+      null,
+      2,
+    );
     const [api] = readWorkloads('api.json', v2).workloads;
     assert.equal(api?.api, 'v2');
     assert.equal(api?.name, 'api');
     assert.deepEqual(api?.enforcement, { mode: 'default', breakglass: 'ticket 9' });
-    const job = readWorkloads('job.json', JSON.stringify({ name: 'j', binaryAuthorization: { policy: 'projects/p/platforms/cloudRun/policies/x' }, template: { template: { containers: [{ image: 'a/b:1' }] } } }));
+    const job = readWorkloads(
+      'job.json',
+      JSON.stringify({
+        name: 'j',
+        binaryAuthorization: { policy: 'projects/p/platforms/cloudRun/policies/x' },
+        template: { template: { containers: [{ image: 'a/b:1' }] } },
+      }),
+    );
     assert.equal(job.workloads[0]?.kind, 'Job');
     assert.equal(job.workloads[0]?.enforcement.mode, 'named-policy');
   });
 
   it('rejects contradictory v2 settings', () => {
-    const both = readWorkloads('x.json', JSON.stringify({ binaryAuthorization: { useDefault: true, policy: 'projects/p/platforms/cloudRun/policies/x' }, template: { containers: [{ image: 'a/b:1' }] } }));
+    const both = readWorkloads(
+      'x.json',
+      JSON.stringify({
+        binaryAuthorization: { useDefault: true, policy: 'projects/p/platforms/cloudRun/policies/x' },
+        template: { containers: [{ image: 'a/b:1' }] },
+      }),
+    );
     assert.match(both.workloads[0]?.problems.join() ?? '', /oneof/);
-    const breakglass = readWorkloads('x.json', JSON.stringify({ binaryAuthorization: { useDefault: false, breakglassJustification: 'x' }, template: { containers: [{ image: 'a/b:1' }] } }));
+    const breakglass = readWorkloads(
+      'x.json',
+      JSON.stringify({ binaryAuthorization: { useDefault: false, breakglassJustification: 'x' }, template: { containers: [{ image: 'a/b:1' }] } }),
+    );
     assert.match(breakglass.workloads[0]?.problems.join() ?? '', /must be empty when useDefault is false/);
     const unknown = readWorkloads('x.json', JSON.stringify({ binaryAuthorization: { usedefault: true }, template: { containers: [{ image: 'a/b:1' }] } }));
     assert.match(unknown.workloads[0]?.problems.join() ?? '', /binaryAuthorization\.usedefault is not a field/);
   });
 
   it('lists every other document as skipped, with its kind', () => {
-    const text = 'apiVersion: apps/v1\nkind: Deployment\n---\napiVersion: run.googleapis.com/v1\nkind: WorkerPool\n---\nkind: Service\napiVersion: v1\n---\nfoo: bar\n---\n- a list\n';
+    const text =
+      'apiVersion: apps/v1\nkind: Deployment\n---\napiVersion: run.googleapis.com/v1\nkind: WorkerPool\n---\nkind: Service\napiVersion: v1\n---\nfoo: bar\n---\n- a list\n';
     const set = readWorkloads('mixed.yaml', text);
     assert.equal(set.workloads.length, 0);
-    assert.deepEqual(set.skipped.map((s) => [s.kind, s.line]), [
-      ['apps/v1 Deployment', 1],
-      ['run.googleapis.com/v1 WorkerPool', 4],
-      ['v1 Service', 7],
-      ['(no apiVersion or kind)', 10],
-      ['a list', 12],
-    ]);
+    assert.deepEqual(
+      set.skipped.map((s) => [s.kind, s.line]),
+      [
+        ['apps/v1 Deployment', 1],
+        ['run.googleapis.com/v1 WorkerPool', 4],
+        ['v1 Service', 7],
+        ['(no apiVersion or kind)', 10],
+        ['a list', 12],
+      ],
+    );
     assert.match(set.skipped[1]?.why ?? '', /WorkerPool/);
   });
 
@@ -208,13 +241,19 @@ describe('readWorkloads: enforcement edges as the reference documents them', () 
     const text = v2('default');
     assert.equal(text?.enforcement.mode, 'not-enforced');
     assert.match(text?.problems.join() ?? '', /binaryAuthorization must be a mapping/);
-    const listed = readWorkloads('w.yaml', 'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: w\n  annotations:\n  - run.googleapis.com/binary-authorization=default\nspec:\n  template:\n    spec:\n      containers:\n      - image: gcr.io/p/a:1\n').workloads[0];
+    const listed = readWorkloads(
+      'w.yaml',
+      'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: w\n  annotations:\n  - run.googleapis.com/binary-authorization=default\nspec:\n  template:\n    spec:\n      containers:\n      - image: gcr.io/p/a:1\n',
+    ).workloads[0];
     assert.match(listed?.problems.join() ?? '', /metadata\.annotations \(line 5\) must be a mapping/);
   });
 
   it('a v2 empty breakglassJustification is absent; a v1 empty breakglass is kept open as ""', () => {
     assert.deepEqual(v2({ useDefault: true, breakglassJustification: '' })?.enforcement, { mode: 'default', breakglass: null });
-    const [web] = readWorkloads('w.yaml', service('    run.googleapis.com/binary-authorization: default\n    run.googleapis.com/binary-authorization-breakglass:\n')).workloads;
+    const [web] = readWorkloads(
+      'w.yaml',
+      service('    run.googleapis.com/binary-authorization: default\n    run.googleapis.com/binary-authorization-breakglass:\n'),
+    ).workloads;
     assert.deepEqual(web?.enforcement, { mode: 'default', breakglass: '' });
   });
 });

@@ -26,7 +26,10 @@ describe('readLimitedBody', () => {
   });
   it('stops one chunk past the limit, however long the body, and cancels it', async () => {
     const { response, seen } = streamed(1_000_000, 1024);
-    await assert.rejects(readLimitedBody(response, 4096), (error: unknown) => error instanceof BodyTooLargeError && error.code === 'BODY_TOO_LARGE' && error.limit === 4096);
+    await assert.rejects(
+      readLimitedBody(response, 4096),
+      (error: unknown) => error instanceof BodyTooLargeError && error.code === 'BODY_TOO_LARGE' && error.limit === 4096,
+    );
     assert.ok(seen.pulled <= 6, `pulled ${seen.pulled} chunks`);
     assert.equal(seen.cancelled, true);
   });

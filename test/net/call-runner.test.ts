@@ -25,7 +25,10 @@ describe('createLimiter', () => {
         }),
       ),
     );
-    assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     assert.equal(highest, 3);
     assert.equal(limiter.peak(), 3);
   });
@@ -35,36 +38,57 @@ describe('createLimiter', () => {
 describe('withRetry', () => {
   it('retries transient failures and returns the first success', async () => {
     let calls = 0;
-    const value = await withRetry('t', async () => (++calls < 3 ? Promise.reject(new Error('503')) : 'ok'), retryable, { ...defaultRetryPolicy(Date.now() + 5000), ...fast });
+    const value = await withRetry('t', async () => (++calls < 3 ? Promise.reject(new Error('503')) : 'ok'), retryable, {
+      ...defaultRetryPolicy(Date.now() + 5000),
+      ...fast,
+    });
     assert.equal(value, 'ok');
     assert.equal(calls, 3);
   });
   it('does not retry a permanent failure', async () => {
     let calls = 0;
-    await assert.rejects(withRetry('t', async () => Promise.reject(new Error(`403 ${++calls}`)), fatal, { ...defaultRetryPolicy(Date.now() + 5000), ...fast }), /403 1/);
+    await assert.rejects(
+      withRetry('t', async () => Promise.reject(new Error(`403 ${++calls}`)), fatal, { ...defaultRetryPolicy(Date.now() + 5000), ...fast }),
+      /403 1/,
+    );
     assert.equal(calls, 1);
   });
   it('waits at least what Retry-After asks', async () => {
     const waits: number[] = [];
     let calls = 0;
     const policy = { ...defaultRetryPolicy(Date.now() + 60_000), ...fast, sleep: async (ms: number) => void waits.push(ms) };
-    await withRetry('t', async () => (++calls < 2 ? Promise.reject(new Error('429')) : 'ok'), () => ({ retryable: true, retryAfterMs: 2000 }), policy);
+    await withRetry(
+      't',
+      async () => (++calls < 2 ? Promise.reject(new Error('429')) : 'ok'),
+      () => ({ retryable: true, retryAfterMs: 2000 }),
+      policy,
+    );
     assert.deepEqual(waits, [2000]);
   });
   it('backs off exponentially with full jitter', async () => {
     const waits: number[] = [];
-    const policy = { ...defaultRetryPolicy(Date.now() + 60_000), baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 6, random: () => 0.999, sleep: async (ms: number) => void waits.push(ms) };
+    const policy = {
+      ...defaultRetryPolicy(Date.now() + 60_000),
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      maxAttempts: 6,
+      random: () => 0.999,
+      sleep: async (ms: number) => void waits.push(ms),
+    };
     await assert.rejects(withRetry('t', async () => Promise.reject(new Error('503')), retryable, policy));
     assert.deepEqual(waits, [99, 199, 399, 799, 999]);
   });
   it('stops at the deadline with an error naming the call', async () => {
     const started = Date.now();
     const policy = { ...defaultRetryPolicy(Date.now() + 200), baseDelayMs: 50, maxDelayMs: 50, maxAttempts: 100 };
-    await assert.rejects(withRetry('Binary Authorization: get policy', async () => Promise.reject(new Error('503')), retryable, policy), (error: unknown) => {
-      assert.ok(error instanceof DeadlineError);
-      assert.match(error.message, /Binary Authorization: get policy: no answer within the time limit/);
-      return true;
-    });
+    await assert.rejects(
+      withRetry('Binary Authorization: get policy', async () => Promise.reject(new Error('503')), retryable, policy),
+      (error: unknown) => {
+        assert.ok(error instanceof DeadlineError);
+        assert.match(error.message, /Binary Authorization: get policy: no answer within the time limit/);
+        return true;
+      },
+    );
     assert.ok(Date.now() - started < 1000);
   });
 });

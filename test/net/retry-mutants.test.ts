@@ -37,11 +37,13 @@ function fakeClock(deadlineIn: number, overrides: Partial<RetryPolicy> = {}, ove
 }
 
 const transient = (): AttemptFailure => ({ retryable: true, retryAfterMs: null });
-const failing = (attempts: { count: number }, spend = 0, clock?: FakeClock) => async (): Promise<never> => {
-  attempts.count++;
-  clock?.advance(spend);
-  throw new Error(`503 #${attempts.count}`);
-};
+const failing =
+  (attempts: { count: number }, spend = 0, clock?: FakeClock) =>
+  async (): Promise<never> => {
+    attempts.count++;
+    clock?.advance(spend);
+    throw new Error(`503 #${attempts.count}`);
+  };
 
 describe('classifyHttpFailure', () => {
   it('does not retry 400 or any other client error but 408 and 429', () => {
@@ -74,7 +76,10 @@ describe('withRetry on a fake clock', () => {
   it('attempts a permanent failure once', async () => {
     const clock = fakeClock(60_000);
     const attempts = { count: 0 };
-    await assert.rejects(withRetry('t', failing(attempts), () => ({ retryable: false }), clock.policy), /503 #1/);
+    await assert.rejects(
+      withRetry('t', failing(attempts), () => ({ retryable: false }), clock.policy),
+      /503 #1/,
+    );
     assert.equal(attempts.count, 1);
     assert.deepEqual(clock.sleeps, []);
   });
@@ -92,23 +97,34 @@ describe('withRetry on a fake clock', () => {
     const clock = fakeClock(1_000);
     const given: number[] = [];
     await assert.rejects(
-      withRetry('t', async (remaining) => {
-        given.push(remaining);
-        clock.advance(300);
-        throw new Error('503');
-      }, transient, clock.policy),
+      withRetry(
+        't',
+        async (remaining) => {
+          given.push(remaining);
+          clock.advance(300);
+          throw new Error('503');
+        },
+        transient,
+        clock.policy,
+      ),
       DeadlineError,
     );
     assert.ok(given.length >= 2, `retried: ${JSON.stringify(given)}`);
     assert.equal(given[0], 1_000);
-    assert.ok(given.every((ms) => ms > 0), JSON.stringify(given));
+    assert.ok(
+      given.every((ms) => ms > 0),
+      JSON.stringify(given),
+    );
   });
 
   it('gives up instead of starting a wait that would end past the deadline', async () => {
     // Retry-After asks for 5 s; 2 s are left: sleeping would only end in a DeadlineError later.
     const clock = fakeClock(2_000);
     const attempts = { count: 0 };
-    await assert.rejects(withRetry('t', failing(attempts), () => ({ retryable: true, retryAfterMs: 5_000 }), clock.policy), DeadlineError);
+    await assert.rejects(
+      withRetry('t', failing(attempts), () => ({ retryable: true, retryAfterMs: 5_000 }), clock.policy),
+      DeadlineError,
+    );
     assert.equal(attempts.count, 1);
     assert.deepEqual(clock.sleeps, []);
   });
@@ -116,7 +132,10 @@ describe('withRetry on a fake clock', () => {
   it('gives up when the wait would end exactly at the deadline', async () => {
     const clock = fakeClock(1_000);
     const attempts = { count: 0 };
-    await assert.rejects(withRetry('t', failing(attempts), () => ({ retryable: true, retryAfterMs: 1_000 }), clock.policy), DeadlineError);
+    await assert.rejects(
+      withRetry('t', failing(attempts), () => ({ retryable: true, retryAfterMs: 1_000 }), clock.policy),
+      DeadlineError,
+    );
     assert.equal(attempts.count, 1);
     assert.deepEqual(clock.sleeps, []);
   });
@@ -126,7 +145,10 @@ describe('withRetry on a fake clock', () => {
       const clock = fakeClock(1_000, { maxAttempts: 100 });
       const attempts = { count: 0 };
       await assert.rejects(withRetry('t', failing(attempts, spend, clock), transient, clock.policy), DeadlineError);
-      assert.ok(clock.wakes.every((at) => at < clock.policy.deadline), `spend ${spend}: a sleep ended at ${JSON.stringify(clock.wakes)}`);
+      assert.ok(
+        clock.wakes.every((at) => at < clock.policy.deadline),
+        `spend ${spend}: a sleep ended at ${JSON.stringify(clock.wakes)}`,
+      );
       assert.ok(attempts.count >= 2, `spend ${spend}: it retried at all`);
     }
   });
@@ -137,14 +159,22 @@ describe('withRetry on a fake clock', () => {
     const attempts = { count: 0 };
     const startedAt: number[] = [];
     await assert.rejects(
-      withRetry('t', async () => {
-        startedAt.push(clock.policy.now());
-        return failing(attempts)();
-      }, transient, clock.policy),
+      withRetry(
+        't',
+        async () => {
+          startedAt.push(clock.policy.now());
+          return failing(attempts)();
+        },
+        transient,
+        clock.policy,
+      ),
       DeadlineError,
     );
     assert.ok(startedAt.length >= 2, `it retried at all: ${JSON.stringify(startedAt)}`);
-    assert.ok(startedAt.every((at) => at < clock.policy.deadline), `an attempt started at or after the deadline: ${JSON.stringify(startedAt)}`);
+    assert.ok(
+      startedAt.every((at) => at < clock.policy.deadline),
+      `an attempt started at or after the deadline: ${JSON.stringify(startedAt)}`,
+    );
   });
 
   it('a DeadlineError carries every failure, the last as its cause', async () => {

@@ -23,7 +23,9 @@ function fakeClock(deadlineMs: number, overrides: Partial<RetryPolicy> = {}) {
   return { policy, sleeps, advance: (ms: number) => (now += ms) };
 }
 
-const retryable = (retryAfterMs: number | null = null): (() => AttemptFailure) => () => ({ retryable: true, retryAfterMs });
+const retryable =
+  (retryAfterMs: number | null = null): (() => AttemptFailure) =>
+  () => ({ retryable: true, retryAfterMs });
 
 describe('classifyHttpFailure', () => {
   it('does not retry a failure with neither a status nor a network code', () => {
@@ -58,7 +60,15 @@ describe('withRetry on a driven clock', () => {
     const { policy } = fakeClock(60_000);
     let calls = 0;
     const error = Object.assign(new Error('HTTP 400'), { status: 400 });
-    await assert.rejects(withRetry('t', async () => (calls++, Promise.reject(error)), (e) => classifyHttpFailure((e as { status: number }).status, null, null, 0), policy), /HTTP 400/);
+    await assert.rejects(
+      withRetry(
+        't',
+        async () => (calls++, Promise.reject(error)),
+        (e) => classifyHttpFailure((e as { status: number }).status, null, null, 0),
+        policy,
+      ),
+      /HTTP 400/,
+    );
     assert.equal(calls, 1);
   });
 
@@ -86,7 +96,10 @@ describe('withRetry on a driven clock', () => {
     assert.equal(calls, 1);
     const late = fakeClock(0);
     let started = false;
-    await assert.rejects(withRetry('t', async () => ((started = true), 'x'), retryable(), late.policy), DeadlineError);
+    await assert.rejects(
+      withRetry('t', async () => ((started = true), 'x'), retryable(), late.policy),
+      DeadlineError,
+    );
     assert.equal(started, false, 'no attempt starts at or past the deadline');
   });
 
@@ -94,12 +107,17 @@ describe('withRetry on a driven clock', () => {
     const clock = fakeClock(3_000);
     const given: number[] = [];
     let calls = 0;
-    await withRetry('t', async (remaining) => {
-      given.push(remaining);
-      clock.advance(1_000);
-      if (++calls < 2) throw new Error('503');
-      return 'ok';
-    }, retryable(500), clock.policy);
+    await withRetry(
+      't',
+      async (remaining) => {
+        given.push(remaining);
+        clock.advance(1_000);
+        if (++calls < 2) throw new Error('503');
+        return 'ok';
+      },
+      retryable(500),
+      clock.policy,
+    );
     assert.deepEqual(given, [3_000, 1_500]);
   });
 });
@@ -108,10 +126,14 @@ describe('createCallRunner', () => {
   it('does not send a call that waited for its slot past the deadline', async () => {
     const runner = createCallRunner({ concurrency: 1, deadline: Date.now() + 100, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
     let sent = 0;
-    const hang = (_ms: number, signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+    const hang = (_ms: number, signal: AbortSignal) =>
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
     const queued = async () => (sent++, 'answer');
     const results = await Promise.allSettled([runner.run('a', 'hung', hang, retryable()), runner.run('b', 'queued', queued, retryable())]);
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
     assert.equal(sent, 0, 'the queued call was never sent');
     assert.ok((results[1] as PromiseRejectedResult).reason instanceof DeadlineError);
   });

@@ -22,7 +22,10 @@ function pattern(text: string): AllowlistPattern {
 
 function denyExcept(patterns: readonly string[]): Policy {
   const list = patterns.map((p) => `{namePattern: "${p}"}`).join(', ');
-  const parsed = parsePolicyText('file:test', `defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\nadmissionWhitelistPatterns: [${list}]\n`);
+  const parsed = parsePolicyText(
+    'file:test',
+    `defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\nadmissionWhitelistPatterns: [${list}]\n`,
+  );
   assert.ok(parsed.ok, JSON.stringify(parsed));
   return parsed.policy;
 }

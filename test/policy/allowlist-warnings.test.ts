@@ -26,7 +26,14 @@ describe('digest patterns that can never match are warned about, and only those'
   });
 
   it('a wildcard after a start of sha256:<hex> can match', () => {
-    for (const text of ['gcr.io/p/app@s*', 'gcr.io/p/app@sha2*', 'gcr.io/p/app@sha256*', 'gcr.io/p/app@sha256:*', 'gcr.io/p/app@sha256:ab*', `gcr.io/p/app@sha256:${HEX}*`]) {
+    for (const text of [
+      'gcr.io/p/app@s*',
+      'gcr.io/p/app@sha2*',
+      'gcr.io/p/app@sha256*',
+      'gcr.io/p/app@sha256:*',
+      'gcr.io/p/app@sha256:ab*',
+      `gcr.io/p/app@sha256:${HEX}*`,
+    ]) {
       assert.equal(neverMatches(text), false, text);
     }
   });

@@ -1,12 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  matchesAllowlistPattern,
-  matchesAnyAllowlistPattern,
-  matchesEvaluatedImage,
-  parseAllowlistPattern,
-} from '../../src/policy/allowlist.ts';
+import { matchesAllowlistPattern, matchesAnyAllowlistPattern, matchesEvaluatedImage, parseAllowlistPattern } from '../../src/policy/allowlist.ts';
 import type { AllowlistPattern, PatternMatch } from '../../src/policy/allowlist.ts';
 
 const D1 = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -187,7 +182,10 @@ describe('reference §2.4: documented examples', () => {
   });
   it('REGION-docker.pkg.dev/PROJECT_ID/cloud-run-source-deploy/** exempts source deploys once filled in', () => {
     assert.match(warnings('REGION-docker.pkg.dev/PROJECT_ID/cloud-run-source-deploy/**').join(), /fill in any placeholders/);
-    assert.equal(cloudRun('us-central1-docker.pkg.dev/my-proj/cloud-run-source-deploy/**', 'us-central1-docker.pkg.dev/my-proj/cloud-run-source-deploy/svc'), 'match');
+    assert.equal(
+      cloudRun('us-central1-docker.pkg.dev/my-proj/cloud-run-source-deploy/**', 'us-central1-docker.pkg.dev/my-proj/cloud-run-source-deploy/svc'),
+      'match',
+    );
   });
   it('REGION-docker.pkg.dev/PROJECT_ID/gcf-artifacts/** exempts Functions v2 images once filled in', () => {
     assert.equal(cloudRun('europe-west1-docker.pkg.dev/my-proj/gcf-artifacts/**', 'europe-west1-docker.pkg.dev/my-proj/gcf-artifacts/my--function'), 'match');
@@ -282,10 +280,7 @@ describe('reference §10 rows 1-29: pattern matching', () => {
     assert.match(warnings('gcr.io/my-project/nginx*').join(), /also matches every sibling image/);
   });
   it('row 23: the source-deploy exemption exempts a source-deployed image', () => {
-    assert.equal(
-      cloudRun('us-central1-docker.pkg.dev/p/cloud-run-source-deploy/**', 'us-central1-docker.pkg.dev/p/cloud-run-source-deploy/svc', D1),
-      'match',
-    );
+    assert.equal(cloudRun('us-central1-docker.pkg.dev/p/cloud-run-source-deploy/**', 'us-central1-docker.pkg.dev/p/cloud-run-source-deploy/svc', D1), 'match');
   });
   it('row 24: the region is literal', () => {
     assert.equal(cloudRun('us-central1-docker.pkg.dev/p/cloud-run-source-deploy/**', 'us-east1-docker.pkg.dev/p/cloud-run-source-deploy/svc'), 'no-match');

@@ -21,7 +21,8 @@ function policy(rule: string, patterns: string[] = []): Policy {
 const DENY = '{evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}';
 const DENY_DRY = '{evaluationMode: ALWAYS_DENY, enforcementMode: DRYRUN_AUDIT_LOG_ONLY}';
 const ALLOW = '{evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}';
-const ATTEST = '{evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [projects/p/attestors/a, projects/p/attestors/b]}';
+const ATTEST =
+  '{evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [projects/p/attestors/a, projects/p/attestors/b]}';
 
 function workload(images: (string | null)[], enforcement: EnforcementSetting = ENFORCED, kind: 'Service' | 'Job' = 'Service'): Workload {
   return {
@@ -41,12 +42,15 @@ const noLookups: Evidence = { attestations: () => assert.fail('no attestation sh
 const withAttestations = (attestations: AttestationLookup): Evidence => ({ attestations, tags: () => null });
 
 describe('evaluateWorkload', () => {
-  it('denies with the enforcer\'s message and a fix', () => {
+  it("denies with the enforcer's message and a fix", () => {
     const result = evaluateWorkload(workload([`gcr.io/p/app:1@${D1}`]), policy(DENY), noLookups, STRICT);
     assert.equal(result.verdict, 'fail');
     const [container] = result.containers;
     assert.equal(container?.digest, D1);
-    assert.match(container?.detail ?? '', new RegExp(`Container image 'gcr.io/p/app@${D1}' is not authorized by policy. Denied by an ALWAYS_DENY admission rule`));
+    assert.match(
+      container?.detail ?? '',
+      new RegExp(`Container image 'gcr.io/p/app@${D1}' is not authorized by policy. Denied by an ALWAYS_DENY admission rule`),
+    );
     assert.match(container?.detail ?? '', /gcr\.io\/p\/app@\*/);
     assert.match(result.summary, /revision fails to deploy/);
   });
@@ -76,7 +80,12 @@ describe('evaluateWorkload', () => {
   it('a Docker Hub short name is undecidable when only one spelling is exempt', () => {
     const result = evaluateWorkload(workload([`nginx@${D1}`]), policy(DENY, ['docker.io/library/nginx@*']), noLookups, STRICT);
     assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['error', 'ambiguous-name']);
-    const fully = evaluateWorkload(workload([`nginx@${D1}`]), policy(DENY, ['docker.io/library/nginx@*', 'index.docker.io/library/nginx@*', 'docker.io/library/nginx@*']), noLookups, STRICT);
+    const fully = evaluateWorkload(
+      workload([`nginx@${D1}`]),
+      policy(DENY, ['docker.io/library/nginx@*', 'index.docker.io/library/nginx@*', 'docker.io/library/nginx@*']),
+      noLookups,
+      STRICT,
+    );
     assert.equal(fully.containers[0]?.decision, 'error', 'the written spelling nginx@... still is not covered: patterns need a registry');
   });
 
@@ -108,7 +117,10 @@ describe('evaluateWorkload', () => {
     assert.equal(result.verdict, 'pass');
     const undecided = evaluateWorkload(workload([`gcr.io/p/app@${D1}`], named), policy(ALLOW), noLookups, STRICT);
     assert.equal(undecided.verdict, 'error');
-    assert.deepEqual(undecided.containers.map((c) => c.reason), ['named-policy']);
+    assert.deepEqual(
+      undecided.containers.map((c) => c.reason),
+      ['named-policy'],
+    );
   });
 
   it('requires every attestor, and names the ones that did not attest', () => {
@@ -123,9 +135,21 @@ describe('evaluateWorkload', () => {
     assert.deepEqual(asked, [`projects/p/attestors/a gcr.io/p/app ${D2}`, `projects/p/attestors/b gcr.io/p/app ${D2}`]);
     const [container] = result.containers;
     assert.deepEqual([container?.decision, container?.reason], ['deny', 'missing-attestation']);
-    assert.match(container?.detail ?? '', /Denied by attestor projects\/p\/attestors\/b: no attestation for this digest\. Attested by projects\/p\/attestors\/a\./);
-    assert.match(container?.detail ?? '', /binauthz-gate attest --attestor projects\/p\/attestors\/b --kms-key-version KEY_VERSION gcr\.io\/p\/app@sha256:3fc4/);
-    assert.deepEqual(container?.attestors.map((a) => [a.attestor, a.outcome]), [['projects/p/attestors/a', 'verified'], ['projects/p/attestors/b', 'not-verified']]);
+    assert.match(
+      container?.detail ?? '',
+      /Denied by attestor projects\/p\/attestors\/b: no attestation for this digest\. Attested by projects\/p\/attestors\/a\./,
+    );
+    assert.match(
+      container?.detail ?? '',
+      /binauthz-gate attest --attestor projects\/p\/attestors\/b --kms-key-version KEY_VERSION gcr\.io\/p\/app@sha256:3fc4/,
+    );
+    assert.deepEqual(
+      container?.attestors.map((a) => [a.attestor, a.outcome]),
+      [
+        ['projects/p/attestors/a', 'verified'],
+        ['projects/p/attestors/b', 'not-verified'],
+      ],
+    );
   });
 
   it('an attestation check that could not run is an error, never a pass', () => {
@@ -141,7 +165,10 @@ describe('evaluateWorkload', () => {
 
   it('missing and malformed images are errors, one per container', () => {
     const result = evaluateWorkload(workload([null, '${IMAGE}', 'gcr.io/P/App:1', `gcr.io/p/ok@${D1}`]), policy(ALLOW), noLookups, STRICT);
-    assert.deepEqual(result.containers.map((c) => c.reason), ['invalid-image', 'invalid-image', 'invalid-image', 'always-allow']);
+    assert.deepEqual(
+      result.containers.map((c) => c.reason),
+      ['invalid-image', 'invalid-image', 'invalid-image', 'always-allow'],
+    );
     assert.match(result.containers[1]?.detail ?? '', /placeholder/);
     assert.equal(result.verdict, 'error');
   });
@@ -170,10 +197,13 @@ describe('evaluateWorkload with tags resolved live', () => {
 
   it('a digest-dependent exemption is decided with the resolved digest', () => {
     assert.equal(evaluateWorkload(workload(['gcr.io/p/app:v1']), policy(DENY, [`gcr.io/p/app@${D1}`]), resolvedTo(D1), STRICT).containers[0]?.reason, 'exempt');
-    assert.equal(evaluateWorkload(workload(['gcr.io/p/app:v1']), policy(DENY, [`gcr.io/p/app@${D1}`]), resolvedTo(D2), STRICT).containers[0]?.reason, 'always-deny');
+    assert.equal(
+      evaluateWorkload(workload(['gcr.io/p/app:v1']), policy(DENY, [`gcr.io/p/app@${D1}`]), resolvedTo(D2), STRICT).containers[0]?.reason,
+      'always-deny',
+    );
   });
 
-  it('a tag the registry could not resolve is unresolved-tag with the registry\'s reason', () => {
+  it("a tag the registry could not resolve is unresolved-tag with the registry's reason", () => {
     const result = evaluateWorkload(workload(['gcr.io/p/app:v9']), policy(ATTEST), resolvedTo(D2), STRICT);
     assert.deepEqual([result.containers[0]?.decision, result.containers[0]?.reason], ['error', 'unresolved-tag']);
     assert.match(result.containers[0]?.detail ?? '', /could not be resolved: tag v9 does not exist/);
@@ -186,7 +216,10 @@ describe('enforcement first', () => {
   it('a workload Cloud Run will not check fails with the annotation fix even when a container is an error; containers keep their decisions', () => {
     const result = evaluateWorkload(workload(['${IMAGE}', 'gcr.io/p/app:1'], off), policy(DENY, [`gcr.io/p/app@${D1}`]), noLookups, STRICT);
     assert.equal(result.verdict, 'fail');
-    assert.deepEqual(result.containers.map((c) => c.reason), ['invalid-image', 'unresolved-tag']);
+    assert.deepEqual(
+      result.containers.map((c) => c.reason),
+      ['invalid-image', 'unresolved-tag'],
+    );
     assert.deepEqual(result.fixes, [{ kind: 'set-annotation', key: 'run.googleapis.com/binary-authorization', value: 'default' }]);
     assert.match(result.summary, /Fix: add run\.googleapis\.com\/binary-authorization: default to the Service's metadata\.annotations/);
     const offWorkload = { ...workload([`gcr.io/p/app@${D1}`], off), problems: ['no containers here'] };
@@ -195,7 +228,9 @@ describe('enforcement first', () => {
 
   it('a v2 resource gets a set-field fix, since annotations do nothing there', () => {
     const v2 = { ...workload([`gcr.io/p/app@${D1}`], off), api: 'v2' as const };
-    assert.deepEqual(evaluateWorkload(v2, policy(ALLOW), noLookups, STRICT).fixes, [{ kind: 'set-field', path: 'binaryAuthorization', value: { useDefault: true } }]);
+    assert.deepEqual(evaluateWorkload(v2, policy(ALLOW), noLookups, STRICT).fixes, [
+      { kind: 'set-field', path: 'binaryAuthorization', value: { useDefault: true } },
+    ]);
   });
 
   it('without require-enforcement, the container-based verdict applies and no fix is owed', () => {
@@ -206,7 +241,12 @@ describe('enforcement first', () => {
 
   it('an invalid enforcement value is fixed by setting the annotation to default', () => {
     const named = { mode: 'named-policy', policy: 'default ', breakglass: null } as const;
-    const result = evaluateWorkload({ ...workload([`gcr.io/p/app@${D1}`], named), problems: ['bad value'], invalidEnforcement: true }, policy(ALLOW), noLookups, STRICT);
+    const result = evaluateWorkload(
+      { ...workload([`gcr.io/p/app@${D1}`], named), problems: ['bad value'], invalidEnforcement: true },
+      policy(ALLOW),
+      noLookups,
+      STRICT,
+    );
     assert.equal(result.verdict, 'error');
     assert.deepEqual(result.fixes, [{ kind: 'set-annotation', key: 'run.googleapis.com/binary-authorization', value: 'default' }]);
     assert.ok(!result.containers[0]?.detail.includes('(default )'), 'an invalid value is not echoed as a policy name');
@@ -233,7 +273,10 @@ describe('open behaviours: decided only where every reading agrees', () => {
   it('a Docker Hub image exempt under every spelling, by different patterns, is exempt', () => {
     const both = policy(DENY, ['docker.io/library/nginx@*', 'index.docker.io/library/nginx@*']);
     const result = evaluateWorkload(workload([`docker.io/library/nginx@${D1}`, 'docker.io/library/nginx:1.27']), both, noLookups, STRICT);
-    assert.deepEqual(result.containers.map((c) => c.reason), ['exempt', 'exempt']);
+    assert.deepEqual(
+      result.containers.map((c) => c.reason),
+      ['exempt', 'exempt'],
+    );
     assert.match(result.containers[0]?.detail ?? '', /under every spelling/);
     const short = policy(DENY, [`nginx@${D1}`, 'docker.io/library/nginx@*', 'index.docker.io/library/nginx@*']);
     assert.equal(evaluateWorkload(workload([`nginx@${D1}`]), short, noLookups, STRICT).containers[0]?.reason, 'exempt');
@@ -241,18 +284,26 @@ describe('open behaviours: decided only where every reading agrees', () => {
 
   it('a Docker Hub image attested under one spelling only is ambiguous, with the attestations still missing as the fix', () => {
     const onlyLibrary: AttestationLookup = (attestor, names) =>
-      names[0] === 'docker.io/library/nginx' ? { attestor, outcome: 'verified', detail: 'ok' } : { attestor, outcome: 'not-verified', cause: 'no-occurrence', detail: 'none' };
-    const oneAttestor = policy('{evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [projects/p/attestors/a]}');
+      names[0] === 'docker.io/library/nginx'
+        ? { attestor, outcome: 'verified', detail: 'ok' }
+        : { attestor, outcome: 'not-verified', cause: 'no-occurrence', detail: 'none' };
+    const oneAttestor = policy(
+      '{evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [projects/p/attestors/a]}',
+    );
     const [container] = evaluateWorkload(workload([`docker.io/library/nginx@${D1}`]), oneAttestor, withAttestations(onlyLibrary), STRICT).containers;
     assert.deepEqual([container?.decision, container?.reason], ['error', 'ambiguous-name']);
     assert.deepEqual(container?.fixes, [{ kind: 'attest', attestor: 'projects/p/attestors/a', image: `index.docker.io/library/nginx@${D1}` }]);
     const everywhere: AttestationLookup = (attestor) => ({ attestor, outcome: 'verified', detail: 'ok' });
-    assert.equal(evaluateWorkload(workload([`docker.io/library/nginx@${D1}`]), oneAttestor, withAttestations(everywhere), STRICT).containers[0]?.reason, 'attested');
+    assert.equal(
+      evaluateWorkload(workload([`docker.io/library/nginx@${D1}`]), oneAttestor, withAttestations(everywhere), STRICT).containers[0]?.reason,
+      'attested',
+    );
   });
 });
 
 describe('fixes', () => {
-  const accepted = (pattern: string) => parsePolicyText('file:t', `defaultAdmissionRule: ${DENY}\nadmissionWhitelistPatterns: [{namePattern: "${pattern}"}]\n`).ok;
+  const accepted = (pattern: string) =>
+    parsePolicyText('file:t', `defaultAdmissionRule: ${DENY}\nadmissionWhitelistPatterns: [{namePattern: "${pattern}"}]\n`).ok;
   const fixesOf = (image: string, rule = DENY) => evaluateWorkload(workload([image]), policy(rule), noLookups, STRICT).containers[0]?.fixes ?? [];
 
   it('ALWAYS_DENY: one pattern the parser accepts, and the detail says it', () => {
@@ -268,14 +319,28 @@ describe('fixes', () => {
     assert.deepEqual(short, { kind: 'add-allowlist-pattern', patterns: [`nginx@${D1}`, 'docker.io/library/nginx@*', 'index.docker.io/library/nginx@*'] });
     assert.equal(registry?.kind, 'use-registry');
     for (const pattern of short && 'patterns' in short ? short.patterns : []) assert.ok(accepted(pattern), pattern);
-    assert.deepEqual(fixesOf(`docker.io/istio/pilot@${D1}`)[0], { kind: 'add-allowlist-pattern', patterns: ['docker.io/istio/pilot@*', 'index.docker.io/istio/pilot@*'] });
+    assert.deepEqual(fixesOf(`docker.io/istio/pilot@${D1}`)[0], {
+      kind: 'add-allowlist-pattern',
+      patterns: ['docker.io/istio/pilot@*', 'index.docker.io/istio/pilot@*'],
+    });
     // A short name with a tag: no pattern can name its own spelling without the digest.
-    assert.deepEqual(fixesOf('nginx:1.27').map((f) => f.kind), ['use-registry']);
-    assert.match(evaluateWorkload(workload(['nginx:1.27']), policy(DENY), noLookups, STRICT).containers[0]?.detail ?? '', /Fix: mirror docker\.io\/library\/nginx through an Artifact Registry remote repository/);
+    assert.deepEqual(
+      fixesOf('nginx:1.27').map((f) => f.kind),
+      ['use-registry'],
+    );
+    assert.match(
+      evaluateWorkload(workload(['nginx:1.27']), policy(DENY), noLookups, STRICT).containers[0]?.detail ?? '',
+      /Fix: mirror docker\.io\/library\/nginx through an Artifact Registry remote repository/,
+    );
   });
 
   it('an ambiguous Docker Hub exemption names the spellings still missing', () => {
-    const [container] = evaluateWorkload(workload([`docker.io/library/nginx@${D1}`]), policy(DENY, ['docker.io/library/nginx@*']), noLookups, STRICT).containers;
+    const [container] = evaluateWorkload(
+      workload([`docker.io/library/nginx@${D1}`]),
+      policy(DENY, ['docker.io/library/nginx@*']),
+      noLookups,
+      STRICT,
+    ).containers;
     assert.equal(container?.reason, 'ambiguous-name');
     assert.deepEqual(container?.fixes[0], { kind: 'add-allowlist-pattern', pattern: 'index.docker.io/library/nginx@*' });
   });
@@ -286,8 +351,15 @@ describe('fixes', () => {
       attestor.endsWith('/a') ? { attestor, outcome: 'verified', detail: 'ok' } : { attestor, outcome: 'not-verified', cause: 'no-occurrence', detail: 'none' };
     const [container] = evaluateWorkload(workload([`gcr.io/p/app@${D2}`]), policy(ATTEST), withAttestations(lookup), STRICT).containers;
     assert.deepEqual(container?.fixes, [{ kind: 'attest', attestor: 'projects/p/attestors/b', image: `gcr.io/p/app@${D2}` }]);
-    const none = evaluateWorkload(workload([`gcr.io/p/app@${D2}`]), policy(ATTEST), withAttestations((attestor) => ({ attestor, outcome: 'not-verified', cause: 'no-evidence', detail: 'none' })), STRICT);
-    assert.deepEqual(none.containers[0]?.fixes, [{ kind: 'attest', attestors: ['projects/p/attestors/a', 'projects/p/attestors/b'], images: [`gcr.io/p/app@${D2}`] }]);
+    const none = evaluateWorkload(
+      workload([`gcr.io/p/app@${D2}`]),
+      policy(ATTEST),
+      withAttestations((attestor) => ({ attestor, outcome: 'not-verified', cause: 'no-evidence', detail: 'none' })),
+      STRICT,
+    );
+    assert.deepEqual(none.containers[0]?.fixes, [
+      { kind: 'attest', attestors: ['projects/p/attestors/a', 'projects/p/attestors/b'], images: [`gcr.io/p/app@${D2}`] },
+    ]);
   });
 
   it('a named platform policy: the container and the workload carry the fix that applies the project policy', () => {

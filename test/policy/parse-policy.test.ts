@@ -23,7 +23,10 @@ describe('parsePolicyText', () => {
       enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG',
       requireAttestationsBy: ['projects/p1/attestors/a1'],
     });
-    assert.deepEqual(policy.allowlist.map((p) => p.text), ['us-docker.pkg.dev/p1/allowed/*']);
+    assert.deepEqual(
+      policy.allowlist.map((p) => p.text),
+      ['us-docker.pkg.dev/p1/allowed/*'],
+    );
   });
 
   it('reads the REST API JSON the same way', () => {
@@ -39,18 +42,24 @@ describe('parsePolicyText', () => {
   });
 
   it('names the field of every mistake, with its line', () => {
-    const parsed = parsePolicyText('f', [
-      'defaultAdmissionRule:',
-      '  evaluationMode: REQUIRE_ATTESTATIONS',
-      '  enforcementMode: ENFORCED',
-      'admissionWhitelistPatterns:',
-      '- namePattern: gcr.io/p/n*x',
-      'admissionWhiteListPatterns: []',
-    ].join('\n'));
+    const parsed = parsePolicyText(
+      'f',
+      [
+        'defaultAdmissionRule:',
+        '  evaluationMode: REQUIRE_ATTESTATIONS',
+        '  enforcementMode: ENFORCED',
+        'admissionWhitelistPatterns:',
+        '- namePattern: gcr.io/p/n*x',
+        'admissionWhiteListPatterns: []',
+      ].join('\n'),
+    );
     assert.ok(!parsed.ok);
     const byField = new Map(parsed.errors.map((e) => [e.field, e]));
     // An enum-shaped value is quoted; any other is described by type (see quotes-nothing.test.ts).
-    assert.match(byField.get('defaultAdmissionRule.evaluationMode')?.message ?? '', /"REQUIRE_ATTESTATIONS" is not one of ALWAYS_ALLOW, ALWAYS_DENY, REQUIRE_ATTESTATION \(did you mean REQUIRE_ATTESTATION\?\)/);
+    assert.match(
+      byField.get('defaultAdmissionRule.evaluationMode')?.message ?? '',
+      /"REQUIRE_ATTESTATIONS" is not one of ALWAYS_ALLOW, ALWAYS_DENY, REQUIRE_ATTESTATION \(did you mean REQUIRE_ATTESTATION\?\)/,
+    );
     assert.equal(byField.get('defaultAdmissionRule.evaluationMode')?.line, 2);
     assert.ok(byField.has('defaultAdmissionRule.enforcementMode'));
     assert.match(byField.get('admissionWhitelistPatterns[0].namePattern')?.message ?? '', /n\*x/);
@@ -59,42 +68,59 @@ describe('parsePolicyText', () => {
   });
 
   it('requires attestors exactly when the mode is REQUIRE_ATTESTATION', () => {
-    assert.match(errorsOf(parsePolicyText('f', 'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n')).join(), /requireAttestationsBy: must name at least one attestor/);
     assert.match(
-      errorsOf(parsePolicyText('f', 'defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p/attestors/a]\n')).join(),
+      errorsOf(parsePolicyText('f', 'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n')).join(),
+      /requireAttestationsBy: must name at least one attestor/,
+    );
+    assert.match(
+      errorsOf(
+        parsePolicyText(
+          'f',
+          'defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p/attestors/a]\n',
+        ),
+      ).join(),
       /must be empty when evaluationMode is ALWAYS_ALLOW/,
     );
     assert.match(errorsOf(parsePolicyText('f', 'name: projects/p/policy\n')).join(), /defaultAdmissionRule: is required/);
   });
 
   it('reports the rules Cloud Run ignores, and never applies them', () => {
-    const parsed = parsePolicyText('f', [
-      'defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}',
-      'clusterAdmissionRules:',
-      '  us-east1-a.prod: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}',
-      'istioServiceIdentityAdmissionRules:',
-      '  spiffe://x/ns/y/sa/z: {evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}',
-      'globalPolicyEvaluationMode: ENABLE',
-    ].join('\n'));
+    const parsed = parsePolicyText(
+      'f',
+      [
+        'defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}',
+        'clusterAdmissionRules:',
+        '  us-east1-a.prod: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}',
+        'istioServiceIdentityAdmissionRules:',
+        '  spiffe://x/ns/y/sa/z: {evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}',
+        'globalPolicyEvaluationMode: ENABLE',
+      ].join('\n'),
+    );
     assert.ok(parsed.ok);
     assert.equal(parsed.policy.defaultRule.evaluationMode, 'ALWAYS_DENY');
     const notes = parsed.policy.notes.map((n) => `${n.field}: ${n.message}`);
     assert.ok(notes.some((n) => /^clusterAdmissionRules: 1 rule\(s\) \(us-east1-a\.prod\) ignored/.test(n)));
-    assert.ok(notes.some((n) => /^istioServiceIdentityAdmissionRules\..*requireAttestationsBy: .*must name at least one attestor.*ignored on Cloud Run/.test(n)), 'an invalid ignored rule is a note');
+    assert.ok(
+      notes.some((n) => /^istioServiceIdentityAdmissionRules\..*requireAttestationsBy: .*must name at least one attestor.*ignored on Cloud Run/.test(n)),
+      'an invalid ignored rule is a note',
+    );
     assert.ok(notes.some((n) => /^globalPolicyEvaluationMode: .*GKE only/.test(n)));
   });
 
-  it('a note on a nested rule cites the rule\'s own line, not its parent\'s', () => {
-    const parsed = parsePolicyText('f', [
-      'defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}',
-      'clusterAdmissionRules:',
-      '  us-east1-a.prod:',
-      '    evaluationMode: REQUIRE_ATTESTATION',
-      '    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG',
-      '  europe-west1-b.dev:',
-      '    evaluationMode: SOMETIMES',
-      '    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG',
-    ].join('\n'));
+  it("a note on a nested rule cites the rule's own line, not its parent's", () => {
+    const parsed = parsePolicyText(
+      'f',
+      [
+        'defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}',
+        'clusterAdmissionRules:',
+        '  us-east1-a.prod:',
+        '    evaluationMode: REQUIRE_ATTESTATION',
+        '    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG',
+        '  europe-west1-b.dev:',
+        '    evaluationMode: SOMETIMES',
+        '    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG',
+      ].join('\n'),
+    );
     assert.ok(parsed.ok);
     const lines = parsed.policy.notes.map((n) => [n.field, n.line]);
     assert.deepEqual(lines, [
@@ -105,7 +131,10 @@ describe('parsePolicyText', () => {
   });
 
   it('keeps pattern warnings as notes', () => {
-    const parsed = parsePolicyText('f', 'defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\nadmissionWhitelistPatterns:\n- namePattern: gcr.io/p/app:latest\n');
+    const parsed = parsePolicyText(
+      'f',
+      'defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\nadmissionWhitelistPatterns:\n- namePattern: gcr.io/p/app:latest\n',
+    );
     assert.ok(parsed.ok);
     assert.match(parsed.policy.notes[0]?.message ?? '', /tag/);
     assert.equal(parsed.policy.notes[0]?.line, 3);
@@ -115,36 +144,50 @@ describe('parsePolicyText', () => {
     assert.match(errorsOf(parsePolicyText('f', 'gkePolicy:\n  checkSets: []\n')).join(), /GKE platform policy/);
     assert.match(errorsOf(parsePolicyText('f', 'cloudRunPolicy:\n  rule: {}\n')).join(), /Cloud Run platform policy/);
     assert.match(errorsOf(parsePolicyText('f', 'apiVersion: kritis.grafeas.io/v1beta1\nkind: VulnzSigningPolicy\n')).join(), /Kritis/);
-    assert.match(errorsOf(parsePolicyText('f', 'preventBinaryArtifacts: true\n')).join(), /does not look like a Binary Authorization policy.*preventBinaryArtifacts/);
+    assert.match(
+      errorsOf(parsePolicyText('f', 'preventBinaryArtifacts: true\n')).join(),
+      /does not look like a Binary Authorization policy.*preventBinaryArtifacts/,
+    );
     assert.match(errorsOf(parsePolicyText('f', 'resource "google_binary_authorization_policy" "p" {\n}\n')).join(), /Terraform/);
     assert.match(errorsOf(parsePolicyText('f', '')).join(), /empty/);
     assert.match(errorsOf(parsePolicyText('f', 'a: 1\n---\nb: 2\n')).join(), /2 YAML documents/);
   });
 
   it('reads a Config Connector BinaryAuthorizationPolicy, policy under spec', () => {
-    const parsed = parsePolicyText('f', [
-      'apiVersion: binaryauthorization.cnrm.cloud.google.com/v1beta1',
-      'kind: BinaryAuthorizationPolicy',
-      'metadata: {name: p}',
-      'spec:',
-      '  projectRef: {name: proj}',
-      '  defaultAdmissionRule:',
-      '    evaluationMode: REQUIRE_ATTESTATION',
-      '    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG',
-      '    requireAttestationsBy:',
-      '    - external: projects/p/attestors/a',
-      '  admissionWhitelistPatterns: [{namePattern: "gcr.io/p/*"}]',
-      '  bogus: 1',
-    ].join('\n'));
+    const parsed = parsePolicyText(
+      'f',
+      [
+        'apiVersion: binaryauthorization.cnrm.cloud.google.com/v1beta1',
+        'kind: BinaryAuthorizationPolicy',
+        'metadata: {name: p}',
+        'spec:',
+        '  projectRef: {name: proj}',
+        '  defaultAdmissionRule:',
+        '    evaluationMode: REQUIRE_ATTESTATION',
+        '    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG',
+        '    requireAttestationsBy:',
+        '    - external: projects/p/attestors/a',
+        '  admissionWhitelistPatterns: [{namePattern: "gcr.io/p/*"}]',
+        '  bogus: 1',
+      ].join('\n'),
+    );
     assert.ok(!parsed.ok);
-    assert.deepEqual(parsed.errors.map((e) => [e.field, e.line]), [['spec.bogus', 12]]);
-    const fixed = parsePolicyText('f', [
-      'apiVersion: binaryauthorization.cnrm.cloud.google.com/v1beta1',
-      'kind: BinaryAuthorizationPolicy',
-      'spec:',
-      '  defaultAdmissionRule: {evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [{external: projects/p/attestors/a}]}',
-    ].join('\n'));
+    assert.deepEqual(
+      parsed.errors.map((e) => [e.field, e.line]),
+      [['spec.bogus', 12]],
+    );
+    const fixed = parsePolicyText(
+      'f',
+      [
+        'apiVersion: binaryauthorization.cnrm.cloud.google.com/v1beta1',
+        'kind: BinaryAuthorizationPolicy',
+        'spec:',
+        '  defaultAdmissionRule: {evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [{external: projects/p/attestors/a}]}',
+      ].join('\n'),
+    );
     assert.ok(fixed.ok);
-    assert.deepEqual(fixed.policy.defaultRule.evaluationMode === 'REQUIRE_ATTESTATION' && fixed.policy.defaultRule.requireAttestationsBy, ['projects/p/attestors/a']);
+    assert.deepEqual(fixed.policy.defaultRule.evaluationMode === 'REQUIRE_ATTESTATION' && fixed.policy.defaultRule.requireAttestationsBy, [
+      'projects/p/attestors/a',
+    ]);
   });
 });

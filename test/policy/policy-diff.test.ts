@@ -24,7 +24,8 @@ defaultAdmissionRule:
 globalPolicyEvaluationMode: DISABLE
 `;
 
-const summary = (before: Policy, after: Policy): string[] => diffPolicies(before, after).map((c) => `${c.effect} ${c.field} ${c.before ?? '-'} -> ${c.after ?? '-'}`);
+const summary = (before: Policy, after: Policy): string[] =>
+  diffPolicies(before, after).map((c) => `${c.effect} ${c.field} ${c.before ?? '-'} -> ${c.after ?? '-'}`);
 
 describe('diffPolicies', () => {
   it('reports terraform-provider-google #14929 (adding an attestor dropped the other) as weakens and tightens', () => {
@@ -42,7 +43,12 @@ describe('diffPolicies', () => {
   });
 
   it('weakens on ALWAYS_ALLOW, dry run and a new exempt pattern (moot under ALWAYS_ALLOW); tightens on the reverse', () => {
-    const loose = policy(BASE.replace('REQUIRE_ATTESTATION', 'ALWAYS_ALLOW').replace(/ {2}requireAttestationsBy:\n.*\n/, '').replace('ENFORCED_BLOCK_AND_AUDIT_LOG', 'DRYRUN_AUDIT_LOG_ONLY').replace('- namePattern', '- namePattern: gcr.io/p/**\n- namePattern'));
+    const loose = policy(
+      BASE.replace('REQUIRE_ATTESTATION', 'ALWAYS_ALLOW')
+        .replace(/ {2}requireAttestationsBy:\n.*\n/, '')
+        .replace('ENFORCED_BLOCK_AND_AUDIT_LOG', 'DRYRUN_AUDIT_LOG_ONLY')
+        .replace('- namePattern', '- namePattern: gcr.io/p/**\n- namePattern'),
+    );
     assert.deepEqual(summary(policy(BASE), loose), [
       'weakens defaultAdmissionRule.evaluationMode REQUIRE_ATTESTATION -> ALWAYS_ALLOW',
       'weakens defaultAdmissionRule.enforcementMode ENFORCED_BLOCK_AND_AUDIT_LOG -> DRYRUN_AUDIT_LOG_ONLY',
@@ -58,7 +64,11 @@ describe('diffPolicies', () => {
   });
 
   it('calls ALWAYS_DENY tighter than attestations, the system policy neutral, and an identical policy no change', () => {
-    const deny = policy(BASE.replace('REQUIRE_ATTESTATION', 'ALWAYS_DENY').replace(/ {2}requireAttestationsBy:\n.*\n/, '').replace('DISABLE', 'ENABLE'));
+    const deny = policy(
+      BASE.replace('REQUIRE_ATTESTATION', 'ALWAYS_DENY')
+        .replace(/ {2}requireAttestationsBy:\n.*\n/, '')
+        .replace('DISABLE', 'ENABLE'),
+    );
     assert.deepEqual(summary(policy(BASE), deny), [
       'tightens defaultAdmissionRule.evaluationMode REQUIRE_ATTESTATION -> ALWAYS_DENY',
       'neutral globalPolicyEvaluationMode DISABLE -> ENABLE',

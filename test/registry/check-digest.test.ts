@@ -41,15 +41,26 @@ describe('createDigestChecker', () => {
     registry.pushManifest('team/app', 'v1', MANIFEST, 'application/vnd.oci.image.index.v1+json');
     const check = await createDigestChecker(settingsFor(registry))(app(MANIFEST_DIGEST));
     assert.deepEqual(check, { ok: true });
-    assert.deepEqual(manifestRequests(registry).map((r) => [r.method, r.path]), [['HEAD', `/v2/team/app/manifests/${MANIFEST_DIGEST}`]]);
-    assert.match(manifestRequests(registry)[0]?.headers['accept'] ?? '', /application\/vnd\.oci\.image\.index\.v1\+json.*application\/vnd\.oci\.image\.manifest\.v1\+json/);
+    assert.deepEqual(
+      manifestRequests(registry).map((r) => [r.method, r.path]),
+      [['HEAD', `/v2/team/app/manifests/${MANIFEST_DIGEST}`]],
+    );
+    assert.match(
+      manifestRequests(registry)[0]?.headers['accept'] ?? '',
+      /application\/vnd\.oci\.image\.index\.v1\+json.*application\/vnd\.oci\.image\.manifest\.v1\+json/,
+    );
   });
 
   it('a digest the registry does not know is `unknown` (404), naming it', async () => {
     const registry = await fakeRegistry();
     registry.pushManifest('team/app', 'v1', MANIFEST);
     const check = await createDigestChecker(settingsFor(registry))(app(UNKNOWN));
-    assert.deepEqual(check, { ok: false, kind: 'unknown', problem: `registry.example.com/team/app@${UNKNOWN} does not exist in its registry (HTTP 404)`, status: 404 });
+    assert.deepEqual(check, {
+      ok: false,
+      kind: 'unknown',
+      problem: `registry.example.com/team/app@${UNKNOWN} does not exist in its registry (HTTP 404)`,
+      status: 404,
+    });
   });
 
   it('a digest of another repository is unknown in this one', async () => {
@@ -61,7 +72,10 @@ describe('createDigestChecker', () => {
 
   it('refuses an answer whose Docker-Content-Digest is another digest', async () => {
     const registry = await fakeRegistry({
-      fault: (request) => (request.path.startsWith('/v2/') ? { status: 200, headers: { 'docker-content-digest': UNKNOWN, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } } : null),
+      fault: (request) =>
+        request.path.startsWith('/v2/')
+          ? { status: 200, headers: { 'docker-content-digest': UNKNOWN, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } }
+          : null,
     });
     const check = await createDigestChecker(settingsFor(registry))(app(MANIFEST_DIGEST));
     assert.equal(check.ok, false);
@@ -70,7 +84,10 @@ describe('createDigestChecker', () => {
   });
 
   it('never quotes a Docker-Content-Digest that is not a digest', async () => {
-    const registry = await fakeRegistry({ fault: (request) => (request.path.startsWith('/v2/') ? { status: 200, headers: { 'docker-content-digest': 'ghp_plantedSecret0123456789 <b>pass</b>' } } : null) });
+    const registry = await fakeRegistry({
+      fault: (request) =>
+        request.path.startsWith('/v2/') ? { status: 200, headers: { 'docker-content-digest': 'ghp_plantedSecret0123456789 <b>pass</b>' } } : null,
+    });
     const check = await createDigestChecker(settingsFor(registry))(app(MANIFEST_DIGEST));
     assert.equal(check.ok === false && check.kind, 'failed');
     const problem = check.ok === false ? check.problem : '';
@@ -82,7 +99,10 @@ describe('createDigestChecker', () => {
     const registry = await fakeRegistry({ omitDigestHeader: true });
     registry.pushManifest('team/app', 'v1', MANIFEST);
     assert.deepEqual(await createDigestChecker(settingsFor(registry))(app(MANIFEST_DIGEST)), { ok: true });
-    assert.deepEqual(manifestRequests(registry).map((r) => r.method), ['HEAD', 'GET']);
+    assert.deepEqual(
+      manifestRequests(registry).map((r) => r.method),
+      ['HEAD', 'GET'],
+    );
     // setTag serves a placeholder that does not hash to the digest it is filed under.
     registry.setTag('team/app', 'v2', UNKNOWN);
     const check = await createDigestChecker(settingsFor(registry))(app(UNKNOWN));
@@ -94,7 +114,10 @@ describe('createDigestChecker', () => {
     const registry = await fakeRegistry({ auth: 'bearer-anonymous' });
     registry.pushManifest('team/app', 'v1', MANIFEST);
     assert.deepEqual(await createDigestChecker(settingsFor(registry))(app(MANIFEST_DIGEST)), { ok: true });
-    assert.deepEqual(manifestRequests(registry).map((r) => r.status), [401, 200]);
+    assert.deepEqual(
+      manifestRequests(registry).map((r) => r.status),
+      [401, 200],
+    );
   });
 
   it('sends the Google token to Google hosts, and a refusal names the roles', async () => {
@@ -104,7 +127,10 @@ describe('createDigestChecker', () => {
     assert.deepEqual(await createDigestChecker(settingsFor(registry, { googleToken: async () => GOOGLE_TOKEN }))(image), { ok: true });
     const refused = await createDigestChecker(settingsFor(registry, { googleToken: async () => 'ya29.other' }))(image);
     assert.equal(refused.ok === false && refused.kind, 'failed');
-    assert.match(refused.ok === false ? refused.problem : '', /manifest us-docker\.pkg\.dev\/p1\/repo\/app@sha256:[0-9a-f]{64} was not authorized \(HTTP 401\).*roles\/artifactregistry\.reader/);
+    assert.match(
+      refused.ok === false ? refused.problem : '',
+      /manifest us-docker\.pkg\.dev\/p1\/repo\/app@sha256:[0-9a-f]{64} was not authorized \(HTTP 401\).*roles\/artifactregistry\.reader/,
+    );
     assert.ok(!(refused.ok === false && refused.problem.includes('ya29')), 'no token in the problem');
   });
 

@@ -55,7 +55,12 @@ describe('sendRequest against hostile answers', () => {
   });
   after(() => registry.close());
   const get = (path: string, readBody: number | null, signal?: AbortSignal) =>
-    sendRequest((_label, attempt) => attempt(signal), 'GET', { method: 'GET', target: { url: `${registry.url}${path}`, host: 'registry.example.com', via: null }, headers: {}, readBody });
+    sendRequest((_label, attempt) => attempt(signal), 'GET', {
+      method: 'GET',
+      target: { url: `${registry.url}${path}`, host: 'registry.example.com', via: null },
+      headers: {},
+      readBody,
+    });
 
   it('stops reading a body past its limit, and the failure is not worth a retry', async () => {
     const outcome = await get('/endless', MAX_MANIFEST_BYTES);

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { normalizeMirrors, realmTarget, targetFor } from '../../src/registry/mirrors.ts';
 
 describe('targetFor', () => {
-  const mirrors = normalizeMirrors(new Map([['Docker.io', 'http://127.0.0.1:5000/hub/'], ['gcr.io', 'http://127.0.0.1:5001']]));
+  const mirrors = normalizeMirrors(
+    new Map([
+      ['Docker.io', 'http://127.0.0.1:5000/hub/'],
+      ['gcr.io', 'http://127.0.0.1:5001'],
+    ]),
+  );
 
   it('goes to https://HOST without a mirror', () => {
     assert.deepEqual(targetFor(mirrors, 'quay.io', '/v2/a/manifests/b'), { url: 'https://quay.io/v2/a/manifests/b', host: 'quay.io', via: null });

@@ -170,7 +170,10 @@ describe('createTagResolver against a loopback registry', () => {
     assert.match(resolution.problem, /^reading tag v1 of gcr\.io\/p\/app was not authorized \(HTTP 401\) with no Google access token available/);
     assert.match(resolution.problem, /grant roles\/artifactregistry\.reader \(Artifact Registry\) or roles\/storage\.objectViewer \(gcr\.io\) to the caller/);
     // The anonymous token it was handed was tried once and refused: no loop.
-    assert.deepEqual(manifestRequests(registry).map((request) => request.status), [401, 401]);
+    assert.deepEqual(
+      manifestRequests(registry).map((request) => request.status),
+      [401, 401],
+    );
   });
 
   it('fails clearly on a Basic challenge', async () => {
@@ -191,7 +194,10 @@ describe('createTagResolver against a loopback registry', () => {
     assert.equal(resolution.ok && resolution.digest, DIGEST_A);
     assert.deepEqual(labels, Array(3).fill('HEAD registry.example.com/team/app:v1'));
     assert.deepEqual(waits, [0, 0]);
-    assert.deepEqual(registry.requests.map((request) => request.status), [503, 503, 200]);
+    assert.deepEqual(
+      registry.requests.map((request) => request.status),
+      [503, 503, 200],
+    );
   });
 
   it('hands Retry-After of a 429 to send, and reports the status once send gives up', async () => {
@@ -213,10 +219,10 @@ describe('createTagResolver against a loopback registry', () => {
     const digest = registry.pushManifest('team/app', 'v1', manifest);
     const resolution = await createTagResolver(settingsFor(registry))(app('v1'));
     assert.deepEqual(resolution, { ok: true, digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' });
-    assert.deepEqual(registry.requests.map((request) => `${request.method} ${request.path}`), [
-      'HEAD /v2/team/app/manifests/v1',
-      'GET /v2/team/app/manifests/v1',
-    ]);
+    assert.deepEqual(
+      registry.requests.map((request) => `${request.method} ${request.path}`),
+      ['HEAD /v2/team/app/manifests/v1', 'GET /v2/team/app/manifests/v1'],
+    );
   });
 
   it('names the host when the registry cannot be reached', async () => {
@@ -225,14 +231,22 @@ describe('createTagResolver against a loopback registry', () => {
     await registry.close();
     const resolution = await createTagResolver(settingsFor(registry))(app('v1'));
     assert.equal(resolution.ok ? null : resolution.status, null);
-    assert.match(resolution.ok ? '' : resolution.problem, new RegExp(`^could not reach registry\\.example\\.com \\(through ${url}\\): connect ECONNREFUSED .*, so tag v1 of registry\\.example\\.com/team/app was not resolved$`));
+    assert.match(
+      resolution.ok ? '' : resolution.problem,
+      new RegExp(
+        `^could not reach registry\\.example\\.com \\(through ${url}\\): connect ECONNREFUSED .*, so tag v1 of registry\\.example\\.com/team/app was not resolved$`,
+      ),
+    );
   });
 
   after(() => {
     // Not a test of its own so that it runs last: every request of this file went to the loopback registry.
     const urls = fetchCalls.mock.calls.map((call) => String(call.arguments[0]));
     assert.ok(urls.length > 20);
-    assert.deepEqual(urls.filter((url) => !url.startsWith('http://127.0.0.1:')), []);
+    assert.deepEqual(
+      urls.filter((url) => !url.startsWith('http://127.0.0.1:')),
+      [],
+    );
     // listen('127.0.0.1') passes its address through dns.lookup, which answers IP literals without DNS.
     const names = lookups.mock.calls.map((call) => String(call.arguments[0])).filter((name) => isIP(name) === 0);
     assert.deepEqual(names, []);

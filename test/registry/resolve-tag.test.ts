@@ -75,7 +75,9 @@ describe('createTagResolver: requests', () => {
   it('takes access_token when the token service answers OAuth2-style', async () => {
     nock('https://quay.io').head('/v2/org/app/manifests/v1').reply(401, '', { 'WWW-Authenticate': 'Bearer realm="https://quay.io/v2/auth",service="quay.io"' });
     nock('https://quay.io').get('/v2/auth').query({ service: 'quay.io', scope: 'repository:org/app:pull' }).reply(200, { access_token: 'quay-token' });
-    nock('https://quay.io', { reqheaders: { authorization: 'Bearer quay-token' } }).head('/v2/org/app/manifests/v1').reply(200, '', { 'Docker-Content-Digest': DIGEST });
+    nock('https://quay.io', { reqheaders: { authorization: 'Bearer quay-token' } })
+      .head('/v2/org/app/manifests/v1')
+      .reply(200, '', { 'Docker-Content-Digest': DIGEST });
     assert.equal((await resolveOnce({ registry: 'quay.io', repository: 'org/app', tag: 'v1' })).ok, true);
   });
 
@@ -83,7 +85,10 @@ describe('createTagResolver: requests', () => {
     nock('https://europe-west1-docker.pkg.dev', { reqheaders: { authorization: `Bearer ${GOOGLE_TOKEN}` } })
       .head('/v2/p/r/web/manifests/v1')
       .reply(200, '', { 'Docker-Content-Digest': DIGEST });
-    const resolution = await resolveOnce({ registry: 'europe-west1-docker.pkg.dev', repository: 'p/r/web', tag: 'v1' }, { googleToken: async () => GOOGLE_TOKEN });
+    const resolution = await resolveOnce(
+      { registry: 'europe-west1-docker.pkg.dev', repository: 'p/r/web', tag: 'v1' },
+      { googleToken: async () => GOOGLE_TOKEN },
+    );
     assert.equal(resolution.ok && resolution.digest, DIGEST);
   });
 
@@ -93,9 +98,16 @@ describe('createTagResolver: requests', () => {
       asked += 1;
       return GOOGLE_TOKEN;
     };
-    nock('https://gcr.io', { reqheaders: { authorization: `Bearer ${GOOGLE_TOKEN}` } }).head(/\/v2\/p\/app\/manifests\/v[12]/).times(2).reply(200, '', { 'Docker-Content-Digest': DIGEST });
-    nock('https://eu.gcr.io', { reqheaders: { authorization: `Bearer ${GOOGLE_TOKEN}` } }).head('/v2/p/app/manifests/v1').reply(200, '', { 'Docker-Content-Digest': DIGEST });
-    nock('https://ghcr.io', { badheaders: ['authorization'] }).head('/v2/o/app/manifests/v1').reply(200, '', { 'Docker-Content-Digest': DIGEST });
+    nock('https://gcr.io', { reqheaders: { authorization: `Bearer ${GOOGLE_TOKEN}` } })
+      .head(/\/v2\/p\/app\/manifests\/v[12]/)
+      .times(2)
+      .reply(200, '', { 'Docker-Content-Digest': DIGEST });
+    nock('https://eu.gcr.io', { reqheaders: { authorization: `Bearer ${GOOGLE_TOKEN}` } })
+      .head('/v2/p/app/manifests/v1')
+      .reply(200, '', { 'Docker-Content-Digest': DIGEST });
+    nock('https://ghcr.io', { badheaders: ['authorization'] })
+      .head('/v2/o/app/manifests/v1')
+      .reply(200, '', { 'Docker-Content-Digest': DIGEST });
     const resolve = createTagResolver(settings({ googleToken }));
     const results = await Promise.all([
       resolve({ registry: 'gcr.io', repository: 'p/app', tag: 'v1' }),
@@ -117,15 +129,22 @@ describe('createTagResolver: requests', () => {
     const challenge = 'Bearer realm="https://gcr.io/v2/token",service="gcr.io",scope="repository:distroless/static:pull"';
     nock('https://gcr.io').head('/v2/distroless/static/manifests/nonroot').reply(401, '', { 'WWW-Authenticate': challenge });
     nock('https://gcr.io').get('/v2/token').query({ service: 'gcr.io', scope: 'repository:distroless/static:pull' }).reply(200, { token: 'anon' });
-    nock('https://gcr.io', { reqheaders: { authorization: 'Bearer anon' } }).head('/v2/distroless/static/manifests/nonroot').reply(200, '', { 'Docker-Content-Digest': DIGEST });
+    nock('https://gcr.io', { reqheaders: { authorization: 'Bearer anon' } })
+      .head('/v2/distroless/static/manifests/nonroot')
+      .reply(200, '', { 'Docker-Content-Digest': DIGEST });
     const resolution = await resolveOnce({ registry: 'gcr.io', repository: 'distroless/static', tag: 'nonroot' });
     assert.equal(resolution.ok && resolution.digest, DIGEST);
   });
 
   it('sends requests for a mirrored host to the mirror, path prefix included, and mirrors the token realm too', async () => {
     nock('https://mirror.example.com').head('/hub/v2/library/nginx/manifests/1.27').reply(401, '', { 'WWW-Authenticate': HUB_CHALLENGE });
-    nock('https://auth-mirror.example.com').get('/token').query({ service: 'registry.docker.io', scope: 'repository:library/nginx:pull' }).reply(200, { token: HUB_TOKEN });
-    nock('https://mirror.example.com', { reqheaders: { authorization: `Bearer ${HUB_TOKEN}` } }).head('/hub/v2/library/nginx/manifests/1.27').reply(200, '', { 'Docker-Content-Digest': DIGEST });
+    nock('https://auth-mirror.example.com')
+      .get('/token')
+      .query({ service: 'registry.docker.io', scope: 'repository:library/nginx:pull' })
+      .reply(200, { token: HUB_TOKEN });
+    nock('https://mirror.example.com', { reqheaders: { authorization: `Bearer ${HUB_TOKEN}` } })
+      .head('/hub/v2/library/nginx/manifests/1.27')
+      .reply(200, '', { 'Docker-Content-Digest': DIGEST });
     const mirrors = new Map([
       ['docker.io', 'https://mirror.example.com/hub/'],
       ['auth.docker.io', 'https://auth-mirror.example.com'],
@@ -157,7 +176,9 @@ describe('createTagResolver: problems', () => {
   for (const status of [401, 403]) {
     it(`names the roles to grant on a Google ${status}, without quoting the token`, async () => {
       nock('https://us-docker.pkg.dev').head('/v2/p/r/app/manifests/v1').reply(status);
-      const result = problemOf(await resolveOnce({ registry: 'us-docker.pkg.dev', repository: 'p/r/app', tag: 'v1' }, { googleToken: async () => GOOGLE_TOKEN }));
+      const result = problemOf(
+        await resolveOnce({ registry: 'us-docker.pkg.dev', repository: 'p/r/app', tag: 'v1' }, { googleToken: async () => GOOGLE_TOKEN }),
+      );
       assert.deepEqual(result, {
         problem: `reading tag v1 of us-docker.pkg.dev/p/r/app was not authorized (HTTP ${status}): grant roles/artifactregistry.reader (Artifact Registry) or roles/storage.objectViewer (gcr.io) to the caller`,
         status,
@@ -168,7 +189,9 @@ describe('createTagResolver: problems', () => {
   it('does not retry a request that already carried an anonymous token, nor quote the token', async () => {
     nock('https://registry-1.docker.io').head('/v2/acme/private/manifests/v1').reply(401, '', { 'WWW-Authenticate': HUB_CHALLENGE });
     nock('https://auth.docker.io').get('/token').query(true).reply(200, { token: HUB_TOKEN });
-    nock('https://registry-1.docker.io').head('/v2/acme/private/manifests/v1').reply(401, '', { 'WWW-Authenticate': `${HUB_CHALLENGE},error="insufficient_scope"` });
+    nock('https://registry-1.docker.io')
+      .head('/v2/acme/private/manifests/v1')
+      .reply(401, '', { 'WWW-Authenticate': `${HUB_CHALLENGE},error="insufficient_scope"` });
     const result = problemOf(await resolveOnce({ registry: 'docker.io', repository: 'acme/private', tag: 'v1' }));
     assert.equal(result.status, 401);
     assert.match(result.problem, /^reading tag v1 of docker\.io\/acme\/private was not authorized \(HTTP 401\): the registry refused an anonymous pull/);
@@ -179,7 +202,10 @@ describe('createTagResolver: problems', () => {
     nock('https://registry.example.com').head('/v2/team/app/manifests/v1').reply(401, '', { 'WWW-Authenticate': 'Basic realm="Registry Realm"' });
     const result = problemOf(await resolveOnce(app));
     assert.equal(result.status, 401);
-    assert.match(result.problem, /^reading tag v1 of registry\.example\.com\/team\/app needs registry credentials \(HTTP 401, Basic challenge\), which are not supported yet/);
+    assert.match(
+      result.problem,
+      /^reading tag v1 of registry\.example\.com\/team\/app needs registry credentials \(HTTP 401, Basic challenge\), which are not supported yet/,
+    );
   });
 
   it('fails clearly on a challenge without a realm', async () => {
@@ -188,7 +214,9 @@ describe('createTagResolver: problems', () => {
   });
 
   it('says when the token service fails', async () => {
-    nock('https://registry.example.com').head('/v2/team/app/manifests/v1').reply(401, '', { 'WWW-Authenticate': 'Bearer realm="https://auth.example.com/token"' });
+    nock('https://registry.example.com')
+      .head('/v2/team/app/manifests/v1')
+      .reply(401, '', { 'WWW-Authenticate': 'Bearer realm="https://auth.example.com/token"' });
     nock('https://auth.example.com').get('/token').query({ scope: 'repository:team/app:pull' }).reply(200, { nothing: true });
     assert.deepEqual(problemOf(await resolveOnce(app)), {
       problem: 'could not get an anonymous pull token for tag v1 of registry.example.com/team/app: the token service auth.example.com answered without a token',
@@ -207,7 +235,10 @@ describe('createTagResolver: problems', () => {
     nock('https://registry.example.com').head('/v2/team/app/manifests/v1').replyWithError(dnsFailure());
     const result = problemOf(await resolveOnce(app));
     assert.equal(result.status, null);
-    assert.equal(result.problem, 'could not reach registry.example.com: getaddrinfo ENOTFOUND registry.example.com, so tag v1 of registry.example.com/team/app was not resolved');
+    assert.equal(
+      result.problem,
+      'could not reach registry.example.com: getaddrinfo ENOTFOUND registry.example.com, so tag v1 of registry.example.com/team/app was not resolved',
+    );
   });
 
   it('says when the Google token cannot be had', async () => {

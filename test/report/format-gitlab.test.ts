@@ -20,7 +20,18 @@ async function checkIn(dir: string, paths: readonly string[]): Promise<Report> {
   const previous = process.cwd();
   process.chdir(dir);
   try {
-    return await runCheck({ policy: { from: 'file', path: 'policy.yaml' }, attestations: { from: 'none' }, paths, files: { workingFolder: dir, paths: 'named' }, allowEmpty: false, requireEnforcement: true, maxFileBytes: 4 << 20 }, null);
+    return await runCheck(
+      {
+        policy: { from: 'file', path: 'policy.yaml' },
+        attestations: { from: 'none' },
+        paths,
+        files: { workingFolder: dir, paths: 'named' },
+        allowEmpty: false,
+        requireEnforcement: true,
+        maxFileBytes: 4 << 20,
+      },
+      null,
+    );
   } finally {
     process.chdir(previous);
   }
@@ -92,14 +103,20 @@ describe('GitLab Code Quality report', () => {
     const issues = assertValidReport(gitlab(await checkIn(FIXTURES, ['manifests'])));
     assert.deepEqual(summary(issues), EXPECTED);
     assert.ok(!issues.some((i) => i.description.includes('hello')), 'passing workloads produce no issue');
-    assert.match(issues[4]?.description ?? '', /^Service web, container app \(us-docker\.pkg\.dev\/p1\/apps\/web@sha256:[0-9a-f]{64}\): deny \(missing-attestation\): /);
+    assert.match(
+      issues[4]?.description ?? '',
+      /^Service web, container app \(us-docker\.pkg\.dev\/p1\/apps\/web@sha256:[0-9a-f]{64}\): deny \(missing-attestation\): /,
+    );
     assert.match(issues[5]?.description ?? '', /^invalid YAML at line \d+, column \d+: /);
   });
 
   it('two runs give the same fingerprints (and the same bytes)', async () => {
     const first = formatGitlab(await checkIn(FIXTURES, ['manifests']), { root: FIXTURES });
     const second = formatGitlab(await checkIn(FIXTURES, ['manifests']), { root: FIXTURES });
-    assert.deepEqual(second.map((i) => i.fingerprint), first.map((i) => i.fingerprint));
+    assert.deepEqual(
+      second.map((i) => i.fingerprint),
+      first.map((i) => i.fingerprint),
+    );
     assert.equal(JSON.stringify(second), JSON.stringify(first));
   });
 
@@ -107,14 +124,28 @@ describe('GitLab Code Quality report', () => {
     const elsewhere = tempDir(t, 'format-gitlab-');
     cpSync(FIXTURES, elsewhere, { recursive: true });
     const absolute = await runCheck(
-      { policy: { from: 'file', path: join(elsewhere, 'policy.yaml') }, attestations: { from: 'none' }, paths: [join(elsewhere, 'manifests')], files: { workingFolder: FIXTURES, paths: 'named' }, allowEmpty: false, requireEnforcement: true, maxFileBytes: 4 << 20 },
+      {
+        policy: { from: 'file', path: join(elsewhere, 'policy.yaml') },
+        attestations: { from: 'none' },
+        paths: [join(elsewhere, 'manifests')],
+        files: { workingFolder: FIXTURES, paths: 'named' },
+        allowEmpty: false,
+        requireEnforcement: true,
+        maxFileBytes: 4 << 20,
+      },
       null,
     );
-    assert.ok(absolute.workloads.every((w) => w.file.startsWith(elsewhere)), 'the report holds absolute paths');
+    assert.ok(
+      absolute.workloads.every((w) => w.file.startsWith(elsewhere)),
+      'the report holds absolute paths',
+    );
     const fromAbsolute = assertValidReport(gitlab(absolute, elsewhere));
     assert.deepEqual(summary(fromAbsolute), EXPECTED);
     const fromRelative = formatGitlab(await checkIn(FIXTURES, ['manifests']), { root: FIXTURES });
-    assert.deepEqual(fromAbsolute.map((i) => i.fingerprint), fromRelative.map((i) => i.fingerprint));
+    assert.deepEqual(
+      fromAbsolute.map((i) => i.fingerprint),
+      fromRelative.map((i) => i.fingerprint),
+    );
   });
 
   it('fingerprints do not move with lines, and change with what the issue is about', async () => {
@@ -126,20 +157,31 @@ describe('GitLab Code Quality report', () => {
     };
     const before = formatGitlab(report, { root: FIXTURES });
     const after = formatGitlab(moved, { root: FIXTURES });
-    assert.deepEqual(after.map((i) => i.location.lines.begin), before.map((i) => i.location.lines.begin + 7));
-    assert.deepEqual(after.map((i) => i.fingerprint), before.map((i) => i.fingerprint));
+    assert.deepEqual(
+      after.map((i) => i.location.lines.begin),
+      before.map((i) => i.location.lines.begin + 7),
+    );
+    assert.deepEqual(
+      after.map((i) => i.fingerprint),
+      before.map((i) => i.fingerprint),
+    );
 
     const retagged: Report = {
       ...report,
       workloads: report.workloads.map((w) => ({ ...w, containers: w.containers.map((c) => ({ ...c, image: `${c.image}x` })) })),
     };
     const changed = formatGitlab(retagged, { root: FIXTURES });
-    const containerIssues = (issues: readonly CodeQualityIssue[]) => issues.filter((i) => !['binauthz/not-enforced', 'binauthz/breakglass', 'binauthz/invalid-input'].includes(i.check_name));
+    const containerIssues = (issues: readonly CodeQualityIssue[]) =>
+      issues.filter((i) => !['binauthz/not-enforced', 'binauthz/breakglass', 'binauthz/invalid-input'].includes(i.check_name));
     for (const [index, issue] of containerIssues(changed).entries()) {
       assert.notEqual(issue.fingerprint, containerIssues(before)[index]?.fingerprint, 'a different image is a different issue');
     }
     const renamed = formatGitlab({ ...report, workloads: report.workloads.map((w) => ({ ...w, name: `${w.name}-2` })) }, { root: FIXTURES });
-    assert.equal(new Set([...renamed, ...before].map((i) => i.fingerprint)).size, renamed.length + before.length - 1, 'only the invalid-input issue keeps its fingerprint');
+    assert.equal(
+      new Set([...renamed, ...before].map((i) => i.fingerprint)).size,
+      renamed.length + before.length - 1,
+      'only the invalid-input issue keeps its fingerprint',
+    );
   });
 
   it('a report with nothing failing is []', async () => {
@@ -202,7 +244,19 @@ describe('GitLab Code Quality report', () => {
           enforcement: 'enforced',
           verdict: 'error',
           summary: 'could not be decided',
-          containers: [{ name: 'app', image: 'x', line: 0, digest: null, decision: 'error', reason: 'invalid-image', detail: 'y'.repeat(100_000), attestors: [], fixes: [] }],
+          containers: [
+            {
+              name: 'app',
+              image: 'x',
+              line: 0,
+              digest: null,
+              decision: 'error',
+              reason: 'invalid-image',
+              detail: 'y'.repeat(100_000),
+              attestors: [],
+              fixes: [],
+            },
+          ],
           fixes: [],
           notes: [],
           problems: [],
@@ -252,7 +306,10 @@ describe('binauthz-gate check --format gitlab (built CLI)', () => {
   });
 
   it('a passing run writes [] and exits 0', async () => {
-    const run = await runCli(['check', '--policy-file', join(FIXTURES, 'policy.yaml'), '--format', 'gitlab', join(FIXTURES, 'manifests', 'hello.service.yaml')], { cwd: FIXTURES });
+    const run = await runCli(
+      ['check', '--policy-file', join(FIXTURES, 'policy.yaml'), '--format', 'gitlab', join(FIXTURES, 'manifests', 'hello.service.yaml')],
+      { cwd: FIXTURES },
+    );
     assert.equal(run.code, 0);
     assert.deepEqual(JSON.parse(run.stdout), []);
   });

@@ -11,14 +11,36 @@ import { buildReport } from '../../src/report/report.ts';
 const policy = { source: 'projects/p/policy', etag: null, name: null, defaultRule: null, notes: [] };
 
 function result(name: string, verdict: WorkloadVerdict): WorkloadResult {
-  return { kind: 'Service', name, file: `projects/p/locations/r/services/${name}`, line: 1, enforcement: 'enforced', verdict, summary: `${name} is ${verdict}`, containers: [], fixes: [], notes: [], problems: [] };
+  return {
+    kind: 'Service',
+    name,
+    file: `projects/p/locations/r/services/${name}`,
+    line: 1,
+    enforcement: 'enforced',
+    verdict,
+    summary: `${name} is ${verdict}`,
+    containers: [],
+    fixes: [],
+    notes: [],
+    problems: [],
+  };
 }
 
 describe('formatImpactMarkdown', () => {
   it('stays within the limit, cut at a line, and says where the rest is', () => {
     const names = Array.from({ length: 500 }, (_, i) => `svc-${i}`);
-    const before = buildReport(policy, names.map((n) => result(n, 'pass')), [], []);
-    const after = buildReport(policy, names.map((n) => result(n, 'fail')), [], []);
+    const before = buildReport(
+      policy,
+      names.map((n) => result(n, 'pass')),
+      [],
+      [],
+    );
+    const after = buildReport(
+      policy,
+      names.map((n) => result(n, 'fail')),
+      [],
+      [],
+    );
     const impact = buildImpact(before, after, [], { failOnWeaken: false });
     const whole = formatImpactMarkdown(impact, '<!-- m -->');
     assert.equal(whole.split('\n').filter((l) => l.startsWith('| ❌ newly-blocked')).length, 500);

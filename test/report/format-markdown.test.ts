@@ -23,7 +23,18 @@ async function checkIn(dir: string, paths: readonly string[], policy = 'policy.y
   const previous = process.cwd();
   process.chdir(dir);
   try {
-    return await runCheck({ policy: { from: 'file', path: policy }, attestations: { from: 'none' }, paths, files: { workingFolder: dir, paths: 'named' }, allowEmpty: true, requireEnforcement: true, maxFileBytes: 4 << 20 }, null);
+    return await runCheck(
+      {
+        policy: { from: 'file', path: policy },
+        attestations: { from: 'none' },
+        paths,
+        files: { workingFolder: dir, paths: 'named' },
+        allowEmpty: true,
+        requireEnforcement: true,
+        maxFileBytes: 4 << 20,
+      },
+      null,
+    );
   } finally {
     process.chdir(previous);
   }
@@ -81,7 +92,9 @@ test('the snapshot has the verdict heading, a table per kind, folded details, er
   assert.ok(body.includes('#### What to fix (4)'), 'fixes are not folded either');
   assert.ok(body.includes('<details><summary>Policy notes (2)'));
   const at = (text: string) => body.indexOf(text);
-  assert.ok(at('#### Jobs (1)') < at('Errors (1)') && at('Errors (1)') < at('What to fix') && at('What to fix') < at('Skipped') && at('Skipped') < at('Policy notes'));
+  assert.ok(
+    at('#### Jobs (1)') < at('Errors (1)') && at('Errors (1)') < at('What to fix') && at('What to fix') < at('Skipped') && at('Skipped') < at('Policy notes'),
+  );
   assert.ok(at('##### ❌ Service web') < at('##### ❌ Job export'), 'fixes follow the tables: Services, then Jobs');
 });
 
@@ -134,7 +147,11 @@ test('a hostile workload and container name renders as inert text', async (t) =>
   for (const options of [PLAIN, COMMENT]) {
     const body = formatMarkdown(report, options);
     assertHostileIsInert(body, options.links === null);
-    assert.ok(body.includes('x&lt;/details&gt;&lt;img src=x onerror=alert&#40;1&#41;&gt;\\|@\u200dorg/team &#91;a&#93;&#40;http:\u200d//evil&#41; &lt;!-- binauthz-gate --&gt;'));
+    assert.ok(
+      body.includes(
+        'x&lt;/details&gt;&lt;img src=x onerror=alert&#40;1&#41;&gt;\\|@\u200dorg/team &#91;a&#93;&#40;http:\u200d//evil&#41; &lt;!-- binauthz-gate --&gt;',
+      ),
+    );
     assert.ok(!body.includes('**bold**') && !body.includes('_it_') && !body.includes('~~gone~~') && !body.includes('`tick`') && !body.includes('$x$'));
     assert.ok(body.includes('&#35;\u200d12'), 'no issue reference');
     assert.ok(!body.includes('\u001b'), 'control characters are cleaned');
@@ -148,7 +165,10 @@ test('hostile text in every other field of the report is escaped too', () => {
     policy: { source: `file:${HOSTILE}`, etag: HOSTILE, name: HOSTILE, defaultRule: HOSTILE, notes: [{ field: HOSTILE, line: 3, message: HOSTILE }] },
     workloads: [workload(1, { kind: 'Job', file: `${HOSTILE}.yaml`, summary: HOSTILE, notes: [HOSTILE], problems: [HOSTILE] })],
     skipped: [{ file: HOSTILE, line: 1, kind: HOSTILE, why: HOSTILE }],
-    errors: [{ file: HOSTILE, line: 2, message: HOSTILE }, { file: null, line: null, message: HOSTILE }],
+    errors: [
+      { file: HOSTILE, line: 2, message: HOSTILE },
+      { file: null, line: null, message: HOSTILE },
+    ],
   };
   for (const options of [PLAIN, COMMENT]) assertHostileIsInert(formatMarkdown(report, options), options.links === null);
   assert.ok(!formatMarkdown(report, COMMENT).includes('](http://evil'));
@@ -208,7 +228,13 @@ function workload(i: number, overrides: Partial<WorkloadResult> = {}): WorkloadR
 function bigReport(workloads: number): Report {
   return {
     verdict: 'error',
-    policy: { source: 'file:policy.yaml', etag: null, name: null, defaultRule: 'ALWAYS_DENY (ENFORCED_BLOCK_AND_AUDIT_LOG)', notes: [{ field: 'clusterAdmissionRules', line: 9, message: 'ignored' }] },
+    policy: {
+      source: 'file:policy.yaml',
+      etag: null,
+      name: null,
+      defaultRule: 'ALWAYS_DENY (ENFORCED_BLOCK_AND_AUDIT_LOG)',
+      notes: [{ field: 'clusterAdmissionRules', line: 9, message: 'ignored' }],
+    },
     workloads: Array.from({ length: workloads }, (_, i) => workload(i, i % 3 === 0 ? { kind: 'Job', name: `job-${i}` } : {})),
     skipped: [{ file: 'k.yaml', line: 1, kind: 'Kustomization', why: 'not a Cloud Run Service or Job' }],
     errors: [{ file: 'broken.yaml', line: 4, message: 'invalid YAML' }],
@@ -248,7 +274,10 @@ test('a cut keeps whole rows: every kept row is a row of the full body', async (
   const full = new Set(formatMarkdown(report, COMMENT).split('\n'));
   const body = formatMarkdown(report, { ...COMMENT, maxLength: 5000 });
   const lines = body.trimEnd().split('\n');
-  assert.ok(lines.slice(0, -1).every((line) => full.has(line)), 'no line is cut in the middle');
+  assert.ok(
+    lines.slice(0, -1).every((line) => full.has(line)),
+    'no line is cut in the middle',
+  );
   assert.match(lines.at(-1) ?? '', /^> ✂️ /);
 });
 

@@ -21,7 +21,13 @@ interface SarifResult {
   locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number } } }[];
   partialFingerprints: Record<string, string>;
 }
-interface SarifRule { id: string; name: string; shortDescription: { text: string }; fullDescription: { text: string }; helpUri: string }
+interface SarifRule {
+  id: string;
+  name: string;
+  shortDescription: { text: string };
+  fullDescription: { text: string };
+  helpUri: string;
+}
 interface SarifLog {
   $schema: string;
   version: string;
@@ -37,7 +43,18 @@ async function checkIn(dir: string, paths: readonly string[]): Promise<Report> {
   const previous = process.cwd();
   process.chdir(dir);
   try {
-    return await runCheck({ policy: { from: 'file', path: 'policy.yaml' }, attestations: { from: 'none' }, paths, files: { workingFolder: dir, paths: 'named' }, allowEmpty: true, requireEnforcement: true, maxFileBytes: 4 << 20 }, null);
+    return await runCheck(
+      {
+        policy: { from: 'file', path: 'policy.yaml' },
+        attestations: { from: 'none' },
+        paths,
+        files: { workingFolder: dir, paths: 'named' },
+        allowEmpty: true,
+        requireEnforcement: true,
+        maxFileBytes: 4 << 20,
+      },
+      null,
+    );
   } finally {
     process.chdir(previous);
   }
@@ -92,7 +109,12 @@ test('the fixture report is a valid SARIF log with one result per thing to fix',
   const log = sarif(report);
   assertValid(log);
   const results = onlyRun(log).results;
-  const summary = results.map((r) => [r.ruleId, r.level, r.locations[0]?.physicalLocation.artifactLocation.uri, r.locations[0]?.physicalLocation.region.startLine]);
+  const summary = results.map((r) => [
+    r.ruleId,
+    r.level,
+    r.locations[0]?.physicalLocation.artifactLocation.uri,
+    r.locations[0]?.physicalLocation.region.startLine,
+  ]);
   assert.deepEqual(summary, [
     ['binauthz/not-enforced', 'error', 'manifests/export.job.yaml', 2],
     ['binauthz/breakglass', 'warning', 'manifests/hotfix.service.yaml', 2],
@@ -102,7 +124,10 @@ test('the fixture report is a valid SARIF log with one result per thing to fix',
     ['binauthz/invalid-input', 'error', 'manifests/broken.yaml', 6],
   ]);
   assert.ok(!results.some((r) => r.message.text.includes('hello')), 'passing containers produce no result');
-  assert.match(results[4]?.message.text ?? '', /^Service web, container app \(us-docker\.pkg\.dev\/p1\/apps\/web@sha256:[0-9a-f]{64}\): deny \(missing-attestation\): /);
+  assert.match(
+    results[4]?.message.text ?? '',
+    /^Service web, container app \(us-docker\.pkg\.dev\/p1\/apps\/web@sha256:[0-9a-f]{64}\): deny \(missing-attestation\): /,
+  );
 });
 
 test('result counts match the report', async () => {
@@ -123,12 +148,20 @@ test('dry run denials are warnings; named policies and images without an image a
     `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n  annotations:\n    run.googleapis.com/binary-authorization: ${annotation}\nspec:\n  template:\n    spec:\n      containers:\n      - ${container}\n`;
   const digest = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
   writeFileSync(join(dir, 'deploy dir', 'a.yaml'), service('dry', 'default', `image: us-docker.pkg.dev/p/r/a@${digest}`));
-  writeFileSync(join(dir, 'deploy dir', 'b.yaml'), service('named', 'projects/p/platforms/cloudRun/policies/strict', `image: us-docker.pkg.dev/p/r/b@${digest}`));
+  writeFileSync(
+    join(dir, 'deploy dir', 'b.yaml'),
+    service('named', 'projects/p/platforms/cloudRun/policies/strict', `image: us-docker.pkg.dev/p/r/b@${digest}`),
+  );
   writeFileSync(join(dir, 'deploy dir', 'c.yaml'), service('bad', 'default', 'name: app'));
   const log = sarif(await checkIn(dir, ['deploy dir']));
   assertValid(log);
   assert.deepEqual(
-    onlyRun(log).results.map((r) => [r.ruleId, r.level, r.locations[0]?.physicalLocation.artifactLocation.uri, r.locations[0]?.physicalLocation.region.startLine]),
+    onlyRun(log).results.map((r) => [
+      r.ruleId,
+      r.level,
+      r.locations[0]?.physicalLocation.artifactLocation.uri,
+      r.locations[0]?.physicalLocation.region.startLine,
+    ]),
     [
       ['binauthz/always-deny', 'warning', 'deploy%20dir/a.yaml', 11],
       ['binauthz/named-policy', 'error', 'deploy%20dir/b.yaml', 11],
@@ -152,7 +185,10 @@ test('errors without a file are notifications of the run; errors without a line 
   assertValid(log);
   const run = onlyRun(log);
   assert.deepEqual(run.invocations, [
-    { executionSuccessful: false, toolExecutionNotifications: [{ level: 'error', message: { text: 'policy: HTTP 403: missing roles/binaryauthorization.policyViewer' } }] },
+    {
+      executionSuccessful: false,
+      toolExecutionNotifications: [{ level: 'error', message: { text: 'policy: HTTP 403: missing roles/binaryauthorization.policyViewer' } }],
+    },
   ]);
   assert.equal(run.results.length, 1);
   assert.equal(run.results[0]?.locations[0]?.physicalLocation.region.startLine, 1);
@@ -184,7 +220,10 @@ test('absolute paths inside the repository root are relative to it; outside it t
     errors: [{ file: '/work/repo/deploy/bad.yaml', line: 3, message: 'bad' }],
   } as unknown as Report;
   const log = JSON.parse(JSON.stringify(formatSarif(report, TOOL, { root: '/work/repo' }))) as SarifLog;
-  assert.deepEqual(onlyRun(log).results.map((r) => r.locations[0]?.physicalLocation.artifactLocation), [{ uri: 'deploy/bad.yaml', uriBaseId: '%SRCROOT%' }]);
+  assert.deepEqual(
+    onlyRun(log).results.map((r) => r.locations[0]?.physicalLocation.artifactLocation),
+    [{ uri: 'deploy/bad.yaml', uriBaseId: '%SRCROOT%' }],
+  );
 });
 
 test('control characters in manifest text never reach the message', () => {

@@ -11,7 +11,15 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/report/', import.meta.url));
 
 function check(): Promise<Report> {
   return runCheck(
-    { policy: { from: 'file', path: 'policy.yaml' }, attestations: { from: 'none' }, paths: ['manifests'], files: { workingFolder: FIXTURES, paths: 'named' }, allowEmpty: true, requireEnforcement: true, maxFileBytes: 4 << 20 },
+    {
+      policy: { from: 'file', path: 'policy.yaml' },
+      attestations: { from: 'none' },
+      paths: ['manifests'],
+      files: { workingFolder: FIXTURES, paths: 'named' },
+      allowEmpty: true,
+      requireEnforcement: true,
+      maxFileBytes: 4 << 20,
+    },
     null,
   );
 }
@@ -37,7 +45,10 @@ test('compact: a passing workload is one line; the others show each container no
       assert.equal(shown, container.decision !== 'allow', `${workload.name}/${container.name} (${container.decision})`);
     }
     for (const container of workload.containers.filter((c) => c.decision !== 'allow')) {
-      assert.ok(body.some((line) => line.includes(`${container.decision} (${container.reason})`)), `${container.name}'s reason`);
+      assert.ok(
+        body.some((line) => line.includes(`${container.decision} (${container.reason})`)),
+        `${container.name}'s reason`,
+      );
     }
   }
   assert.match(lines.at(-2) ?? '', /^Result: /);

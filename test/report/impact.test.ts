@@ -9,10 +9,28 @@ import { buildReport, type Report } from '../../src/report/report.ts';
 const policy = { source: 'file:p.yaml', etag: null, name: null, defaultRule: null, notes: [] };
 
 function result(name: string, verdict: WorkloadVerdict): WorkloadResult {
-  return { kind: 'Service', name, file: 'w.yaml', line: 1, enforcement: 'enforced', verdict, summary: `${name} is ${verdict}`, containers: [], fixes: [], notes: [], problems: [] };
+  return {
+    kind: 'Service',
+    name,
+    file: 'w.yaml',
+    line: 1,
+    enforcement: 'enforced',
+    verdict,
+    summary: `${name} is ${verdict}`,
+    containers: [],
+    fixes: [],
+    notes: [],
+    problems: [],
+  };
 }
 
-const report = (verdicts: Record<string, WorkloadVerdict>): Report => buildReport(policy, Object.entries(verdicts).map(([n, v]) => result(n, v)), [], []);
+const report = (verdicts: Record<string, WorkloadVerdict>): Report =>
+  buildReport(
+    policy,
+    Object.entries(verdicts).map(([n, v]) => result(n, v)),
+    [],
+    [],
+  );
 const weakens: PolicyChange = { field: 'admissionWhitelistPatterns', before: null, after: 'gcr.io/p/**', effect: 'weakens', why: 'w' };
 
 describe('impact of a policy change', () => {
@@ -35,7 +53,10 @@ describe('impact of a policy change', () => {
 
   it('fails when a workload is newly blocked, and counts each change', () => {
     const impact = buildImpact(report({ a: 'pass', b: 'fail', c: 'pass' }), report({ a: 'fail', b: 'pass', c: 'pass' }), [], { failOnWeaken: false });
-    assert.deepEqual(impact.workloads.map((w) => `${w.name} ${w.before}->${w.after} ${w.change}`), ['a pass->fail newly-blocked', 'b fail->pass newly-admitted', 'c pass->pass unchanged']);
+    assert.deepEqual(
+      impact.workloads.map((w) => `${w.name} ${w.before}->${w.after} ${w.change}`),
+      ['a pass->fail newly-blocked', 'b fail->pass newly-admitted', 'c pass->pass unchanged'],
+    );
     assert.equal(impact.counts['newly-blocked'], 1);
     assert.equal(impact.counts['newly-admitted'], 1);
     assert.equal(impactExitCode(impact), 1);

@@ -24,7 +24,12 @@ function assertNoSecret(text: string, where: string): void {
 describe('YAML and JSON errors', () => {
   const cases: [string, string, RegExp, number][] = [
     ['an alias to an anchor that does not exist', `a: 1\nb: *${SECRET}\n`, /^YAML could not be converted/, 1],
-    ['a bad escape in a double-quoted string', `a: 1\ntoken: "x\\q${SECRET}"\n`, /^invalid YAML at line 2, column \d+: a double-quoted string holds an invalid escape sequence$/, 2],
+    [
+      'a bad escape in a double-quoted string',
+      `a: 1\ntoken: "x\\q${SECRET}"\n`,
+      /^invalid YAML at line 2, column \d+: a double-quoted string holds an invalid escape sequence$/,
+      2,
+    ],
     ['an unclosed quote', `a: 1\ntoken: "${SECRET}\n`, /^invalid YAML at line 3, column 1: a closing character is missing/, 3],
     ['a reserved first character', `a: 1\ntoken: @${SECRET}\n`, /^invalid YAML at line 2, column 8: a plain value starts with a character that is reserved/, 2],
     ['a nested compact mapping', `a: 1\ntoken: b: ${SECRET}\n`, /^invalid YAML at line 2, column \d+: a block collection is used as a key$/, 2],
@@ -58,7 +63,11 @@ describe('YAML and JSON errors', () => {
   it('names neither values nor odd keys of a JSON policy file', () => {
     const parsed = parsePolicyText(
       'file:policy.json',
-      JSON.stringify({ defaultAdmissionRule: { evaluationMode: SECRET, enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' }, name: SECRET, [`${SECRET} key!`]: 1 }),
+      JSON.stringify({
+        defaultAdmissionRule: { evaluationMode: SECRET, enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
+        name: SECRET,
+        [`${SECRET} key!`]: 1,
+      }),
     );
     assert.ok(!parsed.ok);
     const messages = parsed.errors.map((e) => `${e.field} ${e.message}`).join('\n');
@@ -78,21 +87,30 @@ describe('YAML and JSON errors', () => {
 describe('documents that are not workloads', () => {
   it('lists a .env-like text document by its type only', () => {
     const set = readWorkloads('deploy/.env.yaml', `API_TOKEN=${SECRET}\nOTHER=1\n`);
-    assert.deepEqual(set.skipped.map((s) => s.kind), ['a text']);
+    assert.deepEqual(
+      set.skipped.map((s) => s.kind),
+      ['a text'],
+    );
     assertNoSecret(JSON.stringify(set), '.env document');
   });
 
   it('lists a Kubernetes Secret by apiVersion and kind, nothing of stringData or data', () => {
     const text = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: ${SECRET}\ndata:\n  key: ${Buffer.from(SECRET).toString('base64')}\n`;
     const set = readWorkloads('deploy/secret.yaml', text);
-    assert.deepEqual(set.skipped.map((s) => s.kind), ['v1 Secret']);
+    assert.deepEqual(
+      set.skipped.map((s) => s.kind),
+      ['v1 Secret'],
+    );
     assertNoSecret(JSON.stringify(set), 'Secret manifest');
     assert.ok(!JSON.stringify(set).includes(Buffer.from(SECRET).toString('base64')));
   });
 
   it('does not quote a kind or apiVersion that is not name-shaped', () => {
     const set = readWorkloads('x.yaml', `apiVersion: "v1 ${SECRET}"\nkind: "a b"\n`);
-    assert.deepEqual(set.skipped.map((s) => s.kind), ['(a apiVersion that is not a name) (a kind that is not a name)']);
+    assert.deepEqual(
+      set.skipped.map((s) => s.kind),
+      ['(a apiVersion that is not a name) (a kind that is not a name)'],
+    );
   });
 });
 
@@ -109,11 +127,22 @@ describe('every format of a report over such files', () => {
     process.chdir(dir);
     try {
       const report = await runCheck(
-        { policy: { from: 'file', path: 'policy.yaml' }, attestations: { from: 'none' }, paths: ['broken.yaml', 'env.yaml', 'secret.yaml', 'bad.json'], files: { workingFolder: dir, paths: 'named' }, allowEmpty: true, requireEnforcement: true, maxFileBytes: 1 << 20 },
+        {
+          policy: { from: 'file', path: 'policy.yaml' },
+          attestations: { from: 'none' },
+          paths: ['broken.yaml', 'env.yaml', 'secret.yaml', 'bad.json'],
+          files: { workingFolder: dir, paths: 'named' },
+          allowEmpty: true,
+          requireEnforcement: true,
+          maxFileBytes: 1 << 20,
+        },
         null,
       );
       assert.equal(report.verdict, 'error');
-      assert.deepEqual(report.errors.map((e) => [e.file, e.line]).sort(), [['bad.json', 1], ['broken.yaml', 5]]);
+      assert.deepEqual(report.errors.map((e) => [e.file, e.line]).sort(), [
+        ['bad.json', 1],
+        ['broken.yaml', 5],
+      ]);
       assertNoSecret(JSON.stringify(report), 'JSON report');
       assertNoSecret(formatText(report), 'text report');
       assertNoSecret(formatMarkdown(report, { links: null, maxLength: 65_536, overflowNote: '', marker: null }), 'markdown');

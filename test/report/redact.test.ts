@@ -23,11 +23,15 @@ describe('Redactor', () => {
         redactor.add(secret);
         const text = placed(prefix, secret, suffix);
         const body =
-          form === 'raw' ? text
-          : form === 'url' ? `https://x.example/?q=${encodeURIComponent(text)}`
-          : form === 'form' ? new URLSearchParams({ q: text }).toString()
-          : form === 'json' ? JSON.stringify({ error: { message: text } })
-          : JSON.stringify({ body: JSON.stringify({ message: text }) });
+          form === 'raw'
+            ? text
+            : form === 'url'
+              ? `https://x.example/?q=${encodeURIComponent(text)}`
+              : form === 'form'
+                ? new URLSearchParams({ q: text }).toString()
+                : form === 'json'
+                  ? JSON.stringify({ error: { message: text } })
+                  : JSON.stringify({ body: JSON.stringify({ message: text }) });
         const out = redactor.redact(body);
         assert.ok(!out.includes(secret), `raw secret in ${out}`);
         assert.ok(!out.includes(encodeURIComponent(secret)) || encodeURIComponent(secret) === secret);
@@ -52,7 +56,12 @@ describe('Redactor', () => {
         const blob = out.slice('Authorization-ish blob: '.length, -' (end)'.length);
         // Whatever is left, decoded piece by piece or glued together, does not hold the secret.
         for (const piece of [...blob.split('***'), blob.replaceAll('***', '')]) {
-          assert.ok(!Buffer.from(piece, urlSafe ? 'base64url' : 'base64').toString('utf8').includes(secret), `secret decodable from ${out}`);
+          assert.ok(
+            !Buffer.from(piece, urlSafe ? 'base64url' : 'base64')
+              .toString('utf8')
+              .includes(secret),
+            `secret decodable from ${out}`,
+          );
         }
       }),
       { numRuns: 400 },
@@ -78,11 +87,21 @@ describe('Redactor', () => {
       'jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4eXoifQ.c2lnbmF0dXJl',
     ].join('\n');
     const out = redactor.redact(text);
-    for (const leaked of ['s3cr3t-token-value', 'eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA', 'a0AfH6SMBx', '0gLongRefreshTokenValue123', 'abcdefghijklmnopqrstuvwxyz0123456789', 'eyJzdWIiOiJ4eXoifQ']) {
+    for (const leaked of [
+      's3cr3t-token-value',
+      'eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA',
+      'a0AfH6SMBx',
+      '0gLongRefreshTokenValue123',
+      'abcdefghijklmnopqrstuvwxyz0123456789',
+      'eyJzdWIiOiJ4eXoifQ',
+    ]) {
       assert.ok(!out.includes(leaked), `${leaked} in ${out}`);
     }
     // The product's own words are left alone.
-    assert.equal(redactor.redact('Binary Authorization: failed to get policy projects/p/policy: HTTP 403'), 'Binary Authorization: failed to get policy projects/p/policy: HTTP 403');
+    assert.equal(
+      redactor.redact('Binary Authorization: failed to get policy projects/p/policy: HTTP 403'),
+      'Binary Authorization: failed to get policy projects/p/policy: HTTP 403',
+    );
   });
 
   it('redacts a private key PEM whole, by its base64 body and by each of its lines', () => {

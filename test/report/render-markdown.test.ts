@@ -65,7 +65,10 @@ function read(html: string): Rendered {
       if (lower === 'tr' && !closing) tables.at(-1)?.push([]);
       if (lower === 'td' || lower === 'th') {
         if (closing) {
-          tables.at(-1)?.at(-1)?.push(cell ?? '');
+          tables
+            .at(-1)
+            ?.at(-1)
+            ?.push(cell ?? '');
           cell = null;
         } else cell = '';
       }
@@ -106,10 +109,16 @@ function assertReadsRight(markdown: string, workloads: readonly WorkloadResult[]
 
 test('the committed snapshot renders with no Markdown shown literally, narrow cells, one row per workload', () => {
   const markdown = readFileSync(`${FIXTURES}expected.md`, 'utf8');
-  const names = [...markdown.matchAll(/^\| \S+ (\w+) \| \[(Service|Job) ([^\]]+)\]\(/gm)].map((m) => ({ verdict: m[1], kind: m[2], name: m[3] }) as WorkloadResult);
+  const names = [...markdown.matchAll(/^\| \S+ (\w+) \| \[(Service|Job) ([^\]]+)\]\(/gm)].map(
+    (m) => ({ verdict: m[1], kind: m[2], name: m[3] }) as WorkloadResult,
+  );
   assert.equal(names.length, 5);
   assertReadsRight(markdown, names);
-  assert.match(render(markdown), /<pre><code class="language-sh">binauthz-gate attest --attestor projects\/p1\/attestors\/built-by-ci --kms-key-version KEY_VERSION us-docker\.pkg\.dev\/p1\/apps\/web@sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed\n<\/code><\/pre>/, 'the attest fix is a code block, with the full digest');
+  assert.match(
+    render(markdown),
+    /<pre><code class="language-sh">binauthz-gate attest --attestor projects\/p1\/attestors\/built-by-ci --kms-key-version KEY_VERSION us-docker\.pkg\.dev\/p1\/apps\/web@sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed\n<\/code><\/pre>/,
+    'the attest fix is a code block, with the full digest',
+  );
   assert.match(render(markdown), /<code>us-docker\.pkg\.dev\/p1\/apps\/web@sha256:7692c3ad3540<\/code>/, 'tables show 12 hex digits');
 });
 
@@ -124,7 +133,12 @@ function container(i: number, decision: ContainerResult['decision'], image: stri
       return { ...base, decision, reason: 'exempt', detail: 'exempt by admissionWhitelistPatterns `us-docker.pkg.dev/shared/**`' };
     case 'deny':
     case 'dryrun-deny':
-      return { ...base, decision, reason: 'missing-attestation', detail: `Container image '${image}' is not authorized by policy. Denied by attestor projects/p/attestors/qa: no attestation. ${fix}` };
+      return {
+        ...base,
+        decision,
+        reason: 'missing-attestation',
+        detail: `Container image '${image}' is not authorized by policy. Denied by attestor projects/p/attestors/qa: no attestation. ${fix}`,
+      };
     case 'error':
       return { ...base, decision, reason: 'unresolved-tag', detail: `attestations bind digests, and the digest of tag v3 is not known. ${fix}` };
   }
@@ -132,23 +146,51 @@ function container(i: number, decision: ContainerResult['decision'], image: stri
 
 /** 50 workloads: every verdict, enforcement and fix kind, image names far longer than a cell, and one workload of 30 containers. */
 function fiftyWorkloads(): Report {
-  const longRepo = (i: number) => `europe-west4-docker.pkg.dev/a-very-long-project-name-${i}/a-repository-with-a-long-name/team/sub-team/component-${i}-with-an-even-longer-image-name`;
+  const longRepo = (i: number) =>
+    `europe-west4-docker.pkg.dev/a-very-long-project-name-${i}/a-repository-with-a-long-name/team/sub-team/component-${i}-with-an-even-longer-image-name`;
   const workloads: WorkloadResult[] = Array.from({ length: 50 }, (_, i) => {
     const image = `${longRepo(i)}@sha256:${HEX(i)}`;
     const attest: Fix = { kind: 'attest', attestor: 'projects/p/attestors/qa', image };
     const pattern: Fix = { kind: 'add-allowlist-pattern', pattern: `${longRepo(i)}@*` };
     const kind = i % 4 === 0 ? 'Job' : 'Service';
-    const base = { kind, name: `${kind.toLowerCase()}-${i}-${'x'.repeat(i % 7 === 0 ? 40 : 3)}`, file: `deploy/w${i}.yaml`, line: 1, notes: [], problems: [], fixes: [] } as const;
+    const base = {
+      kind,
+      name: `${kind.toLowerCase()}-${i}-${'x'.repeat(i % 7 === 0 ? 40 : 3)}`,
+      file: `deploy/w${i}.yaml`,
+      line: 1,
+      notes: [],
+      problems: [],
+      fixes: [],
+    } as const;
     const count = i === 7 ? 30 : 1 + (i % 3);
     const containers = (decision: ContainerResult['decision'], fixes: readonly Fix[] = []) =>
-      Array.from({ length: count }, (_, j) => container(j, j === 0 || i === 7 ? decision : 'allow', j === 0 || i === 7 ? image : `us-docker.pkg.dev/shared/c${j}@sha256:${HEX(j)}`, j === 0 || i === 7 ? fixes : []));
+      Array.from({ length: count }, (_, j) =>
+        container(
+          j,
+          j === 0 || i === 7 ? decision : 'allow',
+          j === 0 || i === 7 ? image : `us-docker.pkg.dev/shared/c${j}@sha256:${HEX(j)}`,
+          j === 0 || i === 7 ? fixes : [],
+        ),
+      );
     switch (i % 6) {
       case 0:
         return { ...base, enforcement: 'enforced', verdict: 'pass', summary: 'the revision deploys', containers: containers('allow') };
       case 1:
-        return { ...base, enforcement: 'enforced', verdict: 'fail', summary: 'denied: the revision fails to deploy', containers: containers('deny', [attest, pattern]) };
+        return {
+          ...base,
+          enforcement: 'enforced',
+          verdict: 'fail',
+          summary: 'denied: the revision fails to deploy',
+          containers: containers('deny', [attest, pattern]),
+        };
       case 2:
-        return { ...base, enforcement: 'enforced', verdict: 'warn', summary: 'dry run: deploys, and the denial is logged', containers: containers('dryrun-deny', [attest]) };
+        return {
+          ...base,
+          enforcement: 'enforced',
+          verdict: 'warn',
+          summary: 'dry run: deploys, and the denial is logged',
+          containers: containers('dryrun-deny', [attest]),
+        };
       case 3:
         return {
           ...base,
@@ -161,15 +203,34 @@ function fiftyWorkloads(): Report {
         };
       case 4: {
         const fixes: Fix[] = [{ kind: 'set-annotation', key: 'run.googleapis.com/binary-authorization', value: 'default' }];
-        return { ...base, enforcement: 'not-enforced', verdict: 'fail', summary: `Cloud Run will not check its images (no annotation). ${describeFixes(fixes)}`, containers: containers('allow'), fixes };
+        return {
+          ...base,
+          enforcement: 'not-enforced',
+          verdict: 'fail',
+          summary: `Cloud Run will not check its images (no annotation). ${describeFixes(fixes)}`,
+          containers: containers('allow'),
+          fixes,
+        };
       }
       default:
-        return { ...base, enforcement: 'enforced', verdict: 'error', summary: 'could not be decided; the gate fails closed', containers: containers('error', [{ kind: 'pin-digest', image: `${longRepo(i)}:v3` }]) };
+        return {
+          ...base,
+          enforcement: 'enforced',
+          verdict: 'error',
+          summary: 'could not be decided; the gate fails closed',
+          containers: containers('error', [{ kind: 'pin-digest', image: `${longRepo(i)}:v3` }]),
+        };
     }
   });
   return {
     verdict: 'error',
-    policy: { source: 'projects/p/policy', etag: '"e"', name: null, defaultRule: 'REQUIRE_ATTESTATION by projects/p/attestors/qa (ENFORCED_BLOCK_AND_AUDIT_LOG)', notes: [{ field: 'clusterAdmissionRules', line: 9, message: 'ignored: Cloud Run applies only `defaultAdmissionRule`' }] },
+    policy: {
+      source: 'projects/p/policy',
+      etag: '"e"',
+      name: null,
+      defaultRule: 'REQUIRE_ATTESTATION by projects/p/attestors/qa (ENFORCED_BLOCK_AND_AUDIT_LOG)',
+      notes: [{ field: 'clusterAdmissionRules', line: 9, message: 'ignored: Cloud Run applies only `defaultAdmissionRule`' }],
+    },
     workloads,
     skipped: [{ file: 'k.yaml', line: 1, kind: 'v1 ConfigMap', why: 'not a Cloud Run Service or Job' }],
     errors: [{ file: 'broken.yaml', line: 4, message: 'invalid YAML at line 4, column 1' }],

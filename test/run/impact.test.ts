@@ -29,7 +29,8 @@ function settings(dir: string, overrides: Partial<ImpactSettings> = {}): ImpactS
   };
 }
 
-const changes = (report: Awaited<ReturnType<typeof runImpact>>) => Object.fromEntries(report.workloads.map((w) => [w.name, `${w.before}->${w.after} ${w.change}`]));
+const changes = (report: Awaited<ReturnType<typeof runImpact>>) =>
+  Object.fromEntries(report.workloads.map((w) => [w.name, `${w.before}->${w.after} ${w.change}`]));
 
 describe('runImpact', () => {
   it('#14929: the swapped attestor weakens, and what only built-by-ci attested is newly blocked', async (t) => {
@@ -72,7 +73,11 @@ describe('runImpact', () => {
     assert.equal(deleted?.effect, 'weakens');
     assert.equal(report.policyChanges.find((c) => c.field === 'defaultAdmissionRule.evaluationMode')?.effect, 'weakens');
     assert.equal(impactExitCode(report), 0, 'a weakening alone passes');
-    const strict = await runImpact(settings(dir, { policy: { from: 'file', path: 'deleted.plan.json', project: PROJECT }, failOnWeaken: true }), null, notCalled);
+    const strict = await runImpact(
+      settings(dir, { policy: { from: 'file', path: 'deleted.plan.json', project: PROJECT }, failOnWeaken: true }),
+      null,
+      notCalled,
+    );
     assert.equal(strict.verdict, 'fail');
     assert.equal(impactExitCode(strict), 1, '--fail-on-weaken fails it');
   });
@@ -96,8 +101,15 @@ describe('runImpact', () => {
       assert.equal(report.verdict, 'error');
       assert.equal(impactExitCode(report), 2);
       assert.deepEqual(report.workloads, []);
-      assert.ok(report.errors.some((e) => e.file === 'broken.yaml' && e.message.startsWith(`${role} policy: `)), JSON.stringify(report.errors));
-      assert.ok(report.errors.some((e) => e.message === `the ${role} policy (file:broken.yaml) cannot be used: none of the ${SERVICES.length} workload(s) found was evaluated`));
+      assert.ok(
+        report.errors.some((e) => e.file === 'broken.yaml' && e.message.startsWith(`${role} policy: `)),
+        JSON.stringify(report.errors),
+      );
+      assert.ok(
+        report.errors.some(
+          (e) => e.message === `the ${role} policy (file:broken.yaml) cannot be used: none of the ${SERVICES.length} workload(s) found was evaluated`,
+        ),
+      );
     });
   }
 
@@ -108,10 +120,18 @@ describe('runImpact', () => {
     const report = await runImpact(settings(dir, { policy: { from: 'file', path: two } }), null, notCalled);
     assert.equal(impactExitCode(report), 2);
     assert.match(report.errors.map((e) => e.message).join('\n'), /new policy: .*pick one with --policy-address/);
-    const prod = await runImpact(settings(dir, { policy: { from: 'file', path: two, planAddress: 'google_binary_authorization_policy.prod' } }), null, notCalled);
+    const prod = await runImpact(
+      settings(dir, { policy: { from: 'file', path: two, planAddress: 'google_binary_authorization_policy.prod' } }),
+      null,
+      notCalled,
+    );
     assert.deepEqual(prod.errors, []);
     assert.equal(changes(prod)['ci-only'], 'pass->fail newly-blocked', 'prod requires security-review');
-    const staging = await runImpact(settings(dir, { policy: { from: 'file', path: two, planAddress: 'google_binary_authorization_policy.staging' } }), null, notCalled);
+    const staging = await runImpact(
+      settings(dir, { policy: { from: 'file', path: two, planAddress: 'google_binary_authorization_policy.staging' } }),
+      null,
+      notCalled,
+    );
     assert.equal(changes(staging)['none'], 'fail->pass newly-admitted', 'staging allows everything');
   });
 
@@ -137,7 +157,10 @@ describe('runImpact', () => {
     assert.deepEqual(calls, ['my-prod us-central1,europe-west1']);
     assert.deepEqual(changes(report), { 'live-ci': 'pass->fail newly-blocked' });
     assert.equal(report.verdict, 'error', 'a region that could not be listed fails closed');
-    assert.deepEqual(report.errors.map((e) => e.message), ['europe-west1: listing jobs failed']);
+    assert.deepEqual(
+      report.errors.map((e) => e.message),
+      ['europe-west1: listing jobs failed'],
+    );
   });
 
   it('what is deployed without live mode is an error, never an empty pass', async (t) => {

@@ -46,17 +46,30 @@ describe('loadDeployed', () => {
     });
     const set = await loadDeployed('p1', ['europe-west1', 'us-central1', 'europe-west1'], { cloudRun });
     assert.deepEqual(set.errors, []);
-    assert.deepEqual(set.workloads.map((w) => [w.kind, w.name, w.deployed.region]), [['Job', 'j', 'europe-west1'], ['Service', 'a', 'us-central1']]);
+    assert.deepEqual(
+      set.workloads.map((w) => [w.kind, w.name, w.deployed.region]),
+      [
+        ['Job', 'j', 'europe-west1'],
+        ['Service', 'a', 'us-central1'],
+      ],
+    );
     assert.deepEqual(cloudRun.asked.sort(), ['jobs p1 europe-west1', 'jobs p1 us-central1', 'services p1 europe-west1', 'services p1 us-central1']);
   });
 
   it('a failed list is an error naming its region; the other lists are kept', async () => {
     const cloudRun = standIn({
-      'services us-central1': new ApiError('Cloud Run: failed to list services in projects/p1/locations/us-central1: HTTP 403, permission denied: the caller needs roles/run.viewer on the project', 403, null),
+      'services us-central1': new ApiError(
+        'Cloud Run: failed to list services in projects/p1/locations/us-central1: HTTP 403, permission denied: the caller needs roles/run.viewer on the project',
+        403,
+        null,
+      ),
       'services asia-east1': [deployedService('p1', 'asia-east1', 'b', [BAD], { useDefault: true })],
     });
     const set = await loadDeployed('p1', ['us-central1', 'asia-east1'], { cloudRun });
-    assert.deepEqual(set.workloads.map((w) => w.name), ['b']);
+    assert.deepEqual(
+      set.workloads.map((w) => w.name),
+      ['b'],
+    );
     assert.equal(set.errors.length, 1);
     assert.match(set.errors[0]?.message ?? '', /roles\/run\.viewer.*\(region us-central1: its services were not evaluated\)$/);
   });
@@ -95,7 +108,10 @@ describe('a deployed workload in the reports', () => {
     writeFileSync(join(dir, 'policy.yaml'), 'defaultAdmissionRule:\n  evaluationMode: ALWAYS_DENY\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n');
     const cloudRun = standIn({
       'services us-central1': [deployedService('p1', 'us-central1', 'web', [BAD], { useDefault: true })],
-      'jobs us-central1': [deployedJob('p1', 'us-central1', 'fix', [BAD], { useDefault: true, breakglassJustification: 'INC-7' }), deployedJob('p1', 'us-central1', 'bad', [BAD], { useDefault: true, policy: 'nope' })],
+      'jobs us-central1': [
+        deployedJob('p1', 'us-central1', 'fix', [BAD], { useDefault: true, breakglassJustification: 'INC-7' }),
+        deployedJob('p1', 'us-central1', 'bad', [BAD], { useDefault: true, policy: 'nope' }),
+      ],
     });
     return runCheck(
       {
@@ -114,20 +130,31 @@ describe('a deployed workload in the reports', () => {
 
   it('names region and revision, marks breakglass, and links no file', async (t) => {
     const report = await deployedReport(t);
-    assert.deepEqual(report.workloads.map((w) => [w.name, w.verdict, w.summary.slice(0, 40)]), [
-      ['web', 'fail', 'denied: the next revision deploy is bloc'],
-      ['fix', 'warn', 'breakglass: deploys although the policy '],
-      ['bad', 'error', 'could not be decided: see the errors bel'],
-    ]);
+    assert.deepEqual(
+      report.workloads.map((w) => [w.name, w.verdict, w.summary.slice(0, 40)]),
+      [
+        ['web', 'fail', 'denied: the next revision deploy is bloc'],
+        ['fix', 'warn', 'breakglass: deploys although the policy '],
+        ['bad', 'error', 'could not be decided: see the errors bel'],
+      ],
+    );
     // The problem of a deployed workload names its resource, not a file and line.
     const problem = report.errors.find((e) => e.message.includes('jobs/bad'));
     assert.deepEqual([problem?.file, problem?.line], [null, null]);
 
     const text = formatText(report);
-    assert.match(text, /Service web {2}FAIL {2}\(projects\/p1\/locations\/us-central1\/services\/web, deployed in us-central1, serving revision web-00007-xyz, enforced\)/);
+    assert.match(
+      text,
+      /Service web {2}FAIL {2}\(projects\/p1\/locations\/us-central1\/services\/web, deployed in us-central1, serving revision web-00007-xyz, enforced\)/,
+    );
     assert.match(text, /Job fix .*latest execution fix-abcde, RUNNING UNDER BREAKGLASS/);
 
-    const markdown = formatMarkdown(report, { links: { serverUrl: 'https://github.com', repository: 'o/r', sha: 'a'.repeat(40) }, maxLength: 1 << 20, overflowNote: '', marker: null });
+    const markdown = formatMarkdown(report, {
+      links: { serverUrl: 'https://github.com', repository: 'o/r', sha: 'a'.repeat(40) },
+      maxLength: 1 << 20,
+      overflowNote: '',
+      marker: null,
+    });
     assert.ok(!markdown.includes('/blob/'), 'no blob URL for a deployed workload');
     assert.match(markdown, /Service web \(deployed in us-central1, serving revision web-00007-xyz\)/);
     assert.match(markdown, /RUNNING UNDER BREAKGLASS/);

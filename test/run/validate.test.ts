@@ -39,7 +39,8 @@ describe('shared validators', () => {
     assert.equal(value(concurrency('')), 8);
     assert.equal(value(concurrency('1')), 1);
     assert.equal(value(concurrency(' 64 ')), 64);
-    for (const bad of ['0', '65', '1.5', '-1', 'eight', '1e1', '0x10']) assert.equal(problem(concurrency(bad)), `must be a whole number from 1 to 64, not "${bad}"`);
+    for (const bad of ['0', '65', '1.5', '-1', 'eight', '1e1', '0x10'])
+      assert.equal(problem(concurrency(bad)), `must be a whole number from 1 to 64, not "${bad}"`);
   });
 
   it('timeout is seconds (or 90s, 2m, 1h), from 1 s to 1 h, default 60', () => {
@@ -62,17 +63,20 @@ describe('shared validators', () => {
   });
 
   it('registry mirrors are HOST=URL, each host once', () => {
-    assert.deepEqual([...value(registryMirrors(['gcr.io=https://m.example', 'localhost:5000 = http://127.0.0.1:9/']))], [
-      ['gcr.io', 'https://m.example'],
-      ['localhost:5000', 'http://127.0.0.1:9/'],
-    ]);
+    assert.deepEqual(
+      [...value(registryMirrors(['gcr.io=https://m.example', 'localhost:5000 = http://127.0.0.1:9/']))],
+      [
+        ['gcr.io', 'https://m.example'],
+        ['localhost:5000', 'http://127.0.0.1:9/'],
+      ],
+    );
     for (const bad of ['gcr.io', '=https://m.example', 'gcr.io=ftp://m', 'gcr.io=', 'a b=https://m']) {
       assert.equal(problem(registryMirrors([bad])), `must be HOST=URL (e.g. gcr.io=https://mirror.example), not ${JSON.stringify(bad)}`);
     }
     assert.equal(problem(registryMirrors(['gcr.io=https://a', 'gcr.io=https://b'])), 'names "gcr.io" twice');
   });
 
-  it('attestor and KMS key version names have one shape (the policy reader\'s)', () => {
+  it("attestor and KMS key version names have one shape (the policy reader's)", () => {
     assert.equal(value(attestorName('projects/p1/attestors/built-by-ci')), 'projects/p1/attestors/built-by-ci');
     assert.equal(value(attestorName('projects/example.com:p1/attestors/a')), 'projects/example.com:p1/attestors/a');
     for (const bad of ['', 'built-by-ci', 'projects/p1/attestors/', 'projects/P1/attestors/a', 'projects/p1/attestors/a/b', 'projects/p 1/attestors/a']) {
@@ -80,11 +84,14 @@ describe('shared validators', () => {
     }
     assert.equal(value(kmsKeyVersionName(KEY)), KEY);
     for (const bad of ['', 'k', 'projects/p1/locations/global/keyRings/r/cryptoKeys/k', `${KEY}/x`]) {
-      assert.match(problem(kmsKeyVersionName(bad)), /^must be a Cloud KMS key version, projects\/P\/locations\/L\/keyRings\/R\/cryptoKeys\/K\/cryptoKeyVersions\/N, not "/);
+      assert.match(
+        problem(kmsKeyVersionName(bad)),
+        /^must be a Cloud KMS key version, projects\/P\/locations\/L\/keyRings\/R\/cryptoKeys\/K\/cryptoKeyVersions\/N, not "/,
+      );
     }
   });
 
-  it('composes gcloud\'s short attestor and --keyversion-* parts as gcloud does', () => {
+  it("composes gcloud's short attestor and --keyversion-* parts as gcloud does", () => {
     assert.equal(value(composeAttestor('a1', 'p1')), 'projects/p1/attestors/a1');
     assert.equal(value(composeAttestor('projects/p2/attestors/a1', 'p1')), 'projects/p2/attestors/a1');
     assert.match(problem(composeAttestor('a1', undefined)), /is a short name: give its project too \(--attestor-project\)/);
@@ -106,8 +113,11 @@ describe('shared validators', () => {
     assert.ok(problem(concurrency('9'.repeat(500))).length < 150);
   });
 
-  it('valueOrThrow prefixes the front end\'s name for the setting', () => {
-    assert.throws(() => valueOrThrow('--concurrency', concurrency('0')), (error: Error) => error.name === 'UserError' && error.message === '--concurrency must be a whole number from 1 to 64, not "0"');
+  it("valueOrThrow prefixes the front end's name for the setting", () => {
+    assert.throws(
+      () => valueOrThrow('--concurrency', concurrency('0')),
+      (error: Error) => error.name === 'UserError' && error.message === '--concurrency must be a whole number from 1 to 64, not "0"',
+    );
   });
 });
 
@@ -151,7 +161,10 @@ describe('both front ends, one problem', () => {
     const fromAction = action({ mode: 'attest', attestor: 'projects/p1/attestors/a', kms_key_version: 'k', images });
     assert.equal(fromCli.replace(/^--kms-key-version /, ''), fromAction.replace(/^Input kms_key_version /, ''));
     const badAttestor = cli(['attest', '--attestor', 'projects/P/attestors/a', '--kms-key-version', KEY, images]);
-    assert.equal(badAttestor.replace(/^--attestor /, ''), action({ mode: 'attest', attestor: 'projects/P/attestors/a', kms_key_version: KEY, images }).replace(/^Input attestor /, ''));
+    assert.equal(
+      badAttestor.replace(/^--attestor /, ''),
+      action({ mode: 'attest', attestor: 'projects/P/attestors/a', kms_key_version: KEY, images }).replace(/^Input attestor /, ''),
+    );
   });
 
   it('the same defaults', () => {

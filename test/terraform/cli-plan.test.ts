@@ -10,7 +10,10 @@ import { tempDir } from '../helpers/temp.ts';
 const FIXTURES = new URL('../fixtures/terraform/', import.meta.url).pathname;
 const valid = JSON.parse(readFileSync(new URL('../fixtures/attestations/conformance/attestation-valid-gcloud-style.json', import.meta.url), 'utf8')) as {
   image: string;
-  attestors: { name: string; userOwnedGrafeasNote: { noteReference: string; publicKeys: { id: string; pkixPublicKey: { publicKeyPem: string; signatureAlgorithm: string } }[] } }[];
+  attestors: {
+    name: string;
+    userOwnedGrafeasNote: { noteReference: string; publicKeys: { id: string; pkixPublicKey: { publicKeyPem: string; signatureAlgorithm: string } }[] };
+  }[];
   attestations: unknown[];
 };
 
@@ -44,7 +47,17 @@ function attestedPlan(): object {
         name: 'a1',
         project: 'p1',
         attestation_authority_note: [
-          { note_reference: 'a1-note', public_keys: [{ id: key.id, comment: null, ascii_armored_pgp_public_key: null, pkix_public_key: [{ public_key_pem: key.pkixPublicKey.publicKeyPem, signature_algorithm: key.pkixPublicKey.signatureAlgorithm }] }] },
+          {
+            note_reference: 'a1-note',
+            public_keys: [
+              {
+                id: key.id,
+                comment: null,
+                ascii_armored_pgp_public_key: null,
+                pkix_public_key: [{ public_key_pem: key.pkixPublicKey.publicKeyPem, signature_algorithm: key.pkixPublicKey.signatureAlgorithm }],
+              },
+            ],
+          },
         ],
       }),
       change('google_binary_authorization_policy.policy', 'google_binary_authorization_policy', {
@@ -69,30 +82,60 @@ describe('Terraform plans through the built CLI', () => {
     const plan = join(dir, 'plan.json');
     writeFileSync(plan, JSON.stringify(attestedPlan()));
     writeFileSync(join(dir, 'attestations.json'), JSON.stringify(valid.attestations));
-    const run = await runCliJson<Report>(['check', '--policy-file', 'plan.json', '--attestors', 'plan.json', '--attestations', 'attestations.json', '--format', 'json', 'plan.json'], { cwd: dir });
+    const run = await runCliJson<Report>(
+      ['check', '--policy-file', 'plan.json', '--attestors', 'plan.json', '--attestations', 'attestations.json', '--format', 'json', 'plan.json'],
+      { cwd: dir },
+    );
     assert.equal(run.code, 0, run.stdout);
     assert.equal(run.report.policy.source, 'file:plan.json#google_binary_authorization_policy.policy');
-    assert.deepEqual(run.report.workloads.map((w) => [w.name, w.file, w.verdict]), [['module.web.google_cloud_run_v2_service.web', 'plan.json', 'pass']]);
+    assert.deepEqual(
+      run.report.workloads.map((w) => [w.name, w.file, w.verdict]),
+      [['module.web.google_cloud_run_v2_service.web', 'plan.json', 'pass']],
+    );
     // Without the attestation, the same plan fails: the attestor from the plan was really used.
     writeFileSync(join(dir, 'attestations.json'), '[]');
-    const bare = await runCliJson<Report>(['check', '--policy-file', 'plan.json', '--attestors', 'plan.json', '--attestations', 'attestations.json', '--format', 'json', 'plan.json'], { cwd: dir });
+    const bare = await runCliJson<Report>(
+      ['check', '--policy-file', 'plan.json', '--attestors', 'plan.json', '--attestations', 'attestations.json', '--format', 'json', 'plan.json'],
+      { cwd: dir },
+    );
     assert.equal(bare.code, 1, bare.stdout);
   });
 
   it('a plan that deletes the policy is checked against Google default policy, and says so', async () => {
-    const run = await runCliJson<Report>(['check', '--policy-file', `${FIXTURES}policy-deleted.plan.json`, '--format', 'json', `${FIXTURES}run-workloads.plan.json`]);
-    assert.match(run.report.policy.notes.map((n) => n.message).join('\n'), /the plan deletes google_binary_authorization_policy\.policy: the project falls back to Google's default policy/);
+    const run = await runCliJson<Report>([
+      'check',
+      '--policy-file',
+      `${FIXTURES}policy-deleted.plan.json`,
+      '--format',
+      'json',
+      `${FIXTURES}run-workloads.plan.json`,
+    ]);
+    assert.match(
+      run.report.policy.notes.map((n) => n.message).join('\n'),
+      /the plan deletes google_binary_authorization_policy\.policy: the project falls back to Google's default policy/,
+    );
     const verdicts = Object.fromEntries(run.report.workloads.map((w) => [w.name, w.verdict]));
     assert.equal(verdicts['google_cloud_run_v2_service.api'], 'pass', 'ALWAYS_ALLOW admits it');
     assert.equal(verdicts['module.batch.google_cloud_run_v2_job.nightly'], 'fail', 'binary_authorization: [] does not ask Cloud Run to enforce');
     assert.equal(verdicts['module.app["eu/west"].google_cloud_run_v2_service.worker'], 'error', 'an image known only after apply is never a pass');
-    assert.equal(run.report.workloads.some((w) => w.name.includes('retired')), false, 'a planned delete is not checked');
+    assert.equal(
+      run.report.workloads.some((w) => w.name.includes('retired')),
+      false,
+      'a planned delete is not checked',
+    );
     assert.ok(run.report.skipped.some((s) => s.kind === 'google_cloud_run_v2_service.retired (planned delete)'));
     assert.equal(run.code, 2, 'an unknown image leaves the run undecided');
   });
 
   it('a policy known only after apply is an error naming the value, and nothing passes', async () => {
-    const run = await runCliJson<Report>(['check', '--policy-file', `${FIXTURES}policy-unknown-attestor.plan.json`, '--format', 'json', `${FIXTURES}run-workloads.plan.json`]);
+    const run = await runCliJson<Report>([
+      'check',
+      '--policy-file',
+      `${FIXTURES}policy-unknown-attestor.plan.json`,
+      '--format',
+      'json',
+      `${FIXTURES}run-workloads.plan.json`,
+    ]);
     assert.equal(run.code, 2);
     assert.equal(run.report.verdict, 'error');
     assert.match(run.report.errors.map((e) => e.message).join('\n'), /default_admission_rule is known only after apply/);

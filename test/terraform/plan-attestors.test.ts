@@ -22,9 +22,10 @@ describe('attestors from a Terraform plan', () => {
     const [attestor] = parsed.attestors;
     assert.equal(attestor?.name, 'projects/dev-for-tests/attestors/test-attestor');
     assert.equal(attestor?.noteReference, 'projects/dev-for-tests/notes/test-attestor-note');
-    assert.deepEqual(attestor?.publicKeys.map((k) => [k.kind, k.id]), [
-      ['pkix', '//cloudkms.googleapis.com/v1/projects/dev-for-tests/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1'],
-    ]);
+    assert.deepEqual(
+      attestor?.publicKeys.map((k) => [k.kind, k.id]),
+      [['pkix', '//cloudkms.googleapis.com/v1/projects/dev-for-tests/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1']],
+    );
   });
 
   it('makes a key whose id is known only after apply a problem, and leaves the key out', () => {

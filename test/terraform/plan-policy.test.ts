@@ -27,7 +27,10 @@ describe('policy from a Terraform plan', () => {
       enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG',
       requireAttestationsBy: ['projects/my-prod/attestors/security-review'],
     });
-    assert.deepEqual(policy.allowlist.map((p) => p.text), ['us-docker.pkg.dev/my-prod/cloud-run-source-deploy/**']);
+    assert.deepEqual(
+      policy.allowlist.map((p) => p.text),
+      ['us-docker.pkg.dev/my-prod/cloud-run-source-deploy/**'],
+    );
   });
 
   it('expands short attestor names with the provider project when the resource has none (format 0.1)', () => {
@@ -50,7 +53,10 @@ describe('policy from a Terraform plan', () => {
   });
 
   it('refuses a value the verdict needs that is known only after apply, naming it', () => {
-    assert.match(errorOf(parsePolicyText('file:plan.json', fixture('policy-unknown-attestor.plan.json'), none)), /default_admission_rule is known only after apply/);
+    assert.match(
+      errorOf(parsePolicyText('file:plan.json', fixture('policy-unknown-attestor.plan.json'), none)),
+      /default_admission_rule is known only after apply/,
+    );
   });
 
   it('asks for --policy-address when the plan holds several policies, and reads the one named', () => {
@@ -59,7 +65,10 @@ describe('policy from a Terraform plan', () => {
     const staging = policyOf(parsePolicyText('file:plan.json', text, { address: 'google_binary_authorization_policy.staging', project: null }));
     assert.equal(staging.name, 'projects/my-staging/policy');
     assert.equal(staging.defaultRule.evaluationMode, 'ALWAYS_ALLOW');
-    assert.match(errorOf(parsePolicyText('file:plan.json', text, { address: 'google_binary_authorization_policy.nope', project: null })), /no google_binary_authorization_policy at google_binary_authorization_policy\.nope/);
+    assert.match(
+      errorOf(parsePolicyText('file:plan.json', text, { address: 'google_binary_authorization_policy.nope', project: null })),
+      /no google_binary_authorization_policy at google_binary_authorization_policy\.nope/,
+    );
   });
 
   it('needs a project for short names when neither the resource nor the provider has one', () => {
@@ -68,7 +77,10 @@ describe('policy from a Terraform plan', () => {
     const text = JSON.stringify(plan);
     assert.match(errorOf(parsePolicyText('file:plan.json', text, none)), /short attestor name test-attestor needs a project/);
     const policy = policyOf(parsePolicyText('file:plan.json', text, { address: null, project: 'from-flag' }));
-    assert.equal(policy.defaultRule.evaluationMode === 'REQUIRE_ATTESTATION' && policy.defaultRule.requireAttestationsBy[0], 'projects/from-flag/attestors/test-attestor');
+    assert.equal(
+      policy.defaultRule.evaluationMode === 'REQUIRE_ATTESTATION' && policy.defaultRule.requireAttestationsBy[0],
+      'projects/from-flag/attestors/test-attestor',
+    );
   });
 
   it('refuses a plan of an unknown format version, and one with no policy', () => {
@@ -80,7 +92,9 @@ describe('policy from a Terraform plan', () => {
   it('validates the planned values as strictly as an exported policy', () => {
     const plan = JSON.parse(fixture('policy-attestor-swapped.plan.json')) as { resource_changes: { change: { after: Record<string, unknown> } }[] };
     const after = plan.resource_changes[0]?.change.after as Record<string, unknown>;
-    after['default_admission_rule'] = [{ evaluation_mode: 'REQUIRE_ATTESTATION', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', require_attestations_by: null }];
+    after['default_admission_rule'] = [
+      { evaluation_mode: 'REQUIRE_ATTESTATION', enforcement_mode: 'ENFORCED_BLOCK_AND_AUDIT_LOG', require_attestations_by: null },
+    ];
     assert.match(errorOf(parsePolicyText('file:plan.json', JSON.stringify(plan), none)), /must name at least one attestor/);
   });
 });

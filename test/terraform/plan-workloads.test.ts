@@ -28,14 +28,27 @@ describe('Cloud Run workloads from a Terraform plan', () => {
   });
 
   it('reads images where the provider puts them', () => {
-    assert.deepEqual(byName(set.workloads, 'google_cloud_run_v2_service.api').containers.map((c) => c.image), [`us-docker.pkg.dev/my-prod/apps/api@sha256:${'a'.repeat(64)}`]);
-    assert.deepEqual(byName(set.workloads, 'module.batch.google_cloud_run_v2_job.nightly').containers.map((c) => c.image), [`us-docker.pkg.dev/my-prod/apps/nightly@sha256:${'a'.repeat(64)}`]);
-    assert.deepEqual(byName(set.workloads, 'google_cloud_run_service.legacy').containers.map((c) => c.image), [`us-docker.pkg.dev/my-prod/apps/legacy@sha256:${'a'.repeat(64)}`]);
+    assert.deepEqual(
+      byName(set.workloads, 'google_cloud_run_v2_service.api').containers.map((c) => c.image),
+      [`us-docker.pkg.dev/my-prod/apps/api@sha256:${'a'.repeat(64)}`],
+    );
+    assert.deepEqual(
+      byName(set.workloads, 'module.batch.google_cloud_run_v2_job.nightly').containers.map((c) => c.image),
+      [`us-docker.pkg.dev/my-prod/apps/nightly@sha256:${'a'.repeat(64)}`],
+    );
+    assert.deepEqual(
+      byName(set.workloads, 'google_cloud_run_service.legacy').containers.map((c) => c.image),
+      [`us-docker.pkg.dev/my-prod/apps/legacy@sha256:${'a'.repeat(64)}`],
+    );
   });
 
   it('reads enforcement from binary_authorization (v2) and the annotation on metadata[0] (v1)', () => {
     assert.equal(byName(set.workloads, 'google_cloud_run_v2_service.api').enforcement.mode, 'default');
-    assert.equal(byName(set.workloads, 'module.batch.google_cloud_run_v2_job.nightly').enforcement.mode, 'not-enforced', 'binary_authorization: [] enforces nothing');
+    assert.equal(
+      byName(set.workloads, 'module.batch.google_cloud_run_v2_job.nightly').enforcement.mode,
+      'not-enforced',
+      'binary_authorization: [] enforces nothing',
+    );
     assert.equal(byName(set.workloads, 'google_cloud_run_service.legacy').enforcement.mode, 'default');
     const hotfix = byName(set.workloads, 'google_cloud_run_v2_service.hotfix').enforcement;
     assert.ok(hotfix.mode === 'default' && hotfix.breakglass === 'INC-42: prod outage', 'the breakglass justification is read');
@@ -48,15 +61,26 @@ describe('Cloud Run workloads from a Terraform plan', () => {
 
   it('lists planned deletes, worker pools and other resources as skipped, and checks none of them', () => {
     const skipped = set.skipped.map((s) => `${s.kind}: ${s.why}`);
-    assert.ok(skipped.some((s) => /^google_cloud_run_v2_service\.retired \(planned delete\): the plan deletes it/.test(s)), skipped.join('\n'));
+    assert.ok(
+      skipped.some((s) => /^google_cloud_run_v2_service\.retired \(planned delete\): the plan deletes it/.test(s)),
+      skipped.join('\n'),
+    );
     assert.ok(skipped.some((s) => /^google_cloud_run_v2_worker_pool\.pool: a Cloud Run worker pool/.test(s)));
-    assert.ok(skipped.some((s) => /^Terraform plan: 1 other planned resource/.test(s)), 'the bucket is counted; the data source is not a resource');
-    assert.equal(set.workloads.some((w) => /retired|pool/.test(w.name)), false);
+    assert.ok(
+      skipped.some((s) => /^Terraform plan: 1 other planned resource/.test(s)),
+      'the bucket is counted; the data source is not a resource',
+    );
+    assert.equal(
+      set.workloads.some((w) => /retired|pool/.test(w.name)),
+      false,
+    );
   });
 
   it('reads a plan without resource_changes from planned_values and its child modules', () => {
     const plan = JSON.parse(text) as { resource_changes: { change: { after: unknown }; address: string; type: string }[] };
-    const resources = plan.resource_changes.filter((r) => r.change.after && r.type.startsWith('google_cloud_run_v2_service')).map((r) => ({ address: r.address, mode: 'managed', type: r.type, values: r.change.after }));
+    const resources = plan.resource_changes
+      .filter((r) => r.change.after && r.type.startsWith('google_cloud_run_v2_service'))
+      .map((r) => ({ address: r.address, mode: 'managed', type: r.type, values: r.change.after }));
     const trimmed = {
       format_version: '0.1',
       planned_values: { root_module: { resources: resources.slice(0, 1), child_modules: [{ address: 'module.app', resources: resources.slice(1) }] } },

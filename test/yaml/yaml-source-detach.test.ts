@@ -15,7 +15,15 @@ async function heapHolds(needle: () => string): Promise<boolean> {
 
 /** Parses a manifest made here and keeps two of its strings; the text and the document are left behind. */
 function keptStrings(marker: string): string[] {
-  const text = ['kind: Service', 'metadata:', '  name: a-service-name-long-enough', `  note: ${marker}`, 'spec:', '  image: gcr.io/project/app@sha256:0123456789abcdef', ''].join('\n');
+  const text = [
+    'kind: Service',
+    'metadata:',
+    '  name: a-service-name-long-enough',
+    `  note: ${marker}`,
+    'spec:',
+    '  image: gcr.io/project/app@sha256:0123456789abcdef',
+    '',
+  ].join('\n');
   const source = parseYamlSource(text);
   assert.ok(source.ok);
   const value = source.documents[0]?.value as { metadata: { name: string }; spec: { image: string } };
@@ -35,6 +43,9 @@ describe('parseYamlSource keeps no view of the text', () => {
     const source = parseYamlSource('a: &x\n  b: [a-long-string-value-1, short, {c: another-long-string-2}]\nd: *x\n');
     assert.ok(source.ok);
     const value = source.documents[0]?.value as { a: unknown; d: unknown };
-    assert.deepEqual(value, { a: { b: ['a-long-string-value-1', 'short', { c: 'another-long-string-2' }] }, d: { b: ['a-long-string-value-1', 'short', { c: 'another-long-string-2' }] } });
+    assert.deepEqual(value, {
+      a: { b: ['a-long-string-value-1', 'short', { c: 'another-long-string-2' }] },
+      d: { b: ['a-long-string-value-1', 'short', { c: 'another-long-string-2' }] },
+    });
   });
 });

@@ -10,9 +10,9 @@ describe('parseYamlSource', () => {
     const [first, second] = parsed.documents;
     assert.deepEqual(first?.value, { a: 1, b: { c: ['x', 'y'] } });
     assert.equal(first?.line, 2);
-    assert.equal(first?.lineOf(["b", "c", 1]), 4);
-    assert.equal(first?.lineOf(["b", "c"]), 4, "a mapping entry answers with its key line");
-    assert.equal(first?.lineOf(["b"]), 3);
+    assert.equal(first?.lineOf(['b', 'c', 1]), 4);
+    assert.equal(first?.lineOf(['b', 'c']), 4, 'a mapping entry answers with its key line');
+    assert.equal(first?.lineOf(['b']), 3);
     assert.equal(first?.lineOf(['b', 'missing', 'deeper']), 3, 'falls back to the nearest ancestor');
     assert.equal(second?.line, 6);
   });
@@ -32,7 +32,12 @@ describe('parseYamlSource', () => {
 
   it('refuses to expand an alias bomb, quickly', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9)
+          .fill(`*${'abcdefghi'[i - 1]}`)
+          .join(', ')}]`,
+      );
     const started = performance.now();
     const parsed = parseYamlSource(levels.join('\n'));
     assert.ok(performance.now() - started < 2000);

@@ -52,7 +52,6 @@ function missingAttestor(name: string, file: string | null, base: string): strin
     : `${name} is not in ${displayPath(file, base)}: add it (gcloud container binauthz attestors describe ${name} --format=json)`;
 }
 
-
 /** Reads a JSON (or YAML) data file as gcloud --format=json writes it; problems go to `errors`. */
 async function readDataFile(path: string, files: EvidenceFiles, errors: ReportError[]): Promise<unknown> {
   const file = displayPath(path, files.workingFolder);
