@@ -3,46 +3,21 @@
 // GITHUB_STEP_SUMMARY and GITHUB_API_URL, against loopback GitHub and Google servers.
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
 import { startFakeRegistry } from './helpers/fake-registry.ts';
+import { ACTION_SHA, type ActionRun, execAction, readOutputs, runActionOnPullRequest } from './helpers/run-action.ts';
 import { tempDir } from './helpers/temp.ts';
 
-const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const EVENT = readFileSync(new URL('./fixtures/github/pull_request.opened.json', import.meta.url), 'utf8');
 const GITHUB_TOKEN = 'ghs_loopbackTestToken0123456789';
 const D1 = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
 const D2 = 'sha256:3fc4ccfe745870e2c0d99f71f30ff0656c8dedd41cc1d7d3d376b0dbe685e2f3';
 
 const service = (name: string, image: string, annotations = '    run.googleapis.com/binary-authorization: default\n') =>
   `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n  annotations:\n${annotations}spec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ${image}\n`;
-
-interface ActionRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-/** Parses the runner's `name<<DELIMITER … DELIMITER` output file. */
-function readOutputs(path: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = readFileSync(path, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!match) continue;
-    const value: string[] = [];
-    while (++i < lines.length && lines[i] !== match[2]) value.push(lines[i] ?? '');
-    outputs[match[1] as string] = value.join('\n');
-  }
-  return outputs;
-}
 
 describe('the action on a pull request', () => {
   let github: FakeGitHub;
@@ -79,41 +54,14 @@ describe('the action on a pull request', () => {
   });
 
   function runAction(inputs: Record<string, string> = {}): Promise<ActionRun> {
-    const dir = tempDir(after, 'action-runner-');
-    const files = { event: join(dir, 'event.json'), output: join(dir, 'output'), summary: join(dir, 'summary.md') };
-    writeFileSync(files.event, EVENT);
-    writeFileSync(files.output, '');
-    writeFileSync(files.summary, '');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      METADATA_SERVER_DETECTION: 'none',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_API_URL: github.url,
-      GITHUB_SERVER_URL: 'https://github.example',
-      GITHUB_REPOSITORY: 'Codertocat/Hello-World',
-      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: dir,
-      INPUT_GITHUB_TOKEN: GITHUB_TOKEN,
-      INPUT_PROJECT_ID: 'p1',
-      ...google.env(),
-      ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
-    };
-    return new Promise((resolve, reject) => {
-      execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 30_000 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(error);
-        resolve({
-          code: typeof error?.code === 'number' ? error.code : 0,
-          stdout,
-          stderr,
-          outputs: readOutputs(files.output),
-          summary: readFileSync(files.summary, 'utf8'),
-        });
-      });
+    return runActionOnPullRequest({
+      workspace,
+      runner: tempDir(after, 'action-runner-'),
+      githubUrl: github.url,
+      githubToken: GITHUB_TOKEN,
+      googleEnv: google.env(),
+      env: { GITHUB_SERVER_URL: 'https://github.example' },
+      inputs,
     });
   }
 
@@ -302,7 +250,7 @@ describe('the action on a pull request', () => {
       PATH: process.env['PATH'],
       METADATA_SERVER_DETECTION: 'none',
       GITHUB_EVENT_NAME: 'push',
-      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
+      GITHUB_SHA: ACTION_SHA,
       GITHUB_OUTPUT: output,
       GITHUB_WORKSPACE: workspace,
       RUNNER_TEMP: dir,
@@ -310,9 +258,7 @@ describe('the action on a pull request', () => {
       ...google.env(),
     };
     const started = performance.now();
-    const code = await new Promise<number>((resolve) =>
-      execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 20_000 }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)),
-    );
+    const { code } = await execAction(env, workspace, 20_000);
     assert.ok(performance.now() - started < 10_000);
     assert.equal(code, 1);
     assert.equal(readOutputs(output)['verdict'], 'error');
@@ -335,7 +281,7 @@ describe('the action on a pull request', () => {
       PATH: process.env['PATH'],
       METADATA_SERVER_DETECTION: 'none',
       GITHUB_EVENT_NAME: 'push',
-      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
+      GITHUB_SHA: ACTION_SHA,
       GITHUB_OUTPUT: output,
       GITHUB_WORKSPACE: workspace,
       RUNNER_TEMP: dir,
@@ -343,9 +289,7 @@ describe('the action on a pull request', () => {
       INPUT_COMMENT: 'true',
       ...google.env(),
     };
-    const code = await new Promise<number>((resolve) =>
-      execFile(process.execPath, [ACTION], { cwd: workspace, env }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)),
-    );
+    const { code } = await execAction(env, workspace);
     assert.equal(code, 1);
     const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as { workloads: { name: string }[] };
     assert.deepEqual(report.workloads.map((w) => w.name).sort(), ['denied', 'ok', 'untouched']);
