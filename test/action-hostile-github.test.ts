@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
-import { type ActionRun, runActionOnPullRequest } from './helpers/run-action.ts';
+import { type ActionRun, P1_ALLOWED_ONLY, runActionOnPullRequest, serviceYaml } from './helpers/run-action.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const GITHUB_TOKEN = 'ghs_hostileGitHubTestToken0123456789';
@@ -24,9 +24,6 @@ const serviceObject = (name: string, image: string) => ({
   metadata: { name, annotations: { 'run.googleapis.com/binary-authorization': 'default' } },
   spec: { template: { spec: { containers: [{ name: 'app', image }] } } },
 });
-const serviceYaml = (name: string, image: string) =>
-  `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ${image}\n`;
-
 describe('the action against a hostile GitHub', () => {
   let github: FakeGitHub;
   let google: FakeGoogle;
@@ -35,11 +32,7 @@ describe('the action against a hostile GitHub', () => {
   beforeEach(async () => {
     github = await startFakeGitHub({ token: GITHUB_TOKEN });
     google = await startFakeGoogle();
-    google.state.policies.set('projects/p1', {
-      name: 'projects/p1/policy',
-      admissionWhitelistPatterns: [{ namePattern: 'us-docker.pkg.dev/p1/allowed/**' }],
-      defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
-    });
+    google.state.policies.set('projects/p1', P1_ALLOWED_ONLY);
     workspace = mkdtempSync(join(tmpdir(), 'action-hostile-'));
     mkdirSync(join(workspace, 'deploy'));
     writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', ALLOWED));

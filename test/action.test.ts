@@ -9,15 +9,12 @@ import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
 import { startFakeRegistry } from './helpers/fake-registry.ts';
-import { ACTION_SHA, type ActionRun, execAction, readOutputs, runActionOnPullRequest } from './helpers/run-action.ts';
+import { type ActionRun, P1_ALLOWED_ONLY, runActionOnPullRequest, runActionOnPush, serviceYaml } from './helpers/run-action.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const GITHUB_TOKEN = 'ghs_loopbackTestToken0123456789';
 const D1 = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
 const D2 = 'sha256:3fc4ccfe745870e2c0d99f71f30ff0656c8dedd41cc1d7d3d376b0dbe685e2f3';
-
-const service = (name: string, image: string, annotations = '    run.googleapis.com/binary-authorization: default\n') =>
-  `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n  annotations:\n${annotations}spec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ${image}\n`;
 
 describe('the action on a pull request', () => {
   let github: FakeGitHub;
@@ -27,16 +24,12 @@ describe('the action on a pull request', () => {
   beforeEach(async () => {
     github = await startFakeGitHub({ token: GITHUB_TOKEN });
     google = await startFakeGoogle();
-    google.state.policies.set('projects/p1', {
-      name: 'projects/p1/policy',
-      admissionWhitelistPatterns: [{ namePattern: 'us-docker.pkg.dev/p1/allowed/**' }],
-      defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
-    });
+    google.state.policies.set('projects/p1', P1_ALLOWED_ONLY);
     workspace = mkdtempSync(join(tmpdir(), 'action-workspace-'));
     mkdirSync(join(workspace, 'deploy'));
-    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', `us-docker.pkg.dev/p1/allowed/ok@${D1}`));
-    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), service('denied', `us-docker.pkg.dev/p1/apps/denied@${D2}`));
-    writeFileSync(join(workspace, 'deploy', 'untouched.yaml'), service('untouched', `us-docker.pkg.dev/p1/apps/untouched@${D2}`));
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', `us-docker.pkg.dev/p1/allowed/ok@${D1}`));
+    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), serviceYaml('denied', `us-docker.pkg.dev/p1/apps/denied@${D2}`));
+    writeFileSync(join(workspace, 'deploy', 'untouched.yaml'), serviceYaml('untouched', `us-docker.pkg.dev/p1/apps/untouched@${D2}`));
     writeFileSync(join(workspace, 'README.md'), '# not a manifest\n');
     github.state.pulls.set(2, {
       files: [
@@ -96,7 +89,7 @@ describe('the action on a pull request', () => {
     github.state.comments.push({ id: 1, body: 'LGTM', user: { login: 'octocat', type: 'User' }, issue: 2 } as never);
     await runAction();
     const first = botComments()[0]?.id;
-    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), service('denied', `us-docker.pkg.dev/p1/allowed/denied@${D2}`));
+    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), serviceYaml('denied', `us-docker.pkg.dev/p1/allowed/denied@${D2}`));
     const second = await runAction();
     assert.equal(second.code, 0, second.stdout);
     assert.equal(botComments().length, 1);
@@ -148,7 +141,7 @@ describe('the action on a pull request', () => {
       join(workspace, 'policy.yaml'),
       'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n',
     );
-    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
     github.state.pulls.set(2, { files: [{ filename: 'deploy/ok.yaml', status: 'modified' }] });
     const mirrored = await runAction({ policy_file: 'policy.yaml', registry_mirrors: `us-docker.pkg.dev=${registry.url}\n`, concurrency: '2' });
     const report = JSON.parse(readFileSync(mirrored.outputs['report'] as string, 'utf8')) as { workloads: { containers: { digest: string | null }[] }[] };
@@ -175,7 +168,7 @@ describe('the action on a pull request', () => {
       join(workspace, 'policy.yaml'),
       'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n',
     );
-    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
     github.state.pulls.set(2, {
       files: [
         { filename: 'deploy/ok.yaml', status: 'modified' },
@@ -243,26 +236,12 @@ describe('the action on a pull request', () => {
 
   it('on push, a manifest-named symlink to /dev/zero is an error, quickly', async () => {
     symlinkSync('/dev/zero', join(workspace, 'deploy', 'zero.yaml'));
-    const dir = tempDir(after, 'action-push-');
-    const output = join(dir, 'output');
-    writeFileSync(output, '');
-    const env = {
-      PATH: process.env['PATH'],
-      METADATA_SERVER_DETECTION: 'none',
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_SHA: ACTION_SHA,
-      GITHUB_OUTPUT: output,
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: dir,
-      INPUT_PROJECT_ID: 'p1',
-      ...google.env(),
-    };
     const started = performance.now();
-    const { code } = await execAction(env, workspace, 20_000);
+    const { code, outputs } = await runActionOnPush({ workspace, runner: tempDir(after, 'action-push-'), googleEnv: google.env(), timeoutMs: 20_000 });
     assert.ok(performance.now() - started < 10_000);
     assert.equal(code, 1);
-    assert.equal(readOutputs(output)['verdict'], 'error');
-    const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as {
+    assert.equal(outputs['verdict'], 'error');
+    const report = JSON.parse(readFileSync(outputs['report'] as string, 'utf8')) as {
       workloads: { name: string }[];
       errors: { file: string; message: string }[];
     };
@@ -274,24 +253,14 @@ describe('the action on a pull request', () => {
   });
 
   it('on push, checks every matching file', async () => {
-    const dir = tempDir(after, 'action-push-');
-    const output = join(dir, 'output');
-    writeFileSync(output, '');
-    const env = {
-      PATH: process.env['PATH'],
-      METADATA_SERVER_DETECTION: 'none',
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_SHA: ACTION_SHA,
-      GITHUB_OUTPUT: output,
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: dir,
-      INPUT_PROJECT_ID: 'p1',
-      INPUT_COMMENT: 'true',
-      ...google.env(),
-    };
-    const { code } = await execAction(env, workspace);
+    const { code, outputs } = await runActionOnPush({
+      workspace,
+      runner: tempDir(after, 'action-push-'),
+      googleEnv: google.env(),
+      inputs: { comment: 'true' },
+    });
     assert.equal(code, 1);
-    const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as { workloads: { name: string }[] };
+    const report = JSON.parse(readFileSync(outputs['report'] as string, 'utf8')) as { workloads: { name: string }[] };
     assert.deepEqual(report.workloads.map((w) => w.name).sort(), ['denied', 'ok', 'untouched']);
     assert.equal(github.requests.length, 0, 'no pull request, no GitHub calls');
   });

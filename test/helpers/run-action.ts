@@ -96,3 +96,43 @@ export async function runActionOnPullRequest(run: PullRequestRun): Promise<Actio
   const ms = Date.now() - started;
   return { ...exit, outputs: readOutputs(files.output), summary: readFileSync(files.summary, 'utf8'), ms };
 }
+
+export interface PushRun {
+  workspace: string;
+  /** RUNNER_TEMP: the output file is written there (a `tempDir` of the caller's). */
+  runner: string;
+  googleEnv: Record<string, string>;
+  inputs?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** The action on a push (no pull request, no GitHub token, no job summary); returns its exit and outputs. */
+export async function runActionOnPush(run: PushRun): Promise<ActionExit & { outputs: Record<string, string> }> {
+  const output = join(run.runner, 'output');
+  writeFileSync(output, '');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    METADATA_SERVER_DETECTION: 'none',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_SHA: ACTION_SHA,
+    GITHUB_OUTPUT: output,
+    GITHUB_WORKSPACE: run.workspace,
+    RUNNER_TEMP: run.runner,
+    INPUT_PROJECT_ID: 'p1',
+    ...inputsEnv(run.inputs ?? {}),
+    ...run.googleEnv,
+  };
+  const exit = await execAction(env, run.workspace, run.timeoutMs);
+  return { ...exit, outputs: readOutputs(output) };
+}
+
+/** Project p1's policy in the action tests: images under `us-docker.pkg.dev/p1/allowed/` are exempt, every other is denied. */
+export const P1_ALLOWED_ONLY = {
+  name: 'projects/p1/policy',
+  admissionWhitelistPatterns: [{ namePattern: 'us-docker.pkg.dev/p1/allowed/**' }],
+  defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
+};
+
+/** A Cloud Run Service manifest with one container, with `annotations` (indented lines) under its metadata. */
+export const serviceYaml = (name: string, image: string, annotations = '    run.googleapis.com/binary-authorization: default\n') =>
+  `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n  annotations:\n${annotations}spec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ${image}\n`;
