@@ -3,17 +3,14 @@
 // lost answers to writes, JSON and upper-case manifests, brace patterns, more than 3,000 files.
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+import { type ActionRun, P1_ALLOWED_ONLY, runActionOnPullRequest, serviceYaml } from './helpers/run-action.ts';
 import { tempDir } from './helpers/temp.ts';
 
-const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const EVENT = readFileSync(new URL('./fixtures/github/pull_request.opened.json', import.meta.url), 'utf8');
 const GITHUB_TOKEN = 'ghs_hostileGitHubTestToken0123456789';
 const MARKER = '<!-- binauthz-gate -->';
 const D1 = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
@@ -27,30 +24,6 @@ const serviceObject = (name: string, image: string) => ({
   metadata: { name, annotations: { 'run.googleapis.com/binary-authorization': 'default' } },
   spec: { template: { spec: { containers: [{ name: 'app', image }] } } },
 });
-const serviceYaml = (name: string, image: string) =>
-  `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n  annotations:\n    run.googleapis.com/binary-authorization: default\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ${image}\n`;
-
-interface ActionRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  ms: number;
-}
-
-function readOutputs(path: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = readFileSync(path, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!match) continue;
-    const value: string[] = [];
-    while (++i < lines.length && lines[i] !== match[2]) value.push(lines[i] ?? '');
-    outputs[match[1] as string] = value.join('\n');
-  }
-  return outputs;
-}
-
 describe('the action against a hostile GitHub', () => {
   let github: FakeGitHub;
   let google: FakeGoogle;
@@ -59,11 +32,7 @@ describe('the action against a hostile GitHub', () => {
   beforeEach(async () => {
     github = await startFakeGitHub({ token: GITHUB_TOKEN });
     google = await startFakeGoogle();
-    google.state.policies.set('projects/p1', {
-      name: 'projects/p1/policy',
-      admissionWhitelistPatterns: [{ namePattern: 'us-docker.pkg.dev/p1/allowed/**' }],
-      defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
-    });
+    google.state.policies.set('projects/p1', P1_ALLOWED_ONLY);
     workspace = mkdtempSync(join(tmpdir(), 'action-hostile-'));
     mkdirSync(join(workspace, 'deploy'));
     writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', ALLOWED));
@@ -82,35 +51,14 @@ describe('the action against a hostile GitHub', () => {
   });
 
   function runAction(inputs: Record<string, string> = {}): Promise<ActionRun> {
-    const dir = tempDir(after, 'action-hostile-runner-');
-    const files = { event: join(dir, 'event.json'), output: join(dir, 'output'), summary: join(dir, 'summary.md') };
-    writeFileSync(files.event, EVENT);
-    writeFileSync(files.output, '');
-    writeFileSync(files.summary, '');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      METADATA_SERVER_DETECTION: 'none',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: 'Codertocat/Hello-World',
-      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: dir,
-      INPUT_GITHUB_TOKEN: GITHUB_TOKEN,
-      INPUT_PROJECT_ID: 'p1',
-      ...google.env(),
-      ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
-    };
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-      execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 60_000 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(error);
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr, outputs: readOutputs(files.output), ms: Date.now() - started });
-      });
+    return runActionOnPullRequest({
+      workspace,
+      runner: tempDir(after, 'action-hostile-runner-'),
+      githubUrl: github.url,
+      githubToken: GITHUB_TOKEN,
+      googleEnv: google.env(),
+      inputs,
+      timeoutMs: 60_000,
     });
   }
 

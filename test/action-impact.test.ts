@@ -4,14 +4,13 @@
 // deployed runs in process, with a stub where the Cloud Run Admin API's listing will be.
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+import { runActionOnPullRequest } from './helpers/run-action.ts';
 import { tempDir } from './helpers/temp.ts';
 import {
   BASE_POLICY,
@@ -29,23 +28,8 @@ import { readWorkloads } from '../src/manifests/read-workloads.ts';
 import type { DeployedLoader } from '../src/run/impact.ts';
 import { redactorFor } from '../src/report/redact.ts';
 
-const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const EVENT = readFileSync(new URL('./fixtures/github/pull_request.opened.json', import.meta.url), 'utf8');
 const GITHUB_TOKEN = 'ghs_loopbackTestToken0123456789';
 const SHA = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
-
-function readOutputs(path: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = readFileSync(path, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!match) continue;
-    const value: string[] = [];
-    while (++i < lines.length && lines[i] !== match[2]) value.push(lines[i] ?? '');
-    outputs[match[1] as string] = value.join('\n');
-  }
-  return outputs;
-}
 
 function serveBase(google: FakeGoogle): void {
   google.state.policies.set(`projects/${PROJECT}`, parse(BASE_POLICY) as object);
@@ -74,40 +58,15 @@ describe('the action on a pull request that changes the policy', () => {
   });
 
   function run(inputs: Record<string, string>) {
-    const dir = tempDir(after, 'action-impact-runner-');
-    const files = { event: join(dir, 'event.json'), output: join(dir, 'output'), summary: join(dir, 'summary.md') };
-    writeFileSync(files.event, EVENT);
-    writeFileSync(files.output, '');
-    writeFileSync(files.summary, '');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      METADATA_SERVER_DETECTION: 'none',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: 'Codertocat/Hello-World',
-      GITHUB_SHA: SHA,
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: dir,
-      INPUT_GITHUB_TOKEN: GITHUB_TOKEN,
-      INPUT_PROJECT_ID: PROJECT,
-      INPUT_MANIFESTS: 'deploy/**',
-      ...google.env(),
-      ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
-    };
-    return new Promise<{ code: number; stdout: string; outputs: Record<string, string>; summary: string }>((resolve, reject) => {
-      execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 30_000 }, (error, stdout) => {
-        if (error && typeof error.code !== 'number') return reject(error);
-        resolve({
-          code: typeof error?.code === 'number' ? error.code : 0,
-          stdout,
-          outputs: readOutputs(files.output),
-          summary: readFileSync(files.summary, 'utf8'),
-        });
-      });
+    return runActionOnPullRequest({
+      workspace,
+      runner: tempDir(after, 'action-impact-runner-'),
+      githubUrl: github.url,
+      githubToken: GITHUB_TOKEN,
+      googleEnv: google.env(),
+      projectId: PROJECT,
+      env: { INPUT_MANIFESTS: 'deploy/**' },
+      inputs,
     });
   }
 

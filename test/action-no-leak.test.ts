@@ -3,17 +3,14 @@
 // echoes its token. None reaches stdout, stderr, outputs, the job summary, the report file or the comment.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
+import { runActionOnPullRequest } from './helpers/run-action.ts';
 import { tempDir } from './helpers/temp.ts';
 
-const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const EVENT = readFileSync(new URL('./fixtures/github/pull_request.opened.json', import.meta.url), 'utf8');
 const D1 = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
 
 function assertAbsent(output: string, secret: string, where: string): void {
@@ -57,33 +54,7 @@ describe('the action leaks no planted secret', () => {
       1,
       `Resource not accessible by integration (you sent token ${githubToken})`,
     );
-    const files = { event: join(runner, 'event.json'), output: join(runner, 'output'), summary: join(runner, 'summary.md') };
-    writeFileSync(files.event, EVENT);
-    writeFileSync(files.output, '');
-    writeFileSync(files.summary, '');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      METADATA_SERVER_DETECTION: 'none',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_API_URL: github.url,
-      GITHUB_REPOSITORY: 'Codertocat/Hello-World',
-      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: runner,
-      INPUT_GITHUB_TOKEN: githubToken,
-      INPUT_PROJECT_ID: 'p1',
-      ...google.env(),
-    };
-    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-      execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 30_000 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(error);
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      });
-    });
+    const run = await runActionOnPullRequest({ workspace, runner, githubUrl: github.url, githubToken, googleEnv: google.env() });
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.stdout, /HTTP 403/, 'the Google failure is reported');
     assert.match(run.stdout, /::warning::Could not comment on the pull request/, 'the GitHub failure is reported');

@@ -3,46 +3,18 @@
 // GITHUB_STEP_SUMMARY and GITHUB_API_URL, against loopback GitHub and Google servers.
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startFakeGitHub, type FakeGitHub } from './helpers/fake-github.ts';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
 import { startFakeRegistry } from './helpers/fake-registry.ts';
+import { type ActionRun, P1_ALLOWED_ONLY, runActionOnPullRequest, runActionOnPush, serviceYaml } from './helpers/run-action.ts';
 import { tempDir } from './helpers/temp.ts';
 
-const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const EVENT = readFileSync(new URL('./fixtures/github/pull_request.opened.json', import.meta.url), 'utf8');
 const GITHUB_TOKEN = 'ghs_loopbackTestToken0123456789';
 const D1 = 'sha256:7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed';
 const D2 = 'sha256:3fc4ccfe745870e2c0d99f71f30ff0656c8dedd41cc1d7d3d376b0dbe685e2f3';
-
-const service = (name: string, image: string, annotations = '    run.googleapis.com/binary-authorization: default\n') =>
-  `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n  annotations:\n${annotations}spec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ${image}\n`;
-
-interface ActionRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-/** Parses the runner's `name<<DELIMITER … DELIMITER` output file. */
-function readOutputs(path: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = readFileSync(path, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!match) continue;
-    const value: string[] = [];
-    while (++i < lines.length && lines[i] !== match[2]) value.push(lines[i] ?? '');
-    outputs[match[1] as string] = value.join('\n');
-  }
-  return outputs;
-}
 
 describe('the action on a pull request', () => {
   let github: FakeGitHub;
@@ -52,16 +24,12 @@ describe('the action on a pull request', () => {
   beforeEach(async () => {
     github = await startFakeGitHub({ token: GITHUB_TOKEN });
     google = await startFakeGoogle();
-    google.state.policies.set('projects/p1', {
-      name: 'projects/p1/policy',
-      admissionWhitelistPatterns: [{ namePattern: 'us-docker.pkg.dev/p1/allowed/**' }],
-      defaultAdmissionRule: { evaluationMode: 'ALWAYS_DENY', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
-    });
+    google.state.policies.set('projects/p1', P1_ALLOWED_ONLY);
     workspace = mkdtempSync(join(tmpdir(), 'action-workspace-'));
     mkdirSync(join(workspace, 'deploy'));
-    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', `us-docker.pkg.dev/p1/allowed/ok@${D1}`));
-    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), service('denied', `us-docker.pkg.dev/p1/apps/denied@${D2}`));
-    writeFileSync(join(workspace, 'deploy', 'untouched.yaml'), service('untouched', `us-docker.pkg.dev/p1/apps/untouched@${D2}`));
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', `us-docker.pkg.dev/p1/allowed/ok@${D1}`));
+    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), serviceYaml('denied', `us-docker.pkg.dev/p1/apps/denied@${D2}`));
+    writeFileSync(join(workspace, 'deploy', 'untouched.yaml'), serviceYaml('untouched', `us-docker.pkg.dev/p1/apps/untouched@${D2}`));
     writeFileSync(join(workspace, 'README.md'), '# not a manifest\n');
     github.state.pulls.set(2, {
       files: [
@@ -79,41 +47,14 @@ describe('the action on a pull request', () => {
   });
 
   function runAction(inputs: Record<string, string> = {}): Promise<ActionRun> {
-    const dir = tempDir(after, 'action-runner-');
-    const files = { event: join(dir, 'event.json'), output: join(dir, 'output'), summary: join(dir, 'summary.md') };
-    writeFileSync(files.event, EVENT);
-    writeFileSync(files.output, '');
-    writeFileSync(files.summary, '');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      METADATA_SERVER_DETECTION: 'none',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_API_URL: github.url,
-      GITHUB_SERVER_URL: 'https://github.example',
-      GITHUB_REPOSITORY: 'Codertocat/Hello-World',
-      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: dir,
-      INPUT_GITHUB_TOKEN: GITHUB_TOKEN,
-      INPUT_PROJECT_ID: 'p1',
-      ...google.env(),
-      ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
-    };
-    return new Promise((resolve, reject) => {
-      execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 30_000 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(error);
-        resolve({
-          code: typeof error?.code === 'number' ? error.code : 0,
-          stdout,
-          stderr,
-          outputs: readOutputs(files.output),
-          summary: readFileSync(files.summary, 'utf8'),
-        });
-      });
+    return runActionOnPullRequest({
+      workspace,
+      runner: tempDir(after, 'action-runner-'),
+      githubUrl: github.url,
+      githubToken: GITHUB_TOKEN,
+      googleEnv: google.env(),
+      env: { GITHUB_SERVER_URL: 'https://github.example' },
+      inputs,
     });
   }
 
@@ -148,7 +89,7 @@ describe('the action on a pull request', () => {
     github.state.comments.push({ id: 1, body: 'LGTM', user: { login: 'octocat', type: 'User' }, issue: 2 } as never);
     await runAction();
     const first = botComments()[0]?.id;
-    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), service('denied', `us-docker.pkg.dev/p1/allowed/denied@${D2}`));
+    writeFileSync(join(workspace, 'deploy', 'denied.yaml'), serviceYaml('denied', `us-docker.pkg.dev/p1/allowed/denied@${D2}`));
     const second = await runAction();
     assert.equal(second.code, 0, second.stdout);
     assert.equal(botComments().length, 1);
@@ -200,7 +141,7 @@ describe('the action on a pull request', () => {
       join(workspace, 'policy.yaml'),
       'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n',
     );
-    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
     github.state.pulls.set(2, { files: [{ filename: 'deploy/ok.yaml', status: 'modified' }] });
     const mirrored = await runAction({ policy_file: 'policy.yaml', registry_mirrors: `us-docker.pkg.dev=${registry.url}\n`, concurrency: '2' });
     const report = JSON.parse(readFileSync(mirrored.outputs['report'] as string, 'utf8')) as { workloads: { containers: { digest: string | null }[] }[] };
@@ -227,7 +168,7 @@ describe('the action on a pull request', () => {
       join(workspace, 'policy.yaml'),
       'defaultAdmissionRule:\n  evaluationMode: REQUIRE_ATTESTATION\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n  requireAttestationsBy: [projects/p1/attestors/a1]\n',
     );
-    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), service('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
+    writeFileSync(join(workspace, 'deploy', 'ok.yaml'), serviceYaml('ok', 'us-docker.pkg.dev/p1/apps/ok:v1'));
     github.state.pulls.set(2, {
       files: [
         { filename: 'deploy/ok.yaml', status: 'modified' },
@@ -295,28 +236,12 @@ describe('the action on a pull request', () => {
 
   it('on push, a manifest-named symlink to /dev/zero is an error, quickly', async () => {
     symlinkSync('/dev/zero', join(workspace, 'deploy', 'zero.yaml'));
-    const dir = tempDir(after, 'action-push-');
-    const output = join(dir, 'output');
-    writeFileSync(output, '');
-    const env = {
-      PATH: process.env['PATH'],
-      METADATA_SERVER_DETECTION: 'none',
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
-      GITHUB_OUTPUT: output,
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: dir,
-      INPUT_PROJECT_ID: 'p1',
-      ...google.env(),
-    };
     const started = performance.now();
-    const code = await new Promise<number>((resolve) =>
-      execFile(process.execPath, [ACTION], { cwd: workspace, env, timeout: 20_000 }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)),
-    );
+    const { code, outputs } = await runActionOnPush({ workspace, runner: tempDir(after, 'action-push-'), googleEnv: google.env(), timeoutMs: 20_000 });
     assert.ok(performance.now() - started < 10_000);
     assert.equal(code, 1);
-    assert.equal(readOutputs(output)['verdict'], 'error');
-    const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as {
+    assert.equal(outputs['verdict'], 'error');
+    const report = JSON.parse(readFileSync(outputs['report'] as string, 'utf8')) as {
       workloads: { name: string }[];
       errors: { file: string; message: string }[];
     };
@@ -328,26 +253,14 @@ describe('the action on a pull request', () => {
   });
 
   it('on push, checks every matching file', async () => {
-    const dir = tempDir(after, 'action-push-');
-    const output = join(dir, 'output');
-    writeFileSync(output, '');
-    const env = {
-      PATH: process.env['PATH'],
-      METADATA_SERVER_DETECTION: 'none',
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_SHA: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
-      GITHUB_OUTPUT: output,
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: dir,
-      INPUT_PROJECT_ID: 'p1',
-      INPUT_COMMENT: 'true',
-      ...google.env(),
-    };
-    const code = await new Promise<number>((resolve) =>
-      execFile(process.execPath, [ACTION], { cwd: workspace, env }, (error) => resolve(typeof error?.code === 'number' ? error.code : 0)),
-    );
+    const { code, outputs } = await runActionOnPush({
+      workspace,
+      runner: tempDir(after, 'action-push-'),
+      googleEnv: google.env(),
+      inputs: { comment: 'true' },
+    });
     assert.equal(code, 1);
-    const report = JSON.parse(readFileSync(readOutputs(output)['report'] as string, 'utf8')) as { workloads: { name: string }[] };
+    const report = JSON.parse(readFileSync(outputs['report'] as string, 'utf8')) as { workloads: { name: string }[] };
     assert.deepEqual(report.workloads.map((w) => w.name).sort(), ['denied', 'ok', 'untouched']);
     assert.equal(github.requests.length, 0, 'no pull request, no GitHub calls');
   });

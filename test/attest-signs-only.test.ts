@@ -13,6 +13,7 @@ import { startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from './help
 import { startFakeRegistry, type FakeRegistry, type FakeRegistryOptions } from './helpers/fake-registry.ts';
 import { runCli, runCliJson } from './helpers/run-cli.ts';
 import { tempDir } from './helpers/temp.ts';
+import { attestedImages, skippedImages } from './helpers/attest-report.ts';
 
 const KEY_VERSION = 'projects/p1/locations/global/keyRings/ring/cryptoKeys/key/cryptoKeyVersions/1';
 const ATTESTOR = 'projects/p1/attestors/a1';
@@ -111,14 +112,8 @@ describe('attest signs only what the build made', () => {
       writeFileSync(join(dir, 'web.yaml'), service('web', [`${APP}@${appDigest}`]));
       const { code, report } = await attest(['--project', 'p1', '--from-manifests', dir, `${APP}@${appDigest}`, `${WORKER}@${workerDigest}`]);
       assert.equal(code, 0, JSON.stringify(report));
-      assert.deepEqual(
-        report.attestations.map((a) => a.image),
-        [`${APP}@${appDigest}`],
-      );
-      assert.deepEqual(
-        report.skipped.map((s) => s.image),
-        [`${WORKER}@${workerDigest}`],
-      );
+      assert.deepEqual(attestedImages(report), [`${APP}@${appDigest}`]);
+      assert.deepEqual(skippedImages(report), [`${WORKER}@${workerDigest}`]);
       assert.match(report.skipped[0]?.reason ?? '', /no manifest given with --from-manifests deploys us-docker\.pkg\.dev\/p1\/repo\/worker@sha256:/);
       assert.equal(posts().length, 1);
     });
@@ -169,10 +164,7 @@ describe('attest signs only what the build made', () => {
     it('a known digest next to an unknown one is still attested; the run fails for the unknown one', async () => {
       const { code, report } = await attest([`${APP}@${appDigest}`, `${WORKER}@${UNKNOWN}`]);
       assert.equal(code, 1);
-      assert.deepEqual(
-        report.attestations.map((a) => a.image),
-        [`${APP}@${appDigest}`],
-      );
+      assert.deepEqual(attestedImages(report), [`${APP}@${appDigest}`]);
       assert.deepEqual(
         report.errors.map((e) => e.image),
         [`${WORKER}@${UNKNOWN}`],

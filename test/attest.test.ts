@@ -11,6 +11,7 @@ import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.ts';
 import { startFakeRegistry, type FakeRegistry } from './helpers/fake-registry.ts';
 import { runCli, runCliJson } from './helpers/run-cli.ts';
 import { tempDir } from './helpers/temp.ts';
+import { attestedImages, skippedImages } from './helpers/attest-report.ts';
 
 const KEY_VERSION = 'projects/p1/locations/global/keyRings/ring/cryptoKeys/key/cryptoKeyVersions/1';
 const KMS_KEY_ID = `//cloudkms.googleapis.com/v1/${KEY_VERSION}`;
@@ -226,14 +227,8 @@ describe('binauthz-gate attest', () => {
     const images = [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`, `us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`];
     const { code, report } = await attest(['--kms-key-version', KEY_VERSION, '--project', 'p1', '--from-manifests', dir, ...images]);
     assert.equal(code, 0, JSON.stringify(report));
-    assert.deepEqual(
-      report.attestations.map((a) => a.image),
-      [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`],
-    );
-    assert.deepEqual(
-      report.skipped.map((s) => s.image),
-      [`us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`],
-    );
+    assert.deepEqual(attestedImages(report), [`${GCLOUD_IMAGE}@${GCLOUD_DIGEST}`]);
+    assert.deepEqual(skippedImages(report), [`us-docker.pkg.dev/p1/sidecars/otel@${GCLOUD_DIGEST}`]);
     assert.match(report.skipped[0]?.reason ?? '', /exempt/);
   });
 

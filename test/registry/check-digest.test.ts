@@ -1,36 +1,20 @@
 // The digest check over real HTTP, against the loopback fake registry reached through mirrors: a HEAD by
 // digest, the resolver's auth, and an answer that must be about the digest asked.
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createDigestChecker, type RegistrySettings } from '../../src/registry/index.ts';
-import { startFakeRegistry, type FakeRegistry, type FakeRegistryOptions } from '../helpers/fake-registry.ts';
+import type { FakeRegistry } from '../helpers/fake-registry.ts';
+import { fakeRegistriesClosedAfterEach, mirroredSettings } from '../helpers/loopback-registry.ts';
 
 const MANIFEST = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] });
 const MANIFEST_DIGEST = `sha256:${createHash('sha256').update(MANIFEST).digest('hex')}`;
 const UNKNOWN = `sha256:${'c'.repeat(64)}`;
 const GOOGLE_TOKEN = 'ya29.secret-google-token';
-const registries: FakeRegistry[] = [];
+const fakeRegistry = fakeRegistriesClosedAfterEach();
 
-async function fakeRegistry(options: FakeRegistryOptions = {}): Promise<FakeRegistry> {
-  const registry = await startFakeRegistry(options);
-  registries.push(registry);
-  return registry;
-}
-
-afterEach(async () => {
-  await Promise.all(registries.splice(0).map((registry) => registry.close()));
-});
-
-function settingsFor(registry: FakeRegistry, overrides: Partial<RegistrySettings> = {}): RegistrySettings {
-  return {
-    mirrors: new Map(['registry.example.com', 'us-docker.pkg.dev', 'docker.io'].map((host) => [host, registry.url])),
-    googleToken: async () => null,
-    userAgent: 'binauthz-gate-test/1',
-    send: (_label, attempt) => attempt(),
-    ...overrides,
-  };
-}
+const settingsFor = (registry: FakeRegistry, overrides: Partial<RegistrySettings> = {}): RegistrySettings =>
+  mirroredSettings(registry, ['registry.example.com', 'us-docker.pkg.dev', 'docker.io'], overrides);
 
 const app = (digest: string) => ({ registry: 'registry.example.com', repository: 'team/app', digest });
 const manifestRequests = (registry: FakeRegistry) => registry.requests.filter((request) => request.path.startsWith('/v2/'));

@@ -1,11 +1,12 @@
 // End to end over real HTTP: the resolver against the loopback fake registry, reached through --registry-mirror.
 // Every registry host used here is mirrored, so no request may leave 127.0.0.1 and no name is looked up.
-import { after, afterEach, describe, it, mock } from 'node:test';
+import { after, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import { isIP } from 'node:net';
 import { createTagResolver, RegistryRequestError, type RegistrySettings } from '../../src/registry/index.ts';
-import { startFakeRegistry, type FakeRegistry, type FakeRegistryOptions } from '../helpers/fake-registry.ts';
+import type { FakeRegistry } from '../helpers/fake-registry.ts';
+import { fakeRegistriesClosedAfterEach, mirroredSettings } from '../helpers/loopback-registry.ts';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 const DIGEST_B = `sha256:${'b'.repeat(64)}`;
@@ -14,27 +15,10 @@ const MIRRORED_HOSTS = ['registry.example.com', 'gcr.io', 'us-docker.pkg.dev', '
 
 const fetchCalls = mock.method(globalThis, 'fetch');
 const lookups = mock.method(dns, 'lookup');
-const registries: FakeRegistry[] = [];
+const fakeRegistry = fakeRegistriesClosedAfterEach();
 
-async function fakeRegistry(options: FakeRegistryOptions = {}): Promise<FakeRegistry> {
-  const registry = await startFakeRegistry(options);
-  registries.push(registry);
-  return registry;
-}
-
-afterEach(async () => {
-  await Promise.all(registries.splice(0).map((registry) => registry.close()));
-});
-
-function settingsFor(registry: FakeRegistry, overrides: Partial<RegistrySettings> = {}): RegistrySettings {
-  return {
-    mirrors: new Map(MIRRORED_HOSTS.map((host) => [host, registry.url])),
-    googleToken: async () => null,
-    userAgent: 'binauthz-gate-test/1',
-    send: (_label, attempt) => attempt(),
-    ...overrides,
-  };
-}
+const settingsFor = (registry: FakeRegistry, overrides: Partial<RegistrySettings> = {}): RegistrySettings =>
+  mirroredSettings(registry, MIRRORED_HOSTS, overrides);
 
 /** A policy of the kind the CLI passes: retry what the resolver throws, waiting as told (capped for tests). */
 function retryingSend(labels: string[], waits: (number | null)[]): RegistrySettings['send'] {

@@ -10,32 +10,14 @@ import { runCheck } from '../../src/run/check.ts';
 import { formatGitlab, repositoryPath, UNLOCATED_PATH, type CodeQualityIssue } from '../../src/report/format-gitlab.ts';
 import type { Report } from '../../src/report/report.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { checkIn as checkInFolder } from '../helpers/check-in.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/report/', import.meta.url));
 const SEVERITIES = ['info', 'minor', 'major', 'critical', 'blocker'];
 
-/** Runs the real check from inside `dir`, so the report's paths are relative to it, as in a checkout. */
-async function checkIn(dir: string, paths: readonly string[]): Promise<Report> {
-  const previous = process.cwd();
-  process.chdir(dir);
-  try {
-    return await runCheck(
-      {
-        policy: { from: 'file', path: 'policy.yaml' },
-        attestations: { from: 'none' },
-        paths,
-        files: { workingFolder: dir, paths: 'named' },
-        allowEmpty: false,
-        requireEnforcement: true,
-        maxFileBytes: 4 << 20,
-      },
-      null,
-    );
-  } finally {
-    process.chdir(previous);
-  }
-}
+/** Runs the real check from inside `dir` (an empty selection is an error). */
+const checkIn = (dir: string, paths: readonly string[]): Promise<Report> => checkInFolder(dir, paths, { allowEmpty: false });
 
 /** The report as GitLab receives it: through JSON. */
 function gitlab(report: Report, root = FIXTURES): unknown {

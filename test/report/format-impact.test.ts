@@ -6,25 +6,12 @@ import { buildImpact } from '../../src/report/impact.ts';
 import { formatImpactMarkdown, formatNotAdmittedAgain } from '../../src/report/format-impact.ts';
 import type { WorkloadVerdict } from '../../src/policy/decision.ts';
 import type { WorkloadResult } from '../../src/policy/evaluate.ts';
+import { workloadResult } from '../helpers/workload-result.ts';
 import { buildReport } from '../../src/report/report.ts';
 
 const policy = { source: 'projects/p/policy', etag: null, name: null, defaultRule: null, notes: [] };
 
-function result(name: string, verdict: WorkloadVerdict): WorkloadResult {
-  return {
-    kind: 'Service',
-    name,
-    file: `projects/p/locations/r/services/${name}`,
-    line: 1,
-    enforcement: 'enforced',
-    verdict,
-    summary: `${name} is ${verdict}`,
-    containers: [],
-    fixes: [],
-    notes: [],
-    problems: [],
-  };
-}
+const result = (name: string, verdict: WorkloadVerdict): WorkloadResult => workloadResult(name, verdict, `projects/p/locations/r/services/${name}`);
 
 describe('formatImpactMarkdown', () => {
   it('stays within the limit, cut at a line, and says where the rest is', () => {

@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { checkIn } from '../helpers/check-in.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCheck } from '../../src/run/check.ts';
 import { blobUrl, escapeMarkdown, formatMarkdown, formatNoManifests, type MarkdownOptions } from '../../src/report/format-markdown.ts';
 import type { Report } from '../../src/report/report.ts';
 import type { WorkloadResult } from '../../src/policy/evaluate.ts';
@@ -17,28 +17,6 @@ const NOTE = 'the full report is in the job summary';
 const LINKS = { serverUrl: 'https://github.com', repository: 'octo/deploys', sha: '0123456789abcdef0123456789abcdef01234567' };
 const COMMENT: MarkdownOptions = { links: LINKS, maxLength: 65_536, overflowNote: NOTE, marker: MARKER };
 const PLAIN: MarkdownOptions = { ...COMMENT, links: null };
-
-/** Runs the real check from inside `dir`, so the report's paths are relative to it, as in a checkout. */
-async function checkIn(dir: string, paths: readonly string[], policy = 'policy.yaml'): Promise<Report> {
-  const previous = process.cwd();
-  process.chdir(dir);
-  try {
-    return await runCheck(
-      {
-        policy: { from: 'file', path: policy },
-        attestations: { from: 'none' },
-        paths,
-        files: { workingFolder: dir, paths: 'named' },
-        allowEmpty: true,
-        requireEnforcement: true,
-        maxFileBytes: 4 << 20,
-      },
-      null,
-    );
-  } finally {
-    process.chdir(previous);
-  }
-}
 
 function count(text: string, needle: string): number {
   return text.split(needle).length - 1;

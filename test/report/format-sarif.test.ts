@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkIn } from '../helpers/check-in.ts';
 import { tempDir } from '../helpers/temp.ts';
-import { runCheck } from '../../src/run/check.ts';
 import { artifactLocation, formatSarif } from '../../src/report/format-sarif.ts';
 import type { Report } from '../../src/report/report.ts';
 
@@ -36,28 +36,6 @@ interface SarifLog {
     invocations: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string } }[] }[];
     results: SarifResult[];
   }[];
-}
-
-/** Runs the real check from inside `dir`, so the report's paths are relative to it, as in a checkout. */
-async function checkIn(dir: string, paths: readonly string[]): Promise<Report> {
-  const previous = process.cwd();
-  process.chdir(dir);
-  try {
-    return await runCheck(
-      {
-        policy: { from: 'file', path: 'policy.yaml' },
-        attestations: { from: 'none' },
-        paths,
-        files: { workingFolder: dir, paths: 'named' },
-        allowEmpty: true,
-        requireEnforcement: true,
-        maxFileBytes: 4 << 20,
-      },
-      null,
-    );
-  } finally {
-    process.chdir(previous);
-  }
 }
 
 /** The log as code scanning receives it: through JSON. */

@@ -4,25 +4,12 @@ import { buildImpact, classifyChange, impactExitCode } from '../../src/report/im
 import type { WorkloadVerdict } from '../../src/policy/decision.ts';
 import type { WorkloadResult } from '../../src/policy/evaluate.ts';
 import type { PolicyChange } from '../../src/policy/policy-diff.ts';
+import { workloadResult } from '../helpers/workload-result.ts';
 import { buildReport, type Report } from '../../src/report/report.ts';
 
 const policy = { source: 'file:p.yaml', etag: null, name: null, defaultRule: null, notes: [] };
 
-function result(name: string, verdict: WorkloadVerdict): WorkloadResult {
-  return {
-    kind: 'Service',
-    name,
-    file: 'w.yaml',
-    line: 1,
-    enforcement: 'enforced',
-    verdict,
-    summary: `${name} is ${verdict}`,
-    containers: [],
-    fixes: [],
-    notes: [],
-    problems: [],
-  };
-}
+const result = (name: string, verdict: WorkloadVerdict): WorkloadResult => workloadResult(name, verdict, 'w.yaml');
 
 const report = (verdicts: Record<string, WorkloadVerdict>): Report =>
   buildReport(
