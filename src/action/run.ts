@@ -57,12 +57,14 @@ const COMMENT_LIMIT = 65_536;
 const SUMMARY_LIMIT = 1_000_000;
 
 /**
- * `redactor` is the run's one redaction point (main.ts shares it with its own catch): every
- * writer of `io` goes through it, and the report is redacted field by field before it is
- * formatted, written to a file or posted.
+ * The action, from its inputs to its outputs.
+ * - `cwd` stands in for GITHUB_WORKSPACE and RUNNER_TEMP when the runner does not set them;
+ *   nothing else reads the process's folder.
+ * - `redactor` is the run's one redaction point (main.ts shares it with its own catch): every
+ *   writer of `io` goes through it, and the report is redacted field by field before it is
+ *   formatted, written to a file or posted.
+ * - `loadDeployed` lists what is deployed (`deployed_regions`); tests pass a stub.
  */
-/** `cwd` stands in for GITHUB_WORKSPACE and RUNNER_TEMP when the runner does not set them; nothing else reads the process's folder. */
-/** `loadDeployed` lists what is deployed (`deployed_regions`); tests pass a stub. */
 export async function runAction(
   rawIo: ActionIO,
   env: Env,
