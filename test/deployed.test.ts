@@ -176,7 +176,7 @@ describe('check --deployed', () => {
       );
       assert.match(
         report.errors.map((e) => e.message).join('\n'),
-        hostile === 'looping-page-token' ? /paging loop/ : /not one of the services of projects\/p1\/locations\/us-central1/,
+        hostile === 'looping-page-token' ? /repeats a page token it gave before/ : /not one of the services of projects\/p1\/locations\/us-central1/,
       );
       assert.ok(!run.stdout.includes('evil'), 'the foreign project is not quoted');
       assert.ok(fake.requests.length <= 4, `bounded: ${fake.requests.length} requests`);

@@ -39,7 +39,8 @@ function shapeOf(value: unknown): string {
   return `a JSON ${typeof value}`;
 }
 
-function wrongAnswer(call: CallDescription, problem: string): ApiError {
+/** An answer that is not the one asked for: never retried, always naming the API and the call. */
+export function wrongAnswer(call: CallDescription, problem: string): ApiError {
   return new ApiError(`${call.api}: failed to ${call.action}: the answer (HTTP 200) ${problem}`, 200, null);
 }
 
@@ -93,7 +94,10 @@ export function checkedOccurrencePage(call: CallDescription, data: unknown): Occ
 }
 
 /** Tracks one list's pages: a token seen before, too many pages or too many items end it as an error. */
-export function createPageGuard(call: CallDescription): { page(count: number): void; next(token: string): void } {
+export function createPageGuard(
+  call: CallDescription,
+  limits: { readonly pages: number; readonly items: number } = LIST_LIMITS,
+): { page(count: number): void; next(token: string): void } {
   const tokens = new Set<string>();
   let pages = 0;
   let items = 0;
@@ -101,14 +105,23 @@ export function createPageGuard(call: CallDescription): { page(count: number): v
     page(count) {
       pages++;
       items += count;
-      if (items > LIST_LIMITS.items) throw wrongAnswer(call, `makes the list longer than ${LIST_LIMITS.items} items, more than binauthz-gate reads`);
+      if (items > limits.items) throw wrongAnswer(call, `makes the list longer than ${limits.items} items, more than binauthz-gate reads`);
     },
     next(token) {
       if (tokens.has(token)) throw wrongAnswer(call, `repeats a page token it gave before, so the list would never end`);
-      if (pages >= LIST_LIMITS.pages) throw wrongAnswer(call, `asks for a page beyond ${LIST_LIMITS.pages} pages, more than binauthz-gate reads`);
+      if (pages >= limits.pages) throw wrongAnswer(call, `asks for a page beyond ${limits.pages} pages, more than binauthz-gate reads`);
       tokens.add(token);
     },
   };
+}
+
+/** A `nextPageToken` as an answer gives it: null at the end, an error when it is not a bounded string. */
+export function nextPageToken(call: CallDescription, page: JsonObject): string | null {
+  const token = page['nextPageToken'];
+  if (token === undefined || token === null || token === '') return null;
+  if (typeof token !== 'string') throw wrongAnswer(call, 'has a "nextPageToken" that is not a string');
+  if (token.length > LIST_LIMITS.tokenChars) throw wrongAnswer(call, `has a "nextPageToken" longer than ${LIST_LIMITS.tokenChars} characters`);
+  return token;
 }
 
 export interface OccurrencesOnTarget {

@@ -7,7 +7,8 @@ import { run_v1 } from 'googleapis/build/src/apis/run/v1.js';
 import { run_v2 } from 'googleapis/build/src/apis/run/v2.js';
 import type { OAuth2Client, GoogleAuth } from 'google-auth-library';
 import type { CallRunner } from '../net/call-runner.ts';
-import { ApiError, classifyApiFailure, describeFailure, type CallDescription } from './api-failure.ts';
+import { classifyApiFailure, describeFailure, type CallDescription } from './api-failure.ts';
+import { answerObject, createPageGuard, nextPageToken, wrongAnswer, type JsonObject } from './answers.ts';
 
 export interface CloudRunSettings {
   readonly auth: OAuth2Client | GoogleAuth;
@@ -65,11 +66,9 @@ export function createCloudRunApis(settings: CloudRunSettings): CloudRunApis {
           description,
           (token) => listPage(kind, parent, token, description),
           (page) => {
-            const list = page[kind];
-            if (list === undefined) return;
-            if (!Array.isArray(list)) throw answerError(description, `"${kind}" is not a list`);
+            const list = listOf(description, page, kind);
             for (const item of list) items.push(checkedResource(description, kind, project, region, item));
-            if (items.length > MAX_ITEMS) throw answerError(description, `more than ${MAX_ITEMS} ${kind}`);
+            return list.length;
           },
         );
       } catch (error) {
@@ -93,10 +92,9 @@ export function createCloudRunApis(settings: CloudRunSettings): CloudRunApis {
               classifyApiFailure,
             ),
           (page) => {
-            const list = page['locations'];
-            if (list === undefined) return;
-            if (!Array.isArray(list)) throw answerError(description, '"locations" is not a list');
+            const list = listOf(description, page, 'locations');
             for (const item of list) regions.push(checkedLocation(description, project, item));
+            return list.length;
           },
         );
       } catch (error) {
@@ -107,34 +105,33 @@ export function createCloudRunApis(settings: CloudRunSettings): CloudRunApis {
   };
 }
 
-/** Follows `nextPageToken` to the end; a repeated token or too many pages is an error, never a loop. */
+/**
+ * Follows `nextPageToken` to the end, through the same page guard as every Google list: a repeated
+ * token, too many pages or too many items is an error, never a loop.
+ */
 async function eachPage(
   description: CallDescription,
   fetchPage: (token: string | undefined) => Promise<unknown>,
-  onPage: (page: Record<string, unknown>) => void,
+  onPage: (page: JsonObject) => number,
 ): Promise<void> {
-  const seen = new Set<string>();
-  let token: string | undefined;
-  for (let pages = 1; ; pages++) {
-    const answer = await fetchPage(token);
-    if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) throw answerError(description, 'the answer is not a JSON object');
-    const page = answer as Record<string, unknown>;
-    onPage(page);
-    const next = page['nextPageToken'];
-    if (next === undefined || next === null || next === '') return;
-    if (typeof next !== 'string') throw answerError(description, 'nextPageToken is not a string');
-    if (seen.has(next)) throw answerError(description, 'the same nextPageToken came back twice (a paging loop)');
-    if (pages >= MAX_PAGES) throw answerError(description, `more than ${MAX_PAGES} pages`);
-    seen.add(next);
-    token = next;
+  const guard = createPageGuard(description, { pages: MAX_PAGES, items: MAX_ITEMS });
+  let token: string | null = null;
+  do {
+    const page = answerObject(description, 'list response', await fetchPage(token ?? undefined));
+    guard.page(onPage(page));
+    token = nextPageToken(description, page);
+    if (token !== null) guard.next(token);
     // Let timers run between pages, so that --timeout holds however fast a hostile server answers.
     await new Promise((resolve) => setImmediate(resolve));
-  }
+  } while (token !== null);
 }
 
-/** A failure that is about the answer itself: never retried, always named. */
-function answerError(description: CallDescription, what: string): ApiError {
-  return new ApiError(`${description.api}: failed to ${description.action}: unexpected answer: ${what}`, null, null);
+/** The page's list under `key`: absent is an empty page, anything but a list is an error. */
+function listOf(description: CallDescription, page: JsonObject, key: string): readonly unknown[] {
+  const list = page[key];
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw wrongAnswer(description, `has a "${key}" that is not a list`);
+  return list;
 }
 
 const PROJECT_SEGMENT = /^[a-z0-9][a-z0-9.:-]{0,62}$/;
@@ -146,7 +143,7 @@ const RESOURCE_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
  * region asked. Anything else is not evaluated: an error naming the API.
  */
 function checkedResource(description: CallDescription, kind: DeployedKind, project: string, region: string, item: unknown): Record<string, unknown> {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) throw answerError(description, `an item of "${kind}" is not an object`);
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) throw wrongAnswer(description, `holds an item of "${kind}" that is not an object`);
   const resource = item as Record<string, unknown>;
   const name = resource['name'];
   const parts = typeof name === 'string' ? name.split('/') : [];
@@ -161,19 +158,19 @@ function checkedResource(description: CallDescription, kind: DeployedKind, proje
     location !== region ||
     !RESOURCE_ID.test(id ?? '')
   ) {
-    throw answerError(description, `an item is not one of the ${kind} of projects/${project}/locations/${region}`);
+    throw wrongAnswer(description, `holds an item that is not one of the ${kind} of projects/${project}/locations/${region}`);
   }
-  if (!PROJECT_SEGMENT.test(projectId ?? '')) throw answerError(description, 'an item names an invalid project');
+  if (!PROJECT_SEGMENT.test(projectId ?? '')) throw wrongAnswer(description, 'holds an item that names an invalid project');
   return resource;
 }
 
 function checkedLocation(description: CallDescription, project: string, item: unknown): string {
   const location = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : null;
   const id = location?.['locationId'];
-  if (typeof id !== 'string' || !/^[a-z]+(-[a-z]+)*[0-9]+$/.test(id)) throw answerError(description, 'a location has no valid locationId');
+  if (typeof id !== 'string' || !/^[a-z]+(-[a-z]+)*[0-9]+$/.test(id)) throw wrongAnswer(description, 'holds a location without a valid locationId');
   const name = location?.['name'];
   if (name !== undefined && (typeof name !== 'string' || !name.endsWith(`/locations/${id}`) || !name.startsWith('projects/'))) {
-    throw answerError(description, `a location is not one of projects/${project}`);
+    throw wrongAnswer(description, `holds a location that is not one of projects/${project}`);
   }
   return id;
 }

@@ -72,7 +72,7 @@ describe('Cloud Run Admin API', () => {
       .reply(200, { services: [foreign] });
     await assert.rejects(
       apis().list('services', 'p1', 'us-central1'),
-      /Cloud Run: .*unexpected answer: an item is not one of the services of projects\/p1\/locations\/us-central1/,
+      /Cloud Run: .*the answer \(HTTP 200\) holds an item that is not one of the services of projects\/p1\/locations\/us-central1/,
     );
     const otherRegion = deployedService('p1', 'us-east1', 'web', [IMAGE]);
     nock(ROOT)
@@ -90,18 +90,18 @@ describe('Cloud Run Admin API', () => {
 
   it('refuses a garbled answer, a repeated page token and an endless list', async () => {
     nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(200, '<html>oops</html>', { 'content-type': 'text/html' });
-    await assert.rejects(apis().list('services', 'p1', 'us-central1'), /unexpected answer: the answer is not a JSON object/);
+    await assert.rejects(apis().list('services', 'p1', 'us-central1'), /the answer \(HTTP 200\) is not the documented list response/);
     nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(200, { services: 'all fine' });
-    await assert.rejects(apis().list('services', 'p1', 'us-central1'), /"services" is not a list/);
+    await assert.rejects(apis().list('services', 'p1', 'us-central1'), /has a "services" that is not a list/);
     nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).times(3).reply(200, { services: [], nextPageToken: 'same' });
-    await assert.rejects(apis().list('services', 'p1', 'us-central1'), /the same nextPageToken came back twice/);
+    await assert.rejects(apis().list('services', 'p1', 'us-central1'), /repeats a page token it gave before/);
     let page = 0;
     nock(ROOT)
       .get('/v2/projects/p1/locations/us-central1/jobs')
       .query(true)
       .times(MAX_PAGES + 1)
       .reply(200, () => ({ jobs: [], nextPageToken: `t${++page}` }));
-    await assert.rejects(apis().list('jobs', 'p1', 'us-central1'), new RegExp(`more than ${MAX_PAGES} pages`));
+    await assert.rejects(apis().list('jobs', 'p1', 'us-central1'), new RegExp(`beyond ${MAX_PAGES} pages`));
   });
 
   it('names the role on a 403 and retries a 503', async () => {
@@ -133,6 +133,6 @@ describe('Cloud Run Admin API', () => {
     nock(ROOT)
       .get('/v1/projects/p1/locations')
       .reply(200, { locations: [{ locationId: '../../x' }] });
-    await assert.rejects(apis().listRegions('p1'), /a location has no valid locationId/);
+    await assert.rejects(apis().listRegions('p1'), /holds a location without a valid locationId/);
   });
 });
