@@ -79,7 +79,7 @@ export async function runAction(
   for (const secret of [settings.githubToken, env['CLOUDSDK_AUTH_ACCESS_TOKEN']]) if (secret) io.setSecret(secret);
   const workspace = resolve(cwd, env['GITHUB_WORKSPACE'] ?? '.');
   const project = settings.projectId ?? defaultProject(env);
-  const policy = withAddress(policySourceOf(settings.policyFile, project), settings.policyAddress);
+  const policy = policySourceOf(settings.policyFile, project, settings.policyAddress);
   const choices = { concurrency: settings.concurrency, timeoutMs: settings.timeoutMs, resolveTags: settings.resolveTags, mirrors: settings.mirrors };
   const services = () => createLiveServices(liveSettingsFrom(env, choices), redactor).services;
   if (settings.mode.kind === 'attest') return attest(io, env, settings, settings.mode, workspace, services(), redactor);
@@ -206,10 +206,6 @@ function onlyFiles(report: Report, paths: readonly string[]): Report | null {
     report.skipped.filter((s) => files.has(s.file)),
     errors,
   );
-}
-
-function withAddress(source: PolicySource | null, address: string | null): PolicySource | null {
-  return source?.from === 'file' && address !== null ? { ...source, planAddress: address } : source;
 }
 
 /** The impact of the pull request's policy change: report file, outputs, job summary, comment, and the step's exit. */

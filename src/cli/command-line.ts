@@ -188,7 +188,9 @@ function checkCommand(args: readonly string[], env: Env, cwd: string): Command {
   const limits = limitSettings(values);
   const deployed = deployedSource(values, env);
   if (paths.length === 0 && !deployed) throw new UserError('check needs at least one PATH (a manifest file or a folder), or --deployed');
-  const policy = withPlanAddress(policySource(values['policy-file'], values.project ?? defaultProject(env)), values['policy-address']);
+  if (values['policy-address'] !== undefined && values['policy-file'] === undefined)
+    throw new UserError('--policy-address needs --policy-file (a Terraform plan)');
+  const policy = policySource(values['policy-file'], values.project ?? defaultProject(env), values['policy-address']);
   const attestations = attestationSource(values.attestors, values.attestations, policy);
   const live = policy.from === 'live' || attestations.from === 'live' || values['resolve-tags'] === true || deployed !== null;
   return {
@@ -227,13 +229,6 @@ function deployedSource(
   const project = values.project ?? defaultProject(env);
   if (!project) throw new UserError('--deployed needs a project (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
   return { project, regions: [...new Set(regions)] };
-}
-
-/** `--policy-address`: which google_binary_authorization_policy of a Terraform plan `--policy-file` names. */
-function withPlanAddress(source: PolicySource, address: string | undefined): PolicySource {
-  if (address === undefined) return source;
-  if (source.from !== 'file') throw new UserError('--policy-address needs --policy-file (a Terraform plan)');
-  return { ...source, planAddress: address };
 }
 
 function attestCommand(args: readonly string[], env: Env, cwd: string): Command {
@@ -338,8 +333,8 @@ function liveSettings(limits: Limits, resolveTags: boolean | undefined, env: Env
   }
 }
 
-function policySource(file: string | undefined, project: string | null): PolicySource {
-  const source = policySourceOf(file, project);
+function policySource(file: string | undefined, project: string | null, planAddress?: string): PolicySource {
+  const source = policySourceOf(file, project, planAddress ?? null);
   if (source) return source;
   throw new UserError('check needs --policy-file, or a project to read the live policy from (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)');
 }

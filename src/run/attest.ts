@@ -37,8 +37,6 @@ import { resolveTags } from './gather-evidence.ts';
 import { RemoteFailure, UserError, messageOf } from '../errors.ts';
 import type { AttestationRecord, AttestReport } from '../report/attest-report.ts';
 
-export type { AttestationRecord, AttestFailureKind, AttestOutcome, AttestReport } from '../report/attest-report.ts';
-
 export type SignerSettings =
   | { readonly kind: 'kms'; readonly keyVersion: string }
   | { readonly kind: 'local'; readonly keyFile: string; readonly publicKeyId: string };

@@ -20,9 +20,9 @@ export type PolicySource =
     }
   | { readonly from: 'live'; readonly project: string };
 
-/** A policy file when one is named, else the live policy of the project, else none. */
-export function policySourceOf(file: string | null | undefined, project: string | null): PolicySource | null {
-  if (file) return { from: 'file', path: file, project };
+/** A policy file when one is named (with the plan's policy address, if any), else the live policy of the project, else none. */
+export function policySourceOf(file: string | null | undefined, project: string | null, planAddress: string | null = null): PolicySource | null {
+  if (file) return { from: 'file', path: file, project, planAddress };
   return project ? { from: 'live', project } : null;
 }
 
