@@ -47,7 +47,8 @@ export async function readFileBounded(path: string, options: ReadOptions): Promi
       if (swapped) return { ok: false, problem: `${swapped}: not read` };
       // A regular file's size refuses it early; the bounded read below is what holds.
       if (opened.size > options.maxBytes) return overLimit(options.maxBytes, opened.size);
-      return await readUpTo(options.maxBytes, (buffer, offset, length) => handle.read(buffer, offset, length, null).then((r) => r.bytesRead));
+      const readChunk: ReadChunk = (buffer, offset, length) => handle.read(buffer, offset, length, null).then((r) => r.bytesRead);
+      return await readUpTo(options.maxBytes, readChunk, opened.size);
     } finally {
       await handle.close();
     }
@@ -85,16 +86,10 @@ export function readTextFileSync(path: string, options: ReadOptions): ReadFile {
       const swapped = notRegular(opened) ?? (sameFile(before, opened) ? null : 'was replaced while being opened');
       if (swapped) return { ok: false, problem: `${swapped}: not read` };
       if (opened.size > options.maxBytes) return overLimit(options.maxBytes, opened.size);
-      const chunks: Buffer[] = [];
-      let total = 0;
-      while (total <= options.maxBytes) {
-        const buffer = Buffer.alloc(Math.min(CHUNK, options.maxBytes + 1 - total));
-        const read = readSync(fd, buffer, 0, buffer.length, null);
-        if (read === 0) break;
-        chunks.push(buffer.subarray(0, read));
-        total += read;
-      }
-      return decoded(total > options.maxBytes ? overLimit(options.maxBytes) : { ok: true, bytes: Buffer.concat(chunks) });
+      const reads = boundedReads(options.maxBytes, opened.size);
+      let step = reads.next();
+      while (!step.done) step = reads.next(readSync(fd, step.value.buffer, step.value.offset, step.value.length, null));
+      return decoded(step.value);
     } finally {
       closeSync(fd);
     }
@@ -105,18 +100,45 @@ export function readTextFileSync(path: string, options: ReadOptions): ReadFile {
 
 type ReadChunk = (buffer: Buffer, offset: number, length: number) => Promise<number>;
 
-/** Reads until end of file or limit + 1 bytes, whichever comes first. */
-export async function readUpTo(maxBytes: number, read: ReadChunk): Promise<ReadBytes> {
+/** Reads until end of file or limit + 1 bytes, whichever comes first (see `boundedReads`). */
+export async function readUpTo(maxBytes: number, read: ReadChunk, expectedBytes = CHUNK): Promise<ReadBytes> {
+  const reads = boundedReads(maxBytes, expectedBytes);
+  let step = reads.next();
+  while (!step.done) step = reads.next(await read(step.value.buffer, step.value.offset, step.value.length));
+  return step.value;
+}
+
+interface ReadRequest {
+  readonly buffer: Buffer;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * The bounded read, for a synchronous and an asynchronous reader alike: it yields where to read next
+ * and is sent how many bytes came, until end of file or limit + 1 bytes. `expectedBytes` (the size
+ * fstat gave) sizes the first buffer, one byte over so that a file of that size ends in it: a small
+ * file costs one small buffer, not a zeroed chunk per read. Bytes past those read are never returned.
+ */
+function* boundedReads(maxBytes: number, expectedBytes: number): Generator<ReadRequest, ReadBytes, number> {
   const chunks: Buffer[] = [];
   let total = 0;
+  let buffer = Buffer.allocUnsafe(Math.min(expectedBytes + 1, CHUNK, maxBytes + 1));
+  let used = 0;
   while (total <= maxBytes) {
-    const buffer = Buffer.alloc(Math.min(CHUNK, maxBytes + 1 - total));
-    const count = await read(buffer, 0, buffer.length);
+    if (used === buffer.length) {
+      chunks.push(buffer);
+      buffer = Buffer.allocUnsafe(Math.min(CHUNK, maxBytes + 1 - total));
+      used = 0;
+    }
+    const count = yield { buffer, offset: used, length: buffer.length - used };
     if (count === 0) break;
-    chunks.push(buffer.subarray(0, count));
+    used += count;
     total += count;
   }
-  return total > maxBytes ? overLimit(maxBytes) : { ok: true, bytes: Buffer.concat(chunks) };
+  if (total > maxBytes) return overLimit(maxBytes);
+  chunks.push(buffer.subarray(0, used));
+  return { ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
 }
 
 function overLimit(maxBytes: number, size: number | null = null): { readonly ok: false; readonly problem: string } {

@@ -8,6 +8,7 @@ import type { AttestationLookup, ContainerResult, Evidence, TagLookup } from './
 import { evaluateWorkload, type EvaluationOptions, type WorkloadResult } from './evaluate.ts';
 import { attestationRequests, evaluatedImages, tagRequests, type AttestationRequest, type TagRequest } from './evidence-requests.ts';
 import type { Policy } from './policy.ts';
+import { createInterner } from './compact.ts';
 
 export interface EvidenceNeeds {
   /** Tags whose digest some policy's verdict depends on. */
@@ -21,9 +22,10 @@ export function evidenceNeeds(workloads: readonly Workload[], policies: readonly
   return { tags: tagRequests(images, policies), attestations: (tags) => attestationRequests(images, policies, tags) };
 }
 
-/** What the enforcer decides for each workload under `policy`, in the order given. */
+/** What the enforcer decides for each workload under `policy`, in the order given; repeated texts are held once. */
 export function decide(workloads: readonly Workload[], policy: Policy, evidence: Evidence, options: EvaluationOptions): WorkloadResult[] {
-  return workloads.map((workload) => evaluateWorkload(workload, policy, evidence, options));
+  const intern = createInterner();
+  return workloads.map((workload) => evaluateWorkload(workload, policy, evidence, options, intern));
 }
 
 /** Every attestation unverified: what `attest` evaluates with, to see which attestor each image waits for. */

@@ -7,6 +7,7 @@ import { matchesAllowlistPattern, type AllowlistPattern, type PatternMatch } fro
 import { allowlistFix, attestFix, describeFixes, dockerHubRegistryFix, PIN_HINT, type Fix } from './fix.ts';
 import type { AttestationLookup, AttestorResult, Evidence, ContainerDecision, ContainerResult, Enforcement, WorkloadVerdict } from './decision.ts';
 import type { AdmissionRule, Policy } from './policy.ts';
+import { listOrNone, NO_INTERNING, NONE } from './compact.ts';
 
 export interface EvaluationOptions {
   /** When false, a workload that does not ask Cloud Run to enforce gets its containers' verdict instead of `fail`. */
@@ -31,12 +32,14 @@ type Outcome = ContainerDecision & {
   readonly fixes?: readonly Fix[];
 };
 
-export function evaluateWorkload(workload: Workload, policy: Policy, evidence: Evidence, options: EvaluationOptions): WorkloadResult {
-  const containers = workload.containers.map((spec) => {
+/** `intern` holds each repeated detail and summary of a run once (see decide). */
+export function evaluateWorkload(workload: Workload, policy: Policy, evidence: Evidence, options: EvaluationOptions, intern = NO_INTERNING): WorkloadResult {
+  const containers = workload.containers.map((spec): ContainerResult => {
     const image = spec.image ?? '';
     const outcome =
       workload.enforcement.mode === 'named-policy' ? namedPolicyOutcome(workload, workload.enforcement.policy) : evaluateImage(spec.image, policy, evidence);
-    return { attestors: [], digest: null, fixes: [], ...outcome, name: spec.name, image, line: spec.line };
+    const { attestors = NONE, digest = null, fixes = NONE, ...decided } = outcome;
+    return { attestors: listOrNone(attestors), digest, fixes: listOrNone(fixes), ...decided, detail: intern(decided.detail), name: spec.name, image, line: spec.line };
   });
   const decided = decideWorkload(workload, containers, options);
   return {
@@ -46,11 +49,11 @@ export function evaluateWorkload(workload: Workload, policy: Policy, evidence: E
     line: workload.line,
     enforcement: decided.enforcement,
     verdict: decided.verdict,
-    summary: summarize(workload, decided.enforcement, decided.verdict, options),
+    summary: intern(summarize(workload, decided.enforcement, decided.verdict, options)),
     containers,
-    notes: workload.notes,
-    problems: [...workload.problems, ...decided.problems],
-    fixes: decided.fixes,
+    notes: listOrNone(workload.notes),
+    problems: listOrNone([...workload.problems, ...decided.problems]),
+    fixes: listOrNone(decided.fixes),
     ...(workload.deployed ? { deployed: workload.deployed } : {}),
   };
 }
