@@ -35,7 +35,7 @@ import {
   valueOrThrow,
 } from '../run/validate.ts';
 import { attestationSource } from './attestation-source.ts';
-import { jsonChunks } from '../report/json-chunks.ts';
+import { joinedPieces, jsonChunks } from '../report/json-chunks.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -370,8 +370,8 @@ export async function main(argv: readonly string[], env: Env, cwd: string, redac
   const live = command.live ? createLiveServices(command.live, redactor) : null;
   const report = redactor.redactValue(await runCheck(command.settings, live?.services ?? null));
   if (command.format === 'json') {
-    // Piece by piece (each redacted): a large report is never held again as one text.
-    for (const piece of jsonChunks(report)) process.stdout.write(redactor.redact(piece));
+    // In texts of about 64 KiB (each redacted): a large report is never held again as one text.
+    for (const text of joinedPieces(jsonChunks(report))) process.stdout.write(redactor.redact(text));
     return print('\n', exitCode(report, command.failOn));
   }
   return print(formatReport(report, command.format, cwd, command.verbose), exitCode(report, command.failOn));

@@ -2,10 +2,12 @@
 // exits explicitly once the report is written, so that a connection a registry or API left
 // hanging cannot keep the process alive past its deadline.
 //
-// It runs itself once more under `--max-semi-space-size`: parsing a tree of manifests makes
-// short-lived garbage, and with V8's default young generation the peak memory grows with the
-// tree (320 MB for 20,000 manifests, against 153 MB with the flag, at the same CPU). The bin's
-// shebang cannot carry the flag, and V8 ignores it once the heap exists.
+// It runs itself once more under two V8 flags, because parsing a tree of manifests makes garbage
+// and V8's defaults let the peak memory grow with the tree, at no gain in CPU:
+// - `--max-semi-space-size=4`: a small young generation (20,000 manifests: 320 MB, against 153 MB);
+// - `--heap-growing-percent=20`: a full collection each time the old generation has grown by a
+//   fifth, not by up to four times (50,000 manifests: 279 MB, against 206 MB).
+// The bin's shebang cannot carry the flags, and V8 ignores them once the heap exists.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from './command-line.ts';
@@ -16,10 +18,10 @@ function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
-const SEMI_SPACE_FLAG = '--max-semi-space-size=4';
+const HEAP_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
 
-if (!process.execArgv.includes(SEMI_SPACE_FLAG) && process.env['BINAUTHZ_GATE_NO_REEXEC'] !== '1') {
-  const child = spawnSync(process.execPath, [...process.execArgv, SEMI_SPACE_FLAG, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+if (!HEAP_FLAGS.every((flag) => process.execArgv.includes(flag)) && process.env['BINAUTHZ_GATE_NO_REEXEC'] !== '1') {
+  const child = spawnSync(process.execPath, [...process.execArgv, ...HEAP_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
   if (child.signal) process.kill(process.pid, child.signal);

@@ -22,9 +22,17 @@ export function evidenceNeeds(workloads: readonly Workload[], policies: readonly
   return { tags: tagRequests(images, policies), attestations: (tags) => attestationRequests(images, policies, tags) };
 }
 
-/** What the enforcer decides for each workload under `policy`, in the order given; repeated texts are held once. */
-export function decide(workloads: readonly Workload[], policy: Policy, evidence: Evidence, options: EvaluationOptions): WorkloadResult[] {
-  const intern = createInterner();
+/**
+ * What the enforcer decides for each workload under `policy`, in the order given. Repeated texts are
+ * held once; a run that decides batch by batch passes one `intern` for all its batches.
+ */
+export function decide(
+  workloads: readonly Workload[],
+  policy: Policy,
+  evidence: Evidence,
+  options: EvaluationOptions,
+  intern = createInterner(),
+): WorkloadResult[] {
   return workloads.map((workload) => evaluateWorkload(workload, policy, evidence, options, intern));
 }
 

@@ -39,7 +39,16 @@ export function evaluateWorkload(workload: Workload, policy: Policy, evidence: E
     const outcome =
       workload.enforcement.mode === 'named-policy' ? namedPolicyOutcome(workload, workload.enforcement.policy) : evaluateImage(spec.image, policy, evidence);
     const { attestors = NONE, digest = null, fixes = NONE, ...decided } = outcome;
-    return { attestors: listOrNone(attestors), digest, fixes: listOrNone(fixes), ...decided, detail: intern(decided.detail), name: spec.name, image, line: spec.line };
+    return {
+      attestors: listOrNone(attestors),
+      digest,
+      fixes: listOrNone(fixes),
+      ...decided,
+      detail: intern(decided.detail),
+      name: spec.name,
+      image,
+      line: spec.line,
+    };
   });
   const decided = decideWorkload(workload, containers, options);
   return {

@@ -35,3 +35,22 @@ function isPlainContainer(value: unknown): value is Record<string, unknown> | un
   const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
 }
+
+/**
+ * The pieces joined into texts of about `size` characters, never splitting a piece: a report is
+ * written in a few dozen writes, not one per value, and each text is still small.
+ */
+export function* joinedPieces(pieces: Iterable<string>, size = 64 * 1024): Generator<string> {
+  let parts: string[] = [];
+  let length = 0;
+  for (const piece of pieces) {
+    parts.push(piece);
+    length += piece.length;
+    if (length >= size) {
+      yield parts.join('');
+      parts = [];
+      length = 0;
+    }
+  }
+  if (parts.length > 0) yield parts.join('');
+}

@@ -2,33 +2,96 @@
 // let the engine decide every workload, and build the report. Front ends (CLI, action) build
 // the CheckSettings; nothing here reads the process's environment or current folder.
 import { substituteImages } from '../manifests/substitute-images.ts';
+import type { Workload } from '../manifests/workload.ts';
+import { createInterner } from '../policy/compact.ts';
 import { decide } from '../policy/decide.ts';
 import type { WorkloadResult } from '../policy/evaluate.ts';
+import type { Policy } from '../policy/policy.ts';
 import { buildReport, summarizePolicy, type Report, type ReportError } from '../report/report.ts';
-import { gatherEvidence } from './gather-evidence.ts';
-import { loadPolicy } from './load-policy.ts';
-import { readManifests, type Manifests } from './load-workloads.ts';
+import { createEvidenceGatherer } from './gather-evidence.ts';
+import { loadPolicy, type LoadedPolicy } from './load-policy.ts';
+import { manifestBatches, readManifests, type Manifests } from './load-workloads.ts';
 import { loadDeployed } from './load-deployed.ts';
-import type { CheckSettings, LiveServices } from './settings.ts';
+import type { CheckSettings, LiveServices, NamedFileReading } from './settings.ts';
 
+/**
+ * The manifests are read and decided batch by batch (BATCH_WORKLOADS): a batch's evidence is gathered
+ * and decided while the next is read, and its workloads are let go once decided, so what a run holds
+ * is the report and one or two batches, however large the tree. The policy is fetched while the first
+ * batch is read, and the deployed lists page meanwhile: none needs another.
+ */
 export async function runCheck(settings: CheckSettings, live: LiveServices | null): Promise<Report> {
   const reading = { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes };
-  // The policy is fetched while the deployed lists page: neither needs the other.
-  const [read, deployed, loaded] = await Promise.all([checkedManifests(settings), deployedOf(settings, live), loadPolicy(settings.policy, reading, live)]);
-  const manifests = withDeployed(read, deployed);
-  const nothing = manifests.workloads.length === 0 && !settings.allowEmpty ? [settings.deployed ? NOTHING_DEPLOYED : NOTHING_TO_CHECK] : [];
-  if (!loaded.ok) {
+  const deciding = handledLater(loadPolicy(settings.policy, reading, live).then((loaded) => deciderFor(loaded, settings, reading, live)));
+  const deployedLoading = handledLater(deployedOf(settings, live));
+  const scanned = settings.scanFindings ?? { skipped: [], problems: [] };
+  const found = { workloads: 0, skipped: [...scanned.skipped], errors: [...scanned.problems] };
+  const results: WorkloadResult[] = [];
+  let previous: Promise<void> = Promise.resolve();
+  const take = async (batch: Manifests): Promise<void> => {
+    found.workloads += batch.workloads.length;
+    found.skipped.push(...batch.skipped);
+    found.errors.push(...batch.errors);
+    const decider = await deciding;
+    await previous;
+    if (decider.ok && batch.workloads.length > 0) {
+      previous = handledLater(decider.decide(substituteImages(batch.workloads, settings.builtImages ?? []), results));
+    }
+  };
+  for await (const batch of manifestBatches(settings.paths, settings.files, settings.maxFileBytes)) await take(batch);
+  const deployed = await deployedLoading;
+  if (deployed) await take(deployed);
+  await previous;
+  const decider = await deciding;
+  const nothing = found.workloads === 0 && !settings.allowEmpty ? [settings.deployed ? NOTHING_DEPLOYED : NOTHING_TO_CHECK] : [];
+  if (!decider.ok) {
     const unevaluated = {
       file: null,
       line: null,
-      message: `the policy cannot be used: none of the Cloud Run workloads found was evaluated: ${manifests.workloads.length} found`,
+      message: `the policy cannot be used: none of the Cloud Run workloads found was evaluated: ${found.workloads} found`,
     };
-    return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors, unevaluated, ...manifests.errors, ...nothing]);
+    return buildReport(decider.summary, [], found.skipped, [...decider.errors, unevaluated, ...found.errors, ...nothing]);
   }
+  const evidenceErrors = await decider.errors();
+  return buildReport(summarizePolicy(decider.policy), results, found.skipped, [...found.errors, ...evidenceErrors, ...nothing, ...problemsOf(results)]);
+}
+
+/** A usable policy, and how a batch is decided under it; or why the policy cannot be used (the batches are then counted, not decided). */
+type BatchDecider =
+  | {
+      readonly ok: true;
+      readonly policy: Policy;
+      /** Gathers a batch's evidence (what earlier batches fetched is not fetched again) and adds its decisions to `results`. */
+      decide(workloads: readonly Workload[], results: WorkloadResult[]): Promise<void>;
+      errors(): Promise<readonly ReportError[]>;
+    }
+  | Extract<LoadedPolicy, { ok: false }>;
+
+function deciderFor(loaded: LoadedPolicy, settings: CheckSettings, reading: NamedFileReading, live: LiveServices | null): BatchDecider {
+  if (!loaded.ok) return loaded;
   const policy = loaded.policy;
-  const gathered = await gatherEvidence(manifests.workloads, [policy], settings.attestations, reading, live);
-  const results = decide(manifests.workloads, policy, gathered.evidence, { requireEnforcement: settings.requireEnforcement });
-  return buildReport(summarizePolicy(policy), results, manifests.skipped, [...manifests.errors, ...gathered.errors, ...nothing, ...problemsOf(results)]);
+  const evidence = createEvidenceGatherer([policy], settings.attestations, reading, live);
+  const intern = createInterner();
+  const options = { requireEnforcement: settings.requireEnforcement };
+  return {
+    ok: true,
+    policy,
+    async decide(workloads, results) {
+      const gathered = await evidence.gather(workloads);
+      for (const result of decide(workloads, policy, gathered, options, intern)) results.push(result);
+    },
+    errors: () => evidence.errors(),
+  };
+}
+
+/**
+ * The same promise, with its rejection marked as handled until it is awaited: a failure while
+ * something else is awaited first is still thrown where the promise is awaited, never as an
+ * unhandled rejection that ends the process.
+ */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** The manifests of the run, with what a workspace scan before it found and the built images in place. */
@@ -46,15 +109,6 @@ export async function checkedManifests(settings: CheckSettings): Promise<Manifes
 export async function deployedOf(settings: Pick<CheckSettings, 'deployed'>, live: LiveServices | null): Promise<Manifests | null> {
   if (!settings.deployed) return null;
   return loadDeployed(settings.deployed.project, settings.deployed.regions, live ?? {});
-}
-
-function withDeployed(manifests: Manifests, deployed: Manifests | null): Manifests {
-  if (!deployed) return manifests;
-  return {
-    workloads: [...manifests.workloads, ...deployed.workloads],
-    skipped: [...manifests.skipped, ...deployed.skipped],
-    errors: [...manifests.errors, ...deployed.errors],
-  };
 }
 
 /** Each workload's problems, as report errors naming it. */

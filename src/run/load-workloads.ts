@@ -1,5 +1,6 @@
 // The workloads of a run, from manifest files and folders (YAML, JSON, Terraform plans): each file
-// read with the rules of every file and parsed while it is read; only its workloads are kept.
+// read with the rules of every file and parsed while it is read; only its workloads are kept, and
+// only until their batch is evaluated.
 import { displayPath, findManifestFiles, type FileScope } from '../files/manifest-files.ts';
 import { readTextFile } from '../files/safe-read.ts';
 import { readWorkloads } from '../manifests/read-workloads.ts';
@@ -12,22 +13,50 @@ export interface Manifests {
   readonly errors: readonly ReportError[];
 }
 
-export async function readManifests(paths: readonly string[], scope: FileScope, maxFileBytes: number): Promise<Manifests> {
+/**
+ * About this many workloads are read before they are evaluated and let go: a tree of 50,000 is never
+ * held whole, and a tree of up to this many asks for its evidence in one round, as if unbatched.
+ */
+export const BATCH_WORKLOADS = 1000;
+
+/** The manifests of the paths, file by file, in batches of at least `batchSize` workloads (the last may have fewer, or none). */
+export async function* manifestBatches(
+  paths: readonly string[],
+  scope: FileScope,
+  maxFileBytes: number,
+  batchSize = BATCH_WORKLOADS,
+): AsyncGenerator<Manifests, void, undefined> {
   const found = await findManifestFiles(paths, scope);
-  const workloads: Workload[] = [];
-  const skipped: SkippedDocument[] = [...found.skipped];
-  const errors: ReportError[] = [...found.problems];
+  let batch = { workloads: [] as Workload[], skipped: [...found.skipped], errors: [...found.problems] };
   for (const { path, root } of found.files) {
     const file = displayPath(path, scope.workingFolder);
     const read = await readTextFile(path, { root, maxBytes: maxFileBytes });
     if (!read.ok) {
-      errors.push({ file, line: null, message: read.problem });
+      batch.errors.push({ file, line: null, message: read.problem });
       continue;
     }
     const set = readWorkloads(file, read.text);
-    workloads.push(...set.workloads);
-    skipped.push(...set.skipped);
-    errors.push(...set.problems);
+    batch.workloads.push(...set.workloads);
+    batch.skipped.push(...set.skipped);
+    batch.errors.push(...set.problems);
+    if (batch.workloads.length >= batchSize) {
+      yield batch;
+      batch = { workloads: [], skipped: [], errors: [] };
+    }
   }
-  return { workloads, skipped, errors };
+  yield batch;
+}
+
+/** Every manifest of the paths at once, for the steps that need the whole set (attest, impact). */
+export async function readManifests(paths: readonly string[], scope: FileScope, maxFileBytes: number): Promise<Manifests> {
+  const all = { workloads: [] as Workload[], skipped: [] as SkippedDocument[], errors: [] as ReportError[] };
+  for await (const batch of manifestBatches(paths, scope, maxFileBytes)) appendManifests(all, batch);
+  return all;
+}
+
+/** Adds `more` to the end of `to`, list by list. */
+export function appendManifests(to: { workloads: Workload[]; skipped: SkippedDocument[]; errors: ReportError[] }, more: Manifests): void {
+  for (const workload of more.workloads) to.workloads.push(workload);
+  for (const skipped of more.skipped) to.skipped.push(skipped);
+  for (const error of more.errors) to.errors.push(error);
 }

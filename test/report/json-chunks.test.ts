@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { jsonChunks } from '../../src/report/json-chunks.ts';
+import { joinedPieces, jsonChunks } from '../../src/report/json-chunks.ts';
 
 const joined = (value: unknown, depth?: number): string => [...jsonChunks(value, depth)].join('');
 
@@ -27,5 +27,35 @@ describe('jsonChunks', () => {
     const longest = Math.max(...pieces.map((piece) => piece.length));
     assert.ok(pieces.length > 1000, `${pieces.length} pieces`);
     assert.ok(longest <= JSON.stringify(workload, null, 2).length + 50, `a piece of ${longest} characters`);
+  });
+});
+
+describe('joinedPieces', () => {
+  it('joins pieces into texts of about the size given, never splitting one (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 40 }), { maxLength: 200 }), fc.integer({ min: 1, max: 100 }), (pieces, size) => {
+        const texts = [...joinedPieces(pieces, size)];
+        assert.equal(texts.join(''), pieces.join(''));
+        // Every text but the last reached the size with its last piece, and held no more than that piece beyond it.
+        const longest = Math.max(0, ...pieces.map((piece) => piece.length));
+        for (const text of texts.slice(0, -1)) assert.ok(text.length >= size && text.length < size + longest, `${text.length} for ${size}`);
+        // A piece is never split: the boundaries between texts are boundaries between pieces.
+        const ends = new Set(pieces.map((_, i) => pieces.slice(0, i + 1).join('').length));
+        let at = 0;
+        for (const text of texts) {
+          at += text.length;
+          assert.ok(ends.has(at), `a text ends at ${at}, inside a piece`);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes a 1,000-workload report in a few texts', () => {
+    const workload = { kind: 'Service', name: 'svc', containers: [{ image: 'gcr.io/p/app@sha256:1' }] };
+    const report = { verdict: 'pass', workloads: Array.from({ length: 1000 }, () => workload), errors: [] };
+    const texts = [...joinedPieces(jsonChunks(report))];
+    assert.equal(texts.join(''), JSON.stringify(report, null, 2));
+    assert.ok(texts.length <= Math.ceil(JSON.stringify(report, null, 2).length / (64 * 1024)) + 1, `${texts.length} texts`);
   });
 });

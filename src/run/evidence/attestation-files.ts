@@ -5,9 +5,8 @@ import { displayPath } from '../../files/manifest-files.ts';
 import { rootOfNamedFile } from '../../files/path-guard.ts';
 import { readTextFile } from '../../files/safe-read.ts';
 import { resolve } from 'node:path';
-import type { AttestationRequest } from '../../policy/evidence-requests.ts';
 import type { AttestationLookup } from '../../policy/decision.ts';
-import { gatherAttestations, toResult } from './lookup.ts';
+import { createAttestationAnswers, toResult, type AttestationAnswers } from './lookup.ts';
 import type { ReportError } from '../../report/report.ts';
 import { parseYamlSource } from '../../yaml/yaml-source.ts';
 import { isTerraformPlan, readPlan } from '../../terraform/plan.ts';
@@ -21,9 +20,9 @@ export interface EvidenceFiles {
   readonly maxFileBytes: number;
 }
 
-export interface FileEvidence {
-  readonly lookup: AttestationLookup;
-  readonly errors: readonly ReportError[];
+export interface FileEvidence extends AttestationAnswers {
+  /** What the files' reading found wrong, once for the run (the files are read on the first question, or here). */
+  errors(): Promise<readonly ReportError[]>;
 }
 
 const NOTHING_GIVEN =
@@ -32,18 +31,34 @@ const NOTHING_GIVEN =
 /** Without files, every required attestor is simply unattested (the offline default). */
 export const noAttestations: AttestationLookup = (attestor) => ({ attestor, outcome: 'not-verified', cause: 'no-evidence', detail: NOTHING_GIVEN });
 
-/** Verifies the requested pairs against attestors and occurrences exported with gcloud. */
-export async function verifyFromFiles(files: EvidenceFiles, requests: readonly AttestationRequest[]): Promise<FileEvidence> {
-  const errors: ReportError[] = [];
-  const attestors = files.attestorsFile === null ? null : await readAttestors(files.attestorsFile, files, errors);
-  const occurrences = files.attestationsFile === null ? [] : await readOccurrences(files.attestationsFile, files, errors);
-  const lookup = await gatherAttestations(requests, async (request) => {
+/** Answers against attestors and occurrences exported with gcloud: the files are read once for the run. */
+export function attestationFiles(files: EvidenceFiles): FileEvidence {
+  let loading: Promise<LoadedFiles> | null = null;
+  const load = (): Promise<LoadedFiles> => {
+    loading ??= loadFiles(files);
+    return loading;
+  };
+  const answers = createAttestationAnswers(async (request) => {
+    const { attestors, occurrences } = await load();
     const attestor = attestors?.find((a) => a.name === request.attestor);
     return attestor
       ? toResult(await verifyAttestor(attestor, occurrences, request))
       : { attestor: request.attestor, outcome: 'undecidable', detail: missingAttestor(request.attestor, files.attestorsFile, files.workingFolder) };
   });
-  return { lookup, errors };
+  return { answer: answers.answer, errors: async () => (await load()).errors };
+}
+
+interface LoadedFiles {
+  readonly attestors: readonly Attestor[] | null;
+  readonly occurrences: readonly AttestationOccurrence[];
+  readonly errors: readonly ReportError[];
+}
+
+async function loadFiles(files: EvidenceFiles): Promise<LoadedFiles> {
+  const errors: ReportError[] = [];
+  const attestors = files.attestorsFile === null ? null : await readAttestors(files.attestorsFile, files, errors);
+  const occurrences = files.attestationsFile === null ? [] : await readOccurrences(files.attestationsFile, files, errors);
+  return { attestors, occurrences, errors };
 }
 
 function missingAttestor(name: string, file: string | null, base: string): string {

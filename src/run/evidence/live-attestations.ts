@@ -2,12 +2,12 @@
 // (each once, each answer checked to be the one asked for), then verified exactly as files are.
 import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor } from '../../attestations/index.ts';
 import type { GoogleApis } from '../../gcp/google-apis.ts';
-import type { AttestationRequest } from '../../policy/evidence-requests.ts';
-import type { AttestationLookup, AttestorResult } from '../../policy/decision.ts';
-import { gatherAttestations, toResult } from './lookup.ts';
+import type { AttestorResult } from '../../policy/decision.ts';
+import { createAttestationAnswers, toResult, type AttestationAnswers } from './lookup.ts';
 import { RemoteFailure, messageOf } from '../../errors.ts';
 
-export function verifyLive(apis: GoogleApis, requests: readonly AttestationRequest[]): Promise<AttestationLookup> {
+/** Live answers for a run: each attestor fetched once, each (attestor, digest) listed once, whichever batch asks. */
+export function liveAttestations(apis: GoogleApis): AttestationAnswers {
   const attestors = new Map<string, Promise<Attestor>>();
   const attestorOf = (name: string): Promise<Attestor> => {
     let known = attestors.get(name);
@@ -17,7 +17,7 @@ export function verifyLive(apis: GoogleApis, requests: readonly AttestationReque
     }
     return known;
   };
-  return gatherAttestations(requests, async (request): Promise<AttestorResult> => {
+  return createAttestationAnswers(async (request): Promise<AttestorResult> => {
     try {
       const attestor = await attestorOf(request.attestor);
       const listed = await apis.listOccurrences(attestor.noteReference, request.digest);

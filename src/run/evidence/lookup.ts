@@ -1,19 +1,24 @@
-// Answers gathered before evaluation, looked up by the pure engine.
+// Answers gathered before evaluation, looked up by the pure engine. A run evaluates its workloads
+// in batches; each attestation question is answered once for the whole run, whichever batch asks.
 import { requestKey, type AttestationRequest } from '../../policy/evidence-requests.ts';
 import type { AttestationLookup, AttestorResult } from '../../policy/decision.ts';
 import type { AttestorCheck } from '../../attestations/index.ts';
+import { askOnce } from './ask-once.ts';
 
-export async function gatherAttestations(
-  requests: readonly AttestationRequest[],
-  answer: (request: AttestationRequest) => Promise<AttestorResult>,
-): Promise<AttestationLookup> {
-  const answers = new Map<string, AttestorResult>();
-  await Promise.all(
-    requests.map(async (request) => {
-      answers.set(requestKey(request.attestor, request.names, request.digest), await answer(request));
-    }),
-  );
-  return (attestor, names, digest) => answers.get(requestKey(attestor, names, digest)) ?? notGathered(attestor);
+export interface AttestationAnswers {
+  /** Answers the requests not asked before (concurrently), then looks up everything answered so far. */
+  answer(requests: readonly AttestationRequest[]): Promise<AttestationLookup>;
+}
+
+export function createAttestationAnswers(answer: (request: AttestationRequest) => Promise<AttestorResult>): AttestationAnswers {
+  const questions = askOnce((request: AttestationRequest) => requestKey(request.attestor, request.names, request.digest), answer);
+  const lookup: AttestationLookup = (attestor, names, digest) => questions.answered(requestKey(attestor, names, digest)) ?? notGathered(attestor);
+  return {
+    async answer(requests) {
+      await questions.ask(requests);
+      return lookup;
+    },
+  };
 }
 
 /** The engine asked about a pair the requests did not list: a bug, and never a pass. */
