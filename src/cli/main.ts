@@ -3,10 +3,10 @@
 // hanging cannot keep the process alive past its deadline.
 //
 // It runs itself once more under two V8 flags, because parsing a tree of manifests makes garbage
-// and V8's defaults let the peak memory grow with the tree, at no gain in CPU:
+// and V8's defaults let the peak memory grow with the tree:
 // - `--max-semi-space-size=4`: a small young generation (20,000 manifests: 320 MB, against 153 MB);
-// - `--heap-growing-percent=20`: a full collection each time the old generation has grown by a
-//   fifth, not by up to four times (50,000 manifests: 279 MB, against 206 MB).
+// - `--heap-growing-percent=50`: a full collection each time the old generation has grown by
+//   half, not by up to four times (50,000 manifests: 279 MB, against 200 MB, for 13% more CPU).
 // The bin's shebang cannot carry the flags, and V8 ignores them once the heap exists.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
-const HEAP_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
+const HEAP_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 
 if (!HEAP_FLAGS.every((flag) => process.execArgv.includes(flag)) && process.env['BINAUTHZ_GATE_NO_REEXEC'] !== '1') {
   const child = spawnSync(process.execPath, [...process.execArgv, ...HEAP_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {

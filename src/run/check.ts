@@ -10,7 +10,7 @@ import type { Policy } from '../policy/policy.ts';
 import { buildReport, summarizePolicy, type Report, type ReportError } from '../report/report.ts';
 import { createEvidenceGatherer } from './gather-evidence.ts';
 import { loadPolicy, type LoadedPolicy } from './load-policy.ts';
-import { manifestBatches, readManifests, type Manifests } from './load-workloads.ts';
+import { appendFindings, manifestBatches, readManifests, type Manifests } from './load-workloads.ts';
 import { loadDeployed } from './load-deployed.ts';
 import type { CheckSettings, LiveServices, NamedFileReading } from './settings.ts';
 
@@ -25,13 +25,13 @@ export async function runCheck(settings: CheckSettings, live: LiveServices | nul
   const deciding = handledLater(loadPolicy(settings.policy, reading, live).then((loaded) => deciderFor(loaded, settings, reading, live)));
   const deployedLoading = handledLater(deployedOf(settings, live));
   const scanned = settings.scanFindings ?? { skipped: [], problems: [] };
-  const found = { workloads: 0, skipped: [...scanned.skipped], errors: [...scanned.problems] };
+  const found = { skipped: [...scanned.skipped], errors: [...scanned.problems] };
+  let workloads = 0;
   const results: WorkloadResult[] = [];
   let previous: Promise<void> = Promise.resolve();
   const take = async (batch: Manifests): Promise<void> => {
-    found.workloads += batch.workloads.length;
-    found.skipped.push(...batch.skipped);
-    found.errors.push(...batch.errors);
+    workloads += batch.workloads.length;
+    appendFindings(found, batch);
     const decider = await deciding;
     await previous;
     if (decider.ok && batch.workloads.length > 0) {
@@ -43,12 +43,12 @@ export async function runCheck(settings: CheckSettings, live: LiveServices | nul
   if (deployed) await take(deployed);
   await previous;
   const decider = await deciding;
-  const nothing = found.workloads === 0 && !settings.allowEmpty ? [settings.deployed ? NOTHING_DEPLOYED : NOTHING_TO_CHECK] : [];
+  const nothing = workloads === 0 && !settings.allowEmpty ? [settings.deployed ? NOTHING_DEPLOYED : NOTHING_TO_CHECK] : [];
   if (!decider.ok) {
     const unevaluated = {
       file: null,
       line: null,
-      message: `the policy cannot be used: none of the Cloud Run workloads found was evaluated: ${found.workloads} found`,
+      message: `the policy cannot be used: none of the Cloud Run workloads found was evaluated: ${workloads} found`,
     };
     return buildReport(decider.summary, [], found.skipped, [...decider.errors, unevaluated, ...found.errors, ...nothing]);
   }

@@ -27,7 +27,7 @@ export async function* manifestBatches(
   batchSize = BATCH_WORKLOADS,
 ): AsyncGenerator<Manifests, void, undefined> {
   const found = await findManifestFiles(paths, scope);
-  let batch = { workloads: [] as Workload[], skipped: [...found.skipped], errors: [...found.problems] };
+  let batch: Growing<Manifests> = { workloads: [], skipped: [...found.skipped], errors: [...found.problems] };
   for (const { path, root } of found.files) {
     const file = displayPath(path, scope.workingFolder);
     const read = await readTextFile(path, { root, maxBytes: maxFileBytes });
@@ -36,9 +36,7 @@ export async function* manifestBatches(
       continue;
     }
     const set = readWorkloads(file, read.text);
-    batch.workloads.push(...set.workloads);
-    batch.skipped.push(...set.skipped);
-    batch.errors.push(...set.problems);
+    appendManifests(batch, { workloads: set.workloads, skipped: set.skipped, errors: set.problems });
     if (batch.workloads.length >= batchSize) {
       yield batch;
       batch = { workloads: [], skipped: [], errors: [] };
@@ -49,14 +47,21 @@ export async function* manifestBatches(
 
 /** Every manifest of the paths at once, for the steps that need the whole set (attest, impact). */
 export async function readManifests(paths: readonly string[], scope: FileScope, maxFileBytes: number): Promise<Manifests> {
-  const all = { workloads: [] as Workload[], skipped: [] as SkippedDocument[], errors: [] as ReportError[] };
+  const all: Growing<Manifests> = { workloads: [], skipped: [], errors: [] };
   for await (const batch of manifestBatches(paths, scope, maxFileBytes)) appendManifests(all, batch);
   return all;
 }
 
-/** Adds `more` to the end of `to`, list by list. */
-export function appendManifests(to: { workloads: Workload[]; skipped: SkippedDocument[]; errors: ReportError[] }, more: Manifests): void {
+type Growing<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
+
+/** Adds `more` to the end of `to`, list by list (element by element: a plan may hold more than a call's arguments). */
+export function appendManifests(to: Growing<Manifests>, more: Manifests): void {
   for (const workload of more.workloads) to.workloads.push(workload);
+  appendFindings(to, more);
+}
+
+/** Adds what `more` skipped and found wrong to the end of `to`. */
+export function appendFindings(to: Growing<Pick<Manifests, 'skipped' | 'errors'>>, more: Pick<Manifests, 'skipped' | 'errors'>): void {
   for (const skipped of more.skipped) to.skipped.push(skipped);
   for (const error of more.errors) to.errors.push(error);
 }
