@@ -1,6 +1,7 @@
 // Anonymous pull tokens from a registry's token realm (the distribution token spec): one fetch per
 // realm, service and scope per resolver, shared by every tag that needs it.
 
+import { oncePerKey } from '../net/once-per-key.ts';
 import type { AuthChallenge } from './auth-challenge.ts';
 import { MAX_TOKEN_ANSWER_BYTES, sendRequest, type RequestOutcome } from './http-request.ts';
 import { realmTarget } from './mirrors.ts';
@@ -15,16 +16,10 @@ export type TokenOutcome =
 export type AnonymousTokens = (challenge: BearerChallenge, scope: string) => Promise<TokenOutcome>;
 
 export function createAnonymousTokens(settings: RegistrySettings, mirrors: ReadonlyMap<string, string>): AnonymousTokens {
-  const tokens = new Map<string, Promise<TokenOutcome>>();
-  return (challenge, scope) => {
-    const key = JSON.stringify([challenge.realm.href, challenge.service, scope]);
-    let token = tokens.get(key);
-    if (token === undefined) {
-      token = fetchToken(settings, mirrors, challenge, scope);
-      tokens.set(key, token);
-    }
-    return token;
-  };
+  return oncePerKey(
+    (challenge: BearerChallenge, scope: string) => JSON.stringify([challenge.realm.href, challenge.service, scope]),
+    (challenge, scope) => fetchToken(settings, mirrors, challenge, scope),
+  );
 }
 
 async function fetchToken(settings: RegistrySettings, mirrors: ReadonlyMap<string, string>, challenge: BearerChallenge, scope: string): Promise<TokenOutcome> {

@@ -3,6 +3,7 @@
 // step asks this before it signs anything: a signature for a digest nobody pushed is a stamp for an image
 // that does not exist yet, and whoever pushes it later inherits the attestation.
 
+import { oncePerKey } from '../net/once-per-key.ts';
 import { authorizedHead, createResolver, manifestTarget, resolveByContent, statusProblem } from './resolve-tag.ts';
 import type { RegistrySettings, TagResolution, TaggedImage } from './settings.ts';
 
@@ -24,16 +25,10 @@ export type DigestChecker = (image: DigestedImage) => Promise<DigestCheck>;
 
 export function createDigestChecker(settings: RegistrySettings): DigestChecker {
   const resolver = createResolver(settings);
-  const checks = new Map<string, Promise<DigestCheck>>();
-  return (image) => {
-    const key = JSON.stringify([image.registry.toLowerCase(), image.repository, image.digest]);
-    let check = checks.get(key);
-    if (check === undefined) {
-      check = checkDigest(resolver, image);
-      checks.set(key, check);
-    }
-    return check;
-  };
+  return oncePerKey(
+    (image: DigestedImage) => JSON.stringify([image.registry.toLowerCase(), image.repository, image.digest]),
+    (image) => checkDigest(resolver, image),
+  );
 }
 
 async function checkDigest(resolver: ReturnType<typeof createResolver>, image: DigestedImage): Promise<DigestCheck> {

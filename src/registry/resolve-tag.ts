@@ -1,6 +1,7 @@
 // Tag → digest over the OCI distribution API, as Cloud Run does at deploy time:
 // HEAD /v2/<repository>/manifests/<tag> and read Docker-Content-Digest.
 
+import { oncePerKey } from '../net/once-per-key.ts';
 import { createAnonymousTokens, type AnonymousTokens } from './anonymous-token.ts';
 import { parseAuthChallenge, type AuthChallenge } from './auth-challenge.ts';
 import { MAX_MANIFEST_BYTES, sendRequest, type RegistryResponse, type RequestOutcome } from './http-request.ts';
@@ -31,16 +32,10 @@ const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
 
 export function createTagResolver(settings: RegistrySettings): TagResolver {
   const resolver = createResolver(settings);
-  const resolutions = new Map<string, Promise<TagResolution>>();
-  return (image) => {
-    const key = JSON.stringify([image.registry.toLowerCase(), image.repository, image.tag]);
-    let resolution = resolutions.get(key);
-    if (resolution === undefined) {
-      resolution = resolveTag(resolver, image);
-      resolutions.set(key, resolution);
-    }
-    return resolution;
-  };
+  return oncePerKey(
+    (image: TaggedImage) => JSON.stringify([image.registry.toLowerCase(), image.repository, image.tag]),
+    (image) => resolveTag(resolver, image),
+  );
 }
 
 /** The state one registry client keeps (tokens, challenges); shared with the digest check (check-digest.ts). */

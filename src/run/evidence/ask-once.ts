@@ -1,5 +1,6 @@
 // Each distinct question of a run asked once, whichever batch of workloads asks it, and its answer
 // kept for the engine to look up. The promise is kept too: two batches in flight still ask once.
+import { oncePerKey } from '../../net/once-per-key.ts';
 
 export interface AskedOnce<Question, Answer> {
   /** Asks the questions not asked before, concurrently; resolves when every one of them is answered. */
@@ -9,20 +10,13 @@ export interface AskedOnce<Question, Answer> {
 }
 
 export function askOnce<Question, Answer>(keyOf: (question: Question) => string, answer: (question: Question) => Promise<Answer>): AskedOnce<Question, Answer> {
-  const asked = new Map<string, Promise<Answer>>();
   const answers = new Map<string, Answer>();
-  const askOne = (question: Question): Promise<Answer> => {
-    const key = keyOf(question);
-    let known = asked.get(key);
-    if (!known) {
-      known = answer(question).then((value) => {
-        answers.set(key, value);
-        return value;
-      });
-      asked.set(key, known);
-    }
-    return known;
-  };
+  const askOne = oncePerKey(keyOf, (question: Question) =>
+    answer(question).then((value) => {
+      answers.set(keyOf(question), value);
+      return value;
+    }),
+  );
   return {
     ask: async (questions) => {
       await Promise.all(questions.map(askOne));

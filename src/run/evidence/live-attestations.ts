@@ -1,5 +1,6 @@
 // Live evidence: each required attestor and its attestation occurrences fetched from Google
 // (each once, each answer checked to be the one asked for), then verified exactly as files are.
+import { oncePerKey } from '../../net/once-per-key.ts';
 import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor } from '../../attestations/index.ts';
 import type { GoogleApis } from '../../gcp/google-apis.ts';
 import type { AttestorResult } from '../../policy/decision.ts';
@@ -8,15 +9,10 @@ import { RemoteFailure, messageOf } from '../../errors.ts';
 
 /** Live answers for a run: each attestor fetched once, each (attestor, digest) listed once, whichever batch asks. */
 export function liveAttestations(apis: GoogleApis): AttestationAnswers {
-  const attestors = new Map<string, Promise<Attestor>>();
-  const attestorOf = (name: string): Promise<Attestor> => {
-    let known = attestors.get(name);
-    if (!known) {
-      known = apis.getAttestor(name).then((json) => onlyAttestor(name, json));
-      attestors.set(name, known);
-    }
-    return known;
-  };
+  const attestorOf = oncePerKey(
+    (name: string) => name,
+    (name) => apis.getAttestor(name).then((json) => onlyAttestor(name, json)),
+  );
   return createAttestationAnswers(async (request): Promise<AttestorResult> => {
     try {
       const attestor = await attestorOf(request.attestor);
