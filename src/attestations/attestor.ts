@@ -27,6 +27,14 @@ export function parseAttestors(json: unknown): ParsedAttestors {
   return { attestors: items, problems };
 }
 
+/** The one attestor an API answer for a single attestor holds, or why it cannot be used. */
+export function singleAttestor(json: unknown): { readonly ok: true; readonly attestor: Attestor } | { readonly ok: false; readonly problem: string } {
+  const parsed = parseAttestors(json);
+  const attestor = parsed.attestors[0];
+  if (!attestor || parsed.problems.length > 0) return { ok: false, problem: parsed.problems.join('; ') || 'no attestor in the answer' };
+  return { ok: true, attestor };
+}
+
 /**
  * Whether a signature's `publicKeyId` names this key. PGP ids are fingerprints, which people copy
  * with spaces and in either case; PKIX ids are opaque URIs and must match exactly.

@@ -1,6 +1,6 @@
 // Public API of attestation parsing and verification.
 
-export { parseAttestors, keyIdMatches, type Attestor, type AttestorKey, type ParsedAttestors } from './attestor.ts';
+export { parseAttestors, singleAttestor, keyIdMatches, type Attestor, type AttestorKey, type ParsedAttestors } from './attestor.ts';
 export { decodeBase64, type DecodedBytes } from './base64.ts';
 export { parseOccurrences, type AttestationOccurrence, type AttestationSignature, type ParsedOccurrences } from './occurrence.ts';
 export { createSignaturePayload, parseSimpleSigningPayload, type PayloadParse, type SimpleSigningPayload } from './payload.ts';

@@ -377,10 +377,9 @@ export async function main(argv: readonly string[], env: Env, cwd: string, redac
   return print(formatReport(report, command.format, cwd, command.verbose), exitCode(report, command.failOn));
 }
 
-function formatReport(report: Report, format: CheckFormat, cwd: string, verbose: boolean): string {
+/** Every format but JSON, which `main` writes piece by piece. */
+function formatReport(report: Report, format: Exclude<CheckFormat, 'json'>, cwd: string, verbose: boolean): string {
   switch (format) {
-    case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
     case 'markdown':
       return formatMarkdown(report, { links: null, maxLength: Number.MAX_SAFE_INTEGER, overflowNote: '', marker: null });
     case 'sarif':

@@ -14,7 +14,7 @@ import { IMPACT_FORMATS, oneOf, valueOrThrow } from '../run/validate.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export type ImpactFormat = (typeof IMPACT_FORMATS)[number];
+type ImpactFormat = (typeof IMPACT_FORMATS)[number];
 
 export interface ImpactCommand {
   readonly kind: 'impact';
@@ -114,7 +114,7 @@ export async function runImpactCommand(
   return print(formatImpact(report, command.format), impactExitCode(report));
 }
 
-export function formatImpact(report: ImpactReport, format: ImpactFormat): string {
+function formatImpact(report: ImpactReport, format: ImpactFormat): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;

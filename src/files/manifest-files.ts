@@ -83,12 +83,12 @@ export async function findManifestFiles(paths: readonly string[], scope: FileSco
   return { files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), ...findings };
 }
 
-export function hasManifestExtension(name: string): boolean {
+function hasManifestExtension(name: string): boolean {
   return MANIFEST_EXTENSIONS.some((ext) => name.endsWith(ext));
 }
 
 /** A walk of symlinked folders could fan out without end (links to links); past this it stops, with an error. */
-export const MAX_FOLDERS_PER_WALK = 20_000;
+const MAX_FOLDERS_PER_WALK = 20_000;
 
 /** What one walk shares: the root, the files already found by real path, what it found. */
 interface Walk {
@@ -172,7 +172,7 @@ async function walkFolder(walk: Walk, folder: string, real: string, inside: Read
       await followLink(walk, path, entry.name, within);
     } else if (walk.select(path, entry.name)) {
       if (entry.isFile()) found(walk, path, join(real, entry.name));
-      else walk.findings.problems.push({ file: displayPath(path, walk.base), line: null, message: `${describe(entry)}, not a regular file: not read` });
+      else walk.findings.problems.push({ file: displayPath(path, walk.base), line: null, message: `${notRegular(entry)}, not a regular file: not read` });
     }
   }
 }
@@ -221,15 +221,6 @@ async function folderId(real: string): Promise<string> {
   }
 }
 
-function describe(entry: { isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
-  if (entry.isCharacterDevice()) return 'is a character device';
-  if (entry.isBlockDevice()) return 'is a block device';
-  if (entry.isFIFO()) return 'is a FIFO (named pipe)';
-  if (entry.isSocket()) return 'is a socket';
-  return 'is not a regular file';
-}
-
-/** Paths in reports are relative to the working folder, with forward slashes. */
 /** `path` as the report shows it: relative to `base` (the run's working folder) when inside it, else as given. */
 export function displayPath(path: string, base: string): string {
   const shown = relative(base, resolve(base, path)) || '.';

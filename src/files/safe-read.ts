@@ -152,8 +152,8 @@ function decoded(read: ReadBytes): ReadFile {
   return text.ok ? text : { ok: false, problem: text.problem };
 }
 
-/** What a file is when it is not a regular file, or null. */
-export function notRegular(stats: Stats): string | null {
+/** What a file (its Stats, or a folder's Dirent) is when it is not a regular file, or null. */
+export function notRegular(stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isCharacterDevice' | 'isBlockDevice' | 'isFIFO' | 'isSocket'>): string | null {
   if (stats.isFile()) return null;
   if (stats.isDirectory()) return 'is a folder';
   if (stats.isCharacterDevice()) return 'is a character device';
@@ -177,7 +177,7 @@ export function ioProblem(error: unknown): string {
   return `cannot read: ${code ?? messageOf(error)}`;
 }
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} bytes`;
 }

@@ -17,6 +17,16 @@ export const LIST_LIMITS = { pages: 100, items: 1_000, tokenChars: 8192 } as con
 /** The most bytes one Google answer may have (a full page of occurrences is well under 1 MiB). */
 export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
+/**
+ * What googleapis hands gaxios for each request: no retries of its own (the runner retries), the
+ * attempt's time and signal, the body read as JSON whatever its Content-Type says (so HTML or a
+ * truncated answer arrives as text, which the checks refuse), and at most MAX_ANSWER_BYTES of it
+ * (gaxios' fetch, node-fetch, counts the bytes it reads and stops past the limit).
+ */
+export function answerOptions(timeout: number, signal: AbortSignal) {
+  return { retry: false, timeout, signal, responseType: 'json' as const, maxContentLength: MAX_ANSWER_BYTES };
+}
+
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }

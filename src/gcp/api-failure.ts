@@ -72,8 +72,12 @@ function googleMessage(error: unknown): string | null {
   const message = data?.error?.message;
   const status = data?.error?.status;
   if (typeof message !== 'string') return null;
-  return typeof status === 'string' ? `${status}: ${message}` : message;
+  const said = typeof status === 'string' ? `${status}: ${message}` : message;
+  return said.length > MAX_SAID ? `${said.slice(0, MAX_SAID)}…` : said;
 }
+
+/** Google's own messages are a sentence or two; an endpoint that says more is cut. */
+const MAX_SAID = 500;
 
 export interface CallDescription {
   readonly api: GoogleApi;

@@ -8,7 +8,7 @@ import { run_v2 } from 'googleapis/build/src/apis/run/v2.js';
 import type { OAuth2Client, GoogleAuth } from 'google-auth-library';
 import type { CallRunner } from '../net/call-runner.ts';
 import { classifyApiFailure, describeFailure, type CallDescription } from './api-failure.ts';
-import { answerObject, createPageGuard, nextPageToken, wrongAnswer, type JsonObject } from './answers.ts';
+import { answerObject, answerOptions, createPageGuard, nextPageToken, wrongAnswer, type JsonObject } from './answers.ts';
 
 export interface CloudRunSettings {
   readonly auth: OAuth2Client | GoogleAuth;
@@ -31,7 +31,7 @@ const ROLE = 'roles/run.viewer on the project';
 /** The largest page Cloud Run serves is not documented; gcloud asks for 100. */
 const PAGE_SIZE = 100;
 export const MAX_PAGES = 100;
-export const MAX_ITEMS = 10_000;
+const MAX_ITEMS = 10_000;
 
 export function createCloudRunApis(settings: CloudRunSettings): CloudRunApis {
   const common = {
@@ -48,7 +48,7 @@ export function createCloudRunApis(settings: CloudRunSettings): CloudRunApis {
       `Cloud Run: ${description.action}`,
       async (timeout, signal) => {
         const params = { parent, pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) };
-        const options = { retry: false, timeout, signal };
+        const options = answerOptions(timeout, signal);
         const answer =
           kind === 'services' ? await v2.projects.locations.services.list(params, options) : await v2.projects.locations.jobs.list(params, options);
         return answer.data as unknown;
@@ -87,7 +87,7 @@ export function createCloudRunApis(settings: CloudRunSettings): CloudRunApis {
               `run locations ${project} ${token ?? ''}`,
               `Cloud Run: ${description.action}`,
               async (timeout, signal) =>
-                (await v1.projects.locations.list({ name: `projects/${project}`, ...(token ? { pageToken: token } : {}) }, { retry: false, timeout, signal }))
+                (await v1.projects.locations.list({ name: `projects/${project}`, ...(token ? { pageToken: token } : {}) }, answerOptions(timeout, signal)))
                   .data as unknown,
               classifyApiFailure,
             ),

@@ -19,7 +19,7 @@ import { UserError } from '../errors.ts';
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 /** Credential files are a few KB; anything larger is not one. */
-export const CREDENTIALS_FILE_LIMIT = 1024 * 1024;
+const CREDENTIALS_FILE_LIMIT = 1024 * 1024;
 
 export type GoogleCredentials = OAuth2Client | GoogleAuth;
 

@@ -10,7 +10,7 @@ import type { Attempt, CallRunner } from '../net/call-runner.ts';
 import { classifyApiFailure, describeFailure, statusOf, type CallDescription } from './api-failure.ts';
 import type { AttemptFailure } from '../net/retry.ts';
 import {
-  MAX_ANSWER_BYTES,
+  answerOptions,
   checkedAttestor,
   checkedCreatedOccurrence,
   checkedKeyAnswer,
@@ -86,17 +86,7 @@ export function createGoogleApis(settings: GoogleApiSettings): GoogleApis {
     auth: settings.auth,
     userAgentDirectives: [{ product: settings.userAgent.product, version: settings.userAgent.version }],
   };
-  // googleapis hands these to gaxios for each request: no retries of its own (the runner retries), the
-  // attempt's time and signal, the body read as JSON whatever its Content-Type says (so HTML or a
-  // truncated answer arrives as text, which the checks refuse), and at most MAX_ANSWER_BYTES of it
-  // (gaxios' fetch, node-fetch, counts the bytes it reads and stops past the limit).
-  const options = (timeout: number, signal: AbortSignal) => ({
-    retry: false,
-    timeout,
-    signal,
-    responseType: 'json' as const,
-    maxContentLength: MAX_ANSWER_BYTES,
-  });
+  const options = answerOptions;
   const binauthz = new binaryauthorization_v1.Binaryauthorization({ ...common, rootUrl: settings.endpoints.binaryauthorization });
   const analysis = new containeranalysis_v1.Containeranalysis({ ...common, rootUrl: settings.endpoints.containeranalysis });
   const kms = new cloudkms_v1.Cloudkms({ ...common, rootUrl: settings.endpoints.cloudkms });

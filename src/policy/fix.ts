@@ -19,7 +19,7 @@ export type Fix =
  * The pattern that exempts every version of `name`, or only `digest` when a wildcard is impossible: the
  * parser wants the registry before a wildcard, so a short Docker Hub name (`nginx`) can only be named exactly.
  */
-export function exemptingPattern(name: string, digest: string | null): string | null {
+function exemptingPattern(name: string, digest: string | null): string | null {
   const candidate = name.includes('/') ? `${name}@*` : digest === null ? null : `${name}@${digest}`;
   if (candidate === null) return null;
   const parsed = parseAllowlistPattern(candidate);

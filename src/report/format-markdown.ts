@@ -152,7 +152,7 @@ const IMAGE_MAX = 96;
  * At most REASON_MAX characters, in the gate's own words: what about the workload's setting, and
  * the first container that did not pass (the others are counted), else the summary.
  */
-export function shortReason(workload: WorkloadResult): string {
+function shortReason(workload: WorkloadResult): string {
   const parts: string[] = [];
   if (settingSeverity(workload) !== 'note')
     parts.push(workload.enforcement === 'breakglass' ? 'breakglass deploy, audit-logged' : 'not enforced: no image is checked');
@@ -315,7 +315,7 @@ function passingContainers(title: string, workloads: readonly WorkloadResult[], 
 }
 
 /** `repository@sha256:` and 12 hex digits; a long repository keeps its start and its end. */
-export function shortImage(image: string): string {
+function shortImage(image: string): string {
   const match = /^(.*)@(sha256:[0-9a-f]{12})[0-9a-f]{52}$/.exec(image);
   const name = match?.[1] ?? image;
   const digest = match?.[2] === undefined ? '' : `@${match[2]}`;

@@ -5,7 +5,7 @@
 // standard or URL-safe alphabet). Well-known token shapes and Authorization header values are
 // redacted even when nobody added them (defence in depth).
 
-export const REDACTED = '***';
+const REDACTED = '***';
 
 /**
  * Secrets shorter than this are not added: a real credential is longer, and redacting every
@@ -34,12 +34,15 @@ const BEARER = /(\bbearer\s+)([A-Za-z0-9._~+/-]{8,}=*)/gi;
 
 export class Redactor {
   readonly #forms = new Set<string>();
+  /** Secrets already added: the credentials are fed again on every request, and their forms cost a PEM's worth of base64 each time. */
+  readonly #added = new Set<string>();
   #pattern: RegExp | null = null;
 
   /** Adds a secret (trimmed); secrets shorter than MIN_SECRET_LENGTH are ignored. */
   add(secret: string | null | undefined): void {
     const value = secret?.trim();
-    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    if (!value || value.length < MIN_SECRET_LENGTH || this.#added.has(value)) return;
+    this.#added.add(value);
     const before = this.#forms.size;
     for (const form of formsOf(value)) this.#forms.add(form);
     if (this.#forms.size !== before) this.#pattern = null;
@@ -99,7 +102,7 @@ export class Redactor {
 }
 
 /** Every spelling under which `secret` can appear inside another text. */
-export function formsOf(secret: string): string[] {
+function formsOf(secret: string): string[] {
   const forms = new Set<string>([secret]);
   forms.add(encodeURIComponent(secret));
   forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
@@ -170,7 +173,7 @@ function escapeRegExp(text: string): string {
 }
 
 /** Environment variables that hold credentials whichever front end runs: their values are secrets. */
-export const CREDENTIAL_VARIABLES = [
+const CREDENTIAL_VARIABLES = [
   'CLOUDSDK_AUTH_ACCESS_TOKEN',
   'GOOGLE_OAUTH_ACCESS_TOKEN',
   'GITHUB_TOKEN',

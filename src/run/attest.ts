@@ -6,7 +6,7 @@
 // again, and a list after creating makes concurrent runs converge on one occurrence: the oldest valid
 // one stays, and a run whose own is younger deletes it.
 import {
-  parseAttestors,
+  singleAttestor,
   parseOccurrences,
   verifyAttestor,
   verifySignature,
@@ -125,10 +125,9 @@ export async function runAttest(settings: AttestSettings, live: AttestServices, 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] };
 
 async function fetchAttestor(apis: GoogleApis, name: string): Promise<Attestor> {
-  const parsed = parseAttestors(await apis.getAttestor(name));
-  const attestor = parsed.attestors[0];
-  if (!attestor || parsed.problems.length > 0) throw new UserError(`attestor ${name} cannot be used: ${parsed.problems.join('; ') || 'empty answer'}`);
-  return attestor;
+  const single = singleAttestor(await apis.getAttestor(name));
+  if (!single.ok) throw new UserError(`attestor ${name} cannot be used: ${single.problem}`);
+  return single.attestor;
 }
 
 async function createSigner(
@@ -238,10 +237,13 @@ async function wantedByManifests(
   live: LiveServices,
   report: Mutable<AttestReport>,
 ): Promise<Map<string, string | null> | null> {
-  const manifests = await readManifests(from.paths, settings.files, settings.maxFileBytes);
+  // The policy is fetched while the manifests are read: neither needs the other.
+  const [manifests, loaded] = await Promise.all([
+    readManifests(from.paths, settings.files, settings.maxFileBytes),
+    loadPolicy(from.policy, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, live),
+  ]);
   for (const error of manifests.errors)
     report.failures.push({ image: null, kind: 'bad-input', message: `${error.file ?? ''}${error.line ? `:${error.line}` : ''} ${error.message}` });
-  const loaded = await loadPolicy(from.policy, { workingFolder: settings.files.workingFolder, maxFileBytes: settings.maxFileBytes }, live);
   if (!loaded.ok) {
     for (const error of loaded.errors) report.failures.push({ image: null, kind: 'bad-input', message: error.message });
     return null;

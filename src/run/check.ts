@@ -1,6 +1,7 @@
 // The check, wired: read the manifests and the policy, gather the evidence the engine asks for,
 // let the engine decide every workload, and build the report. Front ends (CLI, action) build
 // the CheckSettings; nothing here reads the process's environment or current folder.
+import type { ImageReference } from '../images/reference.ts';
 import { substituteImages } from '../manifests/substitute-images.ts';
 import type { Workload } from '../manifests/workload.ts';
 import { createInterner } from '../policy/compact.ts';
@@ -29,18 +30,19 @@ export async function runCheck(settings: CheckSettings, live: LiveServices | nul
   let workloads = 0;
   const results: WorkloadResult[] = [];
   let previous: Promise<void> = Promise.resolve();
-  const take = async (batch: Manifests): Promise<void> => {
+  const take = async (batch: Manifests, built: readonly ImageReference[]): Promise<void> => {
     workloads += batch.workloads.length;
     appendFindings(found, batch);
     const decider = await deciding;
     await previous;
     if (decider.ok && batch.workloads.length > 0) {
-      previous = handledLater(decider.decide(substituteImages(batch.workloads, settings.builtImages ?? []), results));
+      previous = handledLater(decider.decide(substituteImages(batch.workloads, built), results));
     }
   };
-  for await (const batch of manifestBatches(settings.paths, settings.files, settings.maxFileBytes)) await take(batch);
+  // Built images replace the manifests' images only: what is deployed is what runs.
+  for await (const batch of manifestBatches(settings.paths, settings.files, settings.maxFileBytes)) await take(batch, settings.builtImages ?? []);
   const deployed = await deployedLoading;
-  if (deployed) await take(deployed);
+  if (deployed) await take(deployed, []);
   await previous;
   const decider = await deciding;
   const nothing = workloads === 0 && !settings.allowEmpty ? [settings.deployed ? NOTHING_DEPLOYED : NOTHING_TO_CHECK] : [];

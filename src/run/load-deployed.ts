@@ -17,7 +17,7 @@ export interface DeployedSet {
 }
 
 /** `--region all`: ask Cloud Run which regions the project has. */
-export const ALL_REGIONS = 'all';
+const ALL_REGIONS = 'all';
 const REGION = /^[a-z]+(-[a-z]+)*[0-9]+$/;
 const KINDS: readonly DeployedKind[] = ['services', 'jobs'];
 

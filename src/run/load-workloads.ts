@@ -27,7 +27,7 @@ export async function* manifestBatches(
   batchSize = BATCH_WORKLOADS,
 ): AsyncGenerator<Manifests, void, undefined> {
   const found = await findManifestFiles(paths, scope);
-  let batch: Growing<Manifests> = { workloads: [], skipped: [...found.skipped], errors: [...found.problems] };
+  let batch: GrowingManifests = { workloads: [], skipped: [...found.skipped], errors: [...found.problems] };
   for (const { path, root } of found.files) {
     const file = displayPath(path, scope.workingFolder);
     const read = await readTextFile(path, { root, maxBytes: maxFileBytes });
@@ -47,21 +47,26 @@ export async function* manifestBatches(
 
 /** Every manifest of the paths at once, for the steps that need the whole set (attest, impact). */
 export async function readManifests(paths: readonly string[], scope: FileScope, maxFileBytes: number): Promise<Manifests> {
-  const all: Growing<Manifests> = { workloads: [], skipped: [], errors: [] };
+  const all: GrowingManifests = { workloads: [], skipped: [], errors: [] };
   for await (const batch of manifestBatches(paths, scope, maxFileBytes)) appendManifests(all, batch);
   return all;
 }
 
-type Growing<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
+/** Manifests still being gathered. */
+interface GrowingManifests {
+  readonly workloads: Workload[];
+  readonly skipped: SkippedDocument[];
+  readonly errors: ReportError[];
+}
 
 /** Adds `more` to the end of `to`, list by list (element by element: a plan may hold more than a call's arguments). */
-export function appendManifests(to: Growing<Manifests>, more: Manifests): void {
+function appendManifests(to: GrowingManifests, more: Manifests): void {
   for (const workload of more.workloads) to.workloads.push(workload);
   appendFindings(to, more);
 }
 
 /** Adds what `more` skipped and found wrong to the end of `to`. */
-export function appendFindings(to: Growing<Pick<Manifests, 'skipped' | 'errors'>>, more: Pick<Manifests, 'skipped' | 'errors'>): void {
+export function appendFindings(to: Pick<GrowingManifests, 'skipped' | 'errors'>, more: Pick<Manifests, 'skipped' | 'errors'>): void {
   for (const skipped of more.skipped) to.skipped.push(skipped);
   for (const error of more.errors) to.errors.push(error);
 }

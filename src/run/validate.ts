@@ -18,7 +18,7 @@ export const DEFAULTS = {
   requireEnforcement: true,
 } as const;
 
-export const FAIL_ON_LEVELS: readonly FailOn[] = ['never', 'error', 'fail', 'warn'];
+const FAIL_ON_LEVELS: readonly FailOn[] = ['never', 'error', 'fail', 'warn'];
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif', 'gitlab'] as const;
 export const ATTEST_FORMATS = ['text', 'json'] as const;
 export const IMPACT_FORMATS = ['text', 'json', 'markdown'] as const;
@@ -34,7 +34,7 @@ function shown(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
-export function wholeNumber(text: string, min: number, max: number): Checked<number> {
+function wholeNumber(text: string, min: number, max: number): Checked<number> {
   const trimmed = text.trim();
   const value = Number(trimmed);
   if (!/^\d+$/.test(trimmed) || value < min || value > max) return bad(`must be a whole number from ${min} to ${max}, not ${shown(text)}`);

@@ -5,7 +5,7 @@
 import { asRecord } from '../yaml/values.ts';
 import { block, isUnknown, stringAttribute, type Plan, type PlannedResource } from './plan.ts';
 
-export const ATTESTOR_TYPE = 'google_binary_authorization_attestor';
+const ATTESTOR_TYPE = 'google_binary_authorization_attestor';
 
 export interface PlanAttestors {
   /** gcloud-shaped attestor objects, for `parseAttestors`. */

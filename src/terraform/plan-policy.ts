@@ -6,7 +6,7 @@ import type { YamlDocument } from '../yaml/yaml-source.ts';
 import { asRecord } from '../yaml/values.ts';
 import { block, isUnknown, stringAttribute, type Plan, type PlannedResource } from './plan.ts';
 
-export const POLICY_TYPE = 'google_binary_authorization_policy';
+const POLICY_TYPE = 'google_binary_authorization_policy';
 
 export interface PlanPolicyOptions {
   /** `--policy-address`: which policy resource, when the plan holds several. */
@@ -27,7 +27,7 @@ export type PlanPolicy =
   | { readonly ok: false; readonly line: number | null; readonly message: string };
 
 /** Google's policy for a project whose policy was deleted (what `terraform destroy` restores). */
-export const GOOGLE_DEFAULT_POLICY = {
+const GOOGLE_DEFAULT_POLICY = {
   globalPolicyEvaluationMode: 'ENABLE',
   defaultAdmissionRule: { evaluationMode: 'ALWAYS_ALLOW', enforcementMode: 'ENFORCED_BLOCK_AND_AUDIT_LOG' },
 } as const;

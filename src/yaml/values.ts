@@ -20,7 +20,7 @@ export function getPath(value: unknown, path: Path): unknown {
 }
 
 /** A field name, apiVersion, kind or enum value a message may name: short, and made of name characters only. */
-export const NAME_SHAPE = /^[A-Za-z0-9_./-]{1,64}$/;
+const NAME_SHAPE = /^[A-Za-z0-9_./-]{1,64}$/;
 
 /** The key (or kind, or apiVersion) itself when it is name-shaped, else a description that quotes nothing. */
 export function nameOrDescription(text: string, what = 'key'): string {
@@ -28,7 +28,7 @@ export function nameOrDescription(text: string, what = 'key'): string {
 }
 
 /** An enum-shaped value (EVALUATION_MODE, ALWAYS_ALOW): upper case, digits and `_` only; no credential looks like it. */
-export const ENUM_SHAPE = /^[A-Z][A-Z0-9_]{0,63}$/;
+const ENUM_SHAPE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 /**
  * A short description of a value for messages, by type only: `null`, `a list`, `a text`, `a number`;

@@ -48,6 +48,25 @@ describe('Cloud Run Admin API', () => {
     scope.done();
   });
 
+  it('refuses an answer larger than binauthz-gate reads, and an error body is quoted only in part', async () => {
+    const huge = `{"services": [], "padding": "${'x'.repeat(9 * 1024 * 1024)}"}`;
+    nock(ROOT).get('/v2/projects/p1/locations/us-central1/services').query(true).reply(200, huge, { 'content-type': 'application/json' });
+    await assert.rejects(apis().list('services', 'p1', 'us-central1'), /larger than binauthz-gate reads/);
+    const said = `PERMISSION_DENIED ${'y'.repeat(10_000)}`;
+    nock(ROOT)
+      .get('/v2/projects/p1/locations/us-central1/jobs')
+      .query(true)
+      .reply(403, { error: { code: 403, message: said, status: 'PERMISSION_DENIED' } });
+    const error = await apis()
+      .list('jobs', 'p1', 'us-central1')
+      .then(
+        () => assert.fail('a 403 must fail'),
+        (e: unknown) => e as Error,
+      );
+    assert.match(error.message, /HTTP 403/);
+    assert.ok(error.message.length < 1000, `${error.message.length} characters`);
+  });
+
   it('lists jobs, and reads an empty answer as no jobs', async () => {
     nock(ROOT)
       .get('/v2/projects/p1/locations/europe-west1/jobs')

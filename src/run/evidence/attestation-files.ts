@@ -2,9 +2,7 @@
 // before evaluation so that the pure engine only looks answers up.
 import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor, type AttestationOccurrence } from '../../attestations/index.ts';
 import { displayPath } from '../../files/manifest-files.ts';
-import { rootOfNamedFile } from '../../files/path-guard.ts';
-import { readTextFile } from '../../files/safe-read.ts';
-import { resolve } from 'node:path';
+import { readNamedFile } from '../named-files.ts';
 import type { AttestationLookup } from '../../policy/decision.ts';
 import { createAttestationAnswers, toResult, type AttestationAnswers } from './lookup.ts';
 import type { ReportError } from '../../report/report.ts';
@@ -70,8 +68,7 @@ function missingAttestor(name: string, file: string | null, base: string): strin
 /** Reads a JSON (or YAML) data file as gcloud --format=json writes it; problems go to `errors`. */
 async function readDataFile(path: string, files: EvidenceFiles, errors: ReportError[]): Promise<unknown> {
   const file = displayPath(path, files.workingFolder);
-  const absolute = resolve(files.workingFolder, path);
-  const read = await readTextFile(absolute, { root: rootOfNamedFile(absolute, files.workingFolder), maxBytes: files.maxFileBytes });
+  const read = await readNamedFile(path, files);
   if (!read.ok) {
     errors.push({ file, line: null, message: read.problem });
     return undefined;

@@ -1,7 +1,7 @@
 // Live evidence: each required attestor and its attestation occurrences fetched from Google
 // (each once, each answer checked to be the one asked for), then verified exactly as files are.
 import { oncePerKey } from '../../net/once-per-key.ts';
-import { parseAttestors, parseOccurrences, verifyAttestor, type Attestor } from '../../attestations/index.ts';
+import { parseOccurrences, singleAttestor, verifyAttestor, type Attestor } from '../../attestations/index.ts';
 import type { GoogleApis } from '../../gcp/google-apis.ts';
 import type { AttestorResult } from '../../policy/decision.ts';
 import { createAttestationAnswers, toResult, type AttestationAnswers } from './lookup.ts';
@@ -29,12 +29,9 @@ export function liveAttestations(apis: GoogleApis): AttestationAnswers {
 }
 
 function onlyAttestor(name: string, json: unknown): Attestor {
-  const parsed = parseAttestors(json);
-  const attestor = parsed.attestors[0];
-  if (!attestor || parsed.problems.length > 0) {
-    throw new RemoteFailure(`attestor ${name} as Google returned it cannot be used: ${parsed.problems.join('; ') || 'no attestor in the answer'}`);
-  }
-  return attestor;
+  const single = singleAttestor(json);
+  if (!single.ok) throw new RemoteFailure(`attestor ${name} as Google returned it cannot be used: ${single.problem}`);
+  return single.attestor;
 }
 
 /** Occurrences the answer held for another note or digest never count, and the report says they were there. */
