@@ -19,6 +19,8 @@ const MAX_NAMED_CONTAINERS = 5;
 export const MAX_ERROR_ANNOTATIONS = 50;
 /** An annotation's text stays short whatever the manifests hold. */
 const MAX_TEXT = 400;
+/** Nor does its title (a workload's name and region come from the manifests and from Cloud Run). */
+const MAX_TITLE = 200;
 
 export function annotate(io: AnnotationIO, report: Report): void {
   for (const workload of report.workloads) {
@@ -45,9 +47,15 @@ export function annotate(io: AnnotationIO, report: Report): void {
 }
 
 function emit(io: AnnotationIO, severity: Exclude<Severity, 'note'>, message: string, properties: AnnotationProperties): void {
-  const text = message.length <= MAX_TEXT ? message : `${message.slice(0, MAX_TEXT - 1)}…`;
-  if (severity === 'error') io.error(text, properties);
-  else io.warning(text, properties);
+  const text = shorten(message, MAX_TEXT);
+  const bounded = properties.title === undefined ? properties : { ...properties, title: shorten(properties.title, MAX_TITLE) };
+  if (severity === 'error') io.error(text, bounded);
+  else io.warning(text, bounded);
+}
+
+/** At most `max` characters, the last an ellipsis when cut. */
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** The summary, then the containers that did not pass (name: decision (reason)), then the workload's own problems. */

@@ -8,7 +8,6 @@ import { policySourceOf, type CheckSettings, type PolicySource } from '../run/se
 import { runAttest, type AttestServices } from '../run/attest.ts';
 import { createLiveServices, liveSettingsFrom } from '../run/live-services.ts';
 import { defaultProject } from '../gcp/project.ts';
-import { DEFAULT_MAX_FILE_BYTES } from '../files/manifest-files.ts';
 import { buildReport, exitCode, type Report } from '../report/report.ts';
 import { attestExitCode, attestJson, describeOutcome } from '../report/format-attest.ts';
 import { formatMarkdown, formatNoManifests } from '../report/format-markdown.ts';
@@ -163,7 +162,7 @@ async function manifestsToCheck(
     // written by an earlier step from the pull request's own Terraform, so it is never among the
     // changed files: it is always the proposed policy.
     const policyFile = settings.policyFile;
-    if (policyFile && (paths.includes(normalize(policyFile).split(sep).join('/')) || (await isPlanFile(policyFile, workspace)))) {
+    if (policyFile && (paths.includes(normalize(policyFile).split(sep).join('/')) || (await isPlanFile(policyFile, workspace, settings.maxFileBytes)))) {
       io.info(`This pull request changes the policy ${policyFile}: checking every manifest that matches \`manifests\`.`);
       return { ...workspaceScan, policyChanged: true, changedManifests };
     }
@@ -181,8 +180,8 @@ interface ManifestSelection extends WorkspaceScan {
 }
 
 /** Whether the policy file is a Terraform plan (`terraform show -json`), read as every named file is. */
-async function isPlanFile(path: string, workspace: string): Promise<boolean> {
-  const read = await readNamedFile(path, { workingFolder: workspace, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
+async function isPlanFile(path: string, workspace: string, maxFileBytes: number): Promise<boolean> {
+  const read = await readNamedFile(path, { workingFolder: workspace, maxFileBytes });
   if (!read.ok || !read.text.trimStart().startsWith('{')) return false;
   try {
     return isTerraformPlan(JSON.parse(read.text));
@@ -280,7 +279,7 @@ async function deployedCheck(
         attestations: { from: 'live' },
         deployed,
         requireEnforcement: settings.requireEnforcement,
-        reading: { workingFolder: workspace, maxFileBytes: DEFAULT_MAX_FILE_BYTES },
+        reading: { workingFolder: workspace, maxFileBytes: settings.maxFileBytes },
       },
       live,
       loadDeployed,

@@ -59,7 +59,7 @@ export async function listChangedFiles(client: GitHubClientLike, pull: PullReque
 function toChangedFile(entry: unknown, where: string): ChangedFile | null {
   const { filename, status, previous_filename: previous } = (entry ?? {}) as Record<string, unknown>;
   if (typeof filename !== 'string' || typeof status !== 'string') {
-    throw new RemoteFailure(`GitHub listed a file of ${where} without a filename or status: ${JSON.stringify(entry)}`);
+    throw new RemoteFailure(`GitHub listed a file of ${where} without a filename or status: ${JSON.stringify(entry)?.slice(0, 200)}`);
   }
   if (status === 'removed') return null;
   return {

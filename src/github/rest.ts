@@ -3,6 +3,7 @@
 // twice, never more than MAX_PAGES), a deadline on every call with retries for reads, and failures
 // re-wrapped with what was being done.
 import { classifyHttpFailure, defaultRetryPolicy, DeadlineError, withRetry, type AttemptFailure, type RetryPolicy } from '../net/retry.ts';
+import { withTimeLimit } from '../net/call-runner.ts';
 import { RemoteFailure, messageOf } from '../errors.ts';
 
 /** The one Octokit method the adapters use; the action's Octokit satisfies it, and so can a fake. */
@@ -73,9 +74,15 @@ export function describeFailure(error: unknown): string {
   const e = error as { status?: unknown; message?: unknown; response?: { data?: unknown } } | null;
   if (e?.response !== undefined && typeof e.status === 'number') {
     const message = (e.response.data as { message?: unknown } | null)?.message;
-    return `HTTP ${e.status}: ${typeof message === 'string' ? message : String(e.message)}`;
+    return `HTTP ${e.status}: ${brief(typeof message === 'string' ? message : String(e.message))}`;
   }
   return messageOf(error);
+}
+
+/** GitHub's message is an answer from outside: one line, at most 200 characters, in a warning. */
+export function brief(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 /** The HTTP status an Octokit error carries, or null (network failures carry no response). */
@@ -130,22 +137,11 @@ function lastFailure(error: DeadlineError): string {
   return error.failures.length === 0 ? '' : ` (last: ${describeFailure(error.failures.at(-1))})`;
 }
 
-async function attemptWithin(client: GitHubClientLike, route: string, parameters: Record<string, unknown>, ms: number): Promise<GitHubListResponse> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = Object.assign(new RemoteFailure(`no answer within ${ms} ms`), { code: 'TimeoutError' });
-      controller.abort(error);
-      reject(error);
-    }, ms);
-  });
-  try {
-    const request = { ...(parameters['request'] as object | undefined), signal: controller.signal };
-    return await Promise.race([client.request(route, { ...parameters, request }), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+function attemptWithin(client: GitHubClientLike, route: string, parameters: Record<string, unknown>, ms: number): Promise<GitHubListResponse> {
+  return withTimeLimit((_, signal) => {
+    const request = { ...(parameters['request'] as object | undefined), signal };
+    return client.request(route, { ...parameters, request });
+  }, ms);
 }
 
 /**

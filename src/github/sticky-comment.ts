@@ -180,8 +180,8 @@ async function readBack(client: GitHubClientLike, issue: IssueRef, marker: strin
 
 function toStickyComment(data: unknown): StickyComment {
   const { id, body, html_url: url, user } = (data ?? {}) as Record<string, unknown>;
-  if (typeof id !== 'number' || typeof url !== 'string')
-    throw new RemoteFailure(`GitHub answered a comment without an id or html_url: ${JSON.stringify(data)?.slice(0, 200)}`);
+  if (typeof id !== 'number' || !isWebUrl(url))
+    throw new RemoteFailure(`GitHub answered a comment without an id or an http(s) html_url: ${JSON.stringify(data)?.slice(0, 200)}`);
   const author = user as { login?: unknown; type?: unknown } | null | undefined;
   return {
     id,
@@ -190,6 +190,13 @@ function toStickyComment(data: unknown): StickyComment {
     // a deleted account's comments have user: null
     author: typeof author?.login === 'string' && typeof author.type === 'string' ? { login: author.login, type: author.type } : null,
   };
+}
+
+/** An http(s) URL with no whitespace, control or format (bidi) characters: the action logs it, so nothing else is taken. */
+function isWebUrl(url: unknown): url is string {
+  if (typeof url !== 'string' || /[\s\p{Cc}\p{Cf}]/u.test(url) || !URL.canParse(url)) return false;
+  const { protocol } = new URL(url);
+  return protocol === 'https:' || protocol === 'http:';
 }
 
 /** At the very start only: a user quoting the marker further down does not make the comment the gate's. */

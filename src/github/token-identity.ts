@@ -7,7 +7,7 @@
 //   both spellings count; `[` cannot appear in a user's login, so `NAME[bot]` is always the app NAME.
 // - When neither answers, the identity is unknown: the gate then never edits an existing comment
 //   (it cannot tell its own from an impostor's) and writes a new one instead.
-import { describeFailure, statusOf, wrapFailure, type GitHubClientLike } from './rest.ts';
+import { brief, describeFailure, statusOf, wrapFailure, type GitHubClientLike } from './rest.ts';
 import { RemoteFailure } from '../errors.ts';
 
 export type TokenIdentity =
@@ -49,12 +49,6 @@ async function viewerIdentity(client: GitHubClientLike, graphql: string, userFai
   if (typeof login !== 'string' || !LOGIN_RE.test(login)) return { kind: 'unknown', why: `${userFailure}; GraphQL viewer: the answer has no valid login` };
   const logins = login.endsWith('[bot]') ? [login] : [login, `${login}[bot]`];
   return { kind: 'known', logins, botOnly: true, how: 'GraphQL viewer' };
-}
-
-/** GitHub's message is an answer from outside: one line, at most 200 characters, in a warning. */
-function brief(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 /** Whether `author` is the token's identity (GitHub logins are case-insensitive). */

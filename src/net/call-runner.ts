@@ -54,7 +54,7 @@ export function createCallRunner(settings: CallRunnerSettings): CallRunner {
 }
 
 /** A hung request must not hang the run: past its time the attempt fails as a timeout (retryable) and is aborted. */
-async function withTimeLimit<T>(attempt: Attempt<T>, ms: number): Promise<T> {
+export async function withTimeLimit<T>(attempt: Attempt<T>, ms: number): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {

@@ -95,6 +95,9 @@ function bounded(lines: readonly string[], maxLength: number, overflowNote: stri
   return `${kept.join('\n')}${note}`;
 }
 
+/** Refused workloads listed one by one above the report: the job summary budgets this part at under 20 kB. */
+const MAX_NOT_ADMITTED_LINES = 50;
+
 /**
  * The scheduled check of what is deployed: first what would not be admitted again (its next
  * deploy or execution is refused, or could not be decided), then the check's own report.
@@ -110,8 +113,9 @@ export function formatNotAdmittedAgain(report: Report, details: string): string 
     );
   else {
     lines.push(`${refused.length} of ${report.workloads.length} deployed workload(s):`, '');
-    for (const w of refused)
+    for (const w of refused.slice(0, MAX_NOT_ADMITTED_LINES))
       lines.push(`- ${w.verdict === 'fail' ? '❌' : '⛔'} ${w.kind} ${escapeMarkdown(w.name)} (${escapeMarkdown(w.file)}): ${escapeMarkdown(w.summary)}`);
+    if (refused.length > MAX_NOT_ADMITTED_LINES) lines.push(`- … and ${refused.length - MAX_NOT_ADMITTED_LINES} more`);
   }
   return `${lines.join('\n')}\n\n${details}`;
 }

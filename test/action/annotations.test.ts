@@ -121,3 +121,11 @@ test('run errors are annotated up to a bound, then counted once', () => {
   });
   assert.equal(annotations.at(-1)?.message, '20 more error(s): see the job summary');
 });
+
+test("a workload's title is bounded to 200 characters, however long its name", () => {
+  const { io, annotations } = fakeIO();
+  annotate(io, report([workload(1, 'fail', [container(1, 'deny')], { name: 'n'.repeat(1_000) })]));
+  const title = annotations[0]?.properties?.title ?? '';
+  assert.equal(title.length, 200);
+  assert.ok(title.startsWith('Service nnn') && title.endsWith('n…'));
+});

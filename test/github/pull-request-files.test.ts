@@ -178,3 +178,24 @@ function capPages(lastPage: number): nock.Scope {
   }
   return scope;
 }
+
+describe('a file entry GitHub answers without a filename', () => {
+  before(() => nock.disableNetConnect());
+  beforeEach(() => nock.cleanAll());
+  after(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it('is named in the failure by at most 200 characters of it, however large its patch', async () => {
+    nock(API)
+      .get(FILES_PATH)
+      .query(true)
+      .reply(200, [{ status: 'modified', patch: 'x'.repeat(1_000_000) }]);
+    await assert.rejects(listChangedFiles(octokit(), PULL), (error: Error) => {
+      assert.match(error.message, /without a filename or status: \{"status":"modified","patch":"x+$/);
+      assert.ok(error.message.length < 400, `${error.message.length} characters`);
+      return true;
+    });
+  });
+});

@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nock from 'nock';
 import { createGitHubClient } from '../../src/action/github-client.ts';
-import { boundedClient, classifyGitHubFailure, MAX_PAGES, pagesOf, type GitHubClientLike } from '../../src/github/rest.ts';
+import { boundedClient, brief, classifyGitHubFailure, describeFailure, MAX_PAGES, pagesOf, type GitHubClientLike } from '../../src/github/rest.ts';
 import { startFakeGitHub } from '../helpers/fake-github.ts';
 
 const API = 'https://api.github.com';
@@ -224,5 +224,17 @@ describe("the action's GitHub client bounds every answer by the bytes received",
     };
     assert.deepEqual(await read('/small'), [{ id: 1 }]);
     await assert.rejects(read('/big'), /^HttpError: the answer from http:\/\/127\.0\.0\.1:\d+ is over the 50000-byte limit$/);
+  });
+});
+
+describe('describeFailure', () => {
+  it("keeps GitHub's message to one line of at most 200 characters", () => {
+    const error = Object.assign(new Error('x'), { status: 422, response: { data: { message: `first line\n::error::forged ${'y'.repeat(1_000)}` } } });
+    const text = describeFailure(error);
+    assert.ok(text.startsWith('HTTP 422: first line ::error::forged yyy'));
+    assert.ok(!text.includes('\n'));
+    assert.equal(text.length, 'HTTP 422: '.length + 201);
+    assert.ok(text.endsWith('y…'));
+    assert.equal(brief('  short\t message '), 'short message');
   });
 });

@@ -345,3 +345,29 @@ describe('upsertStickyComment', () => {
     });
   });
 });
+
+describe('a comment whose html_url is not a plain web address is a wrong answer', () => {
+  before(() => nock.disableNetConnect());
+  beforeEach(() => nock.cleanAll());
+  after(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  for (const url of [
+    'javascript:alert(1)',
+    'not a url',
+    'https://github.com/o/r/pull/4\n::error::forged',
+    'https://github.com/o/r\u0007',
+    'https://github.com/\u202eo',
+    'file:///etc/passwd',
+  ]) {
+    it(`refuses ${JSON.stringify(url)}`, async () => {
+      github()
+        .get(COMMENTS)
+        .query(true)
+        .reply(200, [{ ...comment(3, `${COMMENT_MARKER}\nreport`, BOT), html_url: url }]);
+      await assert.rejects(findStickyComment(octokit(), ISSUE, COMMENT_MARKER, ACTIONS), /GitHub answered a comment without an id or an http\(s\) html_url/);
+    });
+  }
+});

@@ -55,4 +55,14 @@ describe('formatNotAdmittedAgain', () => {
     const text = formatNotAdmittedAgain(buildReport(policy, [result('ok', 'pass')], [], []), '');
     assert.match(text, /^### ✅ .*\n\nAll 1 deployed workload\(s\) would be admitted again under the live policy\.$/m);
   });
+
+  it('lists the first 50 refused workloads, then counts the rest on one line', () => {
+    const workloads = Array.from({ length: 60 }, (_, i) => result(`svc-${i}`, 'fail'));
+    const text = formatNotAdmittedAgain(buildReport(policy, workloads, [], []), 'DETAILS\n');
+    assert.match(text, /^60 of 60 deployed workload\(s\):$/m);
+    assert.equal(text.match(/^- ❌ /gm)?.length, 50);
+    assert.match(text, /^- ❌ Service svc-49 /m);
+    assert.ok(!/Service svc-50 /.test(text));
+    assert.match(text, /^- … and 10 more$/m);
+  });
 });
