@@ -8,9 +8,9 @@ import { impactExitCode, type ImpactReport } from '../report/impact.ts';
 import type { Redactor } from '../report/redact.ts';
 import { defaultDeployedLoader, runImpact, type DeployedLoader, type DeployedScope, type ImpactSettings } from '../run/impact.ts';
 import { createLiveServices, type LiveSettings } from '../run/live-services.ts';
-import type { PolicySource } from '../run/settings.ts';
+import { policySourceOf, type PolicySource } from '../run/settings.ts';
 import { attestationSource } from './attestation-source.ts';
-import { IMPACT_FORMATS, oneOf, valueOrThrow } from '../run/validate.ts';
+import { DEFAULTS, IMPACT_FORMATS, oneOf, valueOrThrow } from '../run/validate.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -68,7 +68,7 @@ export function impactCommand(values: ImpactValues, paths: readonly string[], en
       deployed,
       files: { workingFolder: cwd, paths: 'named' },
       allowEmpty: values['allow-empty'] ?? false,
-      requireEnforcement: values['require-enforcement'] ?? true,
+      requireEnforcement: values['require-enforcement'] ?? DEFAULTS.requireEnforcement,
       maxFileBytes: shared.maxFileBytes,
       failOnWeaken: values['fail-on-weaken'] ?? false,
     },
@@ -77,8 +77,8 @@ export function impactCommand(values: ImpactValues, paths: readonly string[], en
 
 /** Flags only impact reads: given to another command they would be ignored, so they are refused. */
 function baseSource(file: string | undefined, project: string | null): PolicySource {
-  if (file) return { from: 'file', path: file, project };
-  if (project) return { from: 'live', project };
+  const source = policySourceOf(file, project);
+  if (source) return source;
   throw new UserError(
     'impact needs the policy in force: --base-policy-file OLD, or a project whose live policy it is (--project, CLOUDSDK_CORE_PROJECT or GOOGLE_CLOUD_PROJECT)',
   );

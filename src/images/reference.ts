@@ -45,7 +45,9 @@ const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 const PLACEHOLDER_RE = /[${}<>]/;
 const SHOUTING_RE = /^[A-Z][A-Z0-9_]+$/; // PROJECT_ID, REGION, IMAGE
 
-const quote = (text: string): string => JSON.stringify(text);
+/** An image field as written is the branch's text: quoted (escaped) and cut, since every report repeats it. */
+const MAX_QUOTED = 300;
+const quote = (text: string): string => JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
 const fail = (problem: string): ParsedImage => ({ ok: false, problem });
 
 export function parseImageReference(text: string): ParsedImage {

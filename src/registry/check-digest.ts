@@ -4,7 +4,7 @@
 // that does not exist yet, and whoever pushes it later inherits the attestation.
 
 import { oncePerKey } from '../net/once-per-key.ts';
-import { authorizedHead, createResolver, manifestTarget, resolveByContent, statusProblem } from './resolve-tag.ts';
+import { authorizedHead, createResolver, manifestTarget, resolveByContent, statusProblem, type Resolver } from './resolve-tag.ts';
 import type { RegistrySettings, TagResolution, TaggedImage } from './settings.ts';
 
 export interface DigestedImage {
@@ -23,15 +23,15 @@ const DIGEST_RE = /^[a-z0-9]+:[a-f0-9]{32,128}$/;
 
 export type DigestChecker = (image: DigestedImage) => Promise<DigestCheck>;
 
-export function createDigestChecker(settings: RegistrySettings): DigestChecker {
-  const resolver = createResolver(settings);
+/** `resolver`: the client state (tokens, challenges) to share with the tag resolver of the same run. */
+export function createDigestChecker(settings: RegistrySettings, resolver: Resolver = createResolver(settings)): DigestChecker {
   return oncePerKey(
     (image: DigestedImage) => JSON.stringify([image.registry.toLowerCase(), image.repository, image.digest]),
     (image) => checkDigest(resolver, image),
   );
 }
 
-async function checkDigest(resolver: ReturnType<typeof createResolver>, image: DigestedImage): Promise<DigestCheck> {
+async function checkDigest(resolver: Resolver, image: DigestedImage): Promise<DigestCheck> {
   // The resolver's code speaks of tags; a digest in the tag's place is sent literally (manifestTarget).
   const asked: TaggedImage = { registry: image.registry, repository: image.repository, tag: image.digest };
   const { target, base } = manifestTarget(resolver, asked);

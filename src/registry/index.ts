@@ -1,6 +1,6 @@
 // Public API of tag resolution: tag → digest over the OCI distribution API, as Cloud Run resolves it at deploy time.
 
-export { createTagResolver } from './resolve-tag.ts';
+export { createResolver, createTagResolver, type Resolver } from './resolve-tag.ts';
 export { RegistryRequestError } from './http-request.ts';
 export { MANIFEST_MEDIA_TYPES } from './manifest-digest.ts';
 export type { RegistrySettings, TagResolution, TaggedImage, TagResolver } from './settings.ts';

@@ -30,8 +30,8 @@ type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; 
 
 const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
 
-export function createTagResolver(settings: RegistrySettings): TagResolver {
-  const resolver = createResolver(settings);
+/** `resolver`: the client state (tokens, challenges) to share with a digest checker of the same run. */
+export function createTagResolver(settings: RegistrySettings, resolver: Resolver = createResolver(settings)): TagResolver {
   return oncePerKey(
     (image: TaggedImage) => JSON.stringify([image.registry.toLowerCase(), image.repository, image.tag]),
     (image) => resolveTag(resolver, image),

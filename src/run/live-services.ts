@@ -6,7 +6,7 @@ import { createGoogleApis } from '../gcp/google-apis.ts';
 import { createCloudRunApis, type CloudRunApis } from '../gcp/cloud-run.ts';
 import { createCallRunner } from '../net/call-runner.ts';
 import { classifyHttpFailure, type AttemptFailure } from '../net/retry.ts';
-import { createDigestChecker, createTagResolver, type DigestChecker, type RegistrySettings } from '../registry/index.ts';
+import { createDigestChecker, createResolver, createTagResolver, type DigestChecker, type RegistrySettings } from '../registry/index.ts';
 import { RegistryRequestError } from '../registry/http-request.ts';
 import type { LiveServices } from './settings.ts';
 import { endpointsFromEnvironment, type Endpoints } from '../gcp/endpoints.ts';
@@ -68,14 +68,16 @@ export function createLiveServices(
     // The resolver remembers its answers; each request here is a new question for the runner.
     send: (label, attempt) => runner.run(`registry ${++registryCalls}`, `registry: ${label}`, (_ms, signal) => attempt(signal), classifyRegistryFailure),
   };
-  const resolver = createTagResolver(registry);
+  // One registry client for tags and digests: a token or challenge learnt by one serves the other.
+  const client = createResolver(registry);
+  const resolver = createTagResolver(registry, client);
   const resolveTag = settings.resolveTags
     ? async (request: { registry: string; repository: string; tag: string }) => {
         const answer = await resolver(request);
         return answer.ok ? { ok: true as const, digest: answer.digest } : { ok: false as const, problem: answer.problem };
       }
     : null;
-  return { services: { apis, resolveTag, cloudRun, checkDigest: createDigestChecker(registry) } };
+  return { services: { apis, resolveTag, cloudRun, checkDigest: createDigestChecker(registry, client) } };
 }
 
 function classifyRegistryFailure(error: unknown): AttemptFailure {

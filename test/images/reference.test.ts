@@ -247,6 +247,24 @@ describe('parseImageReference: problems for users', () => {
   });
 });
 
+describe('parseImageReference: what a problem quotes', () => {
+  it('quotes at most 300 characters of an image field, escaped, however long the branch wrote it', () => {
+    for (const written of [
+      `\${${'A'.repeat(20_000)}}`,
+      `gcr.io/p/app:${'t'.repeat(20_000)}`,
+      `https://gcr.io/${'x'.repeat(20_000)}`,
+      `bad name\n${'y'.repeat(20_000)}`,
+    ]) {
+      const parsed = parseImageReference(written);
+      assert.equal(parsed.ok, false);
+      if (!parsed.ok) {
+        assert.ok(parsed.problem.length < 1000, `${parsed.problem.length} characters`);
+        assert.doesNotMatch(parsed.problem, /\n/);
+      }
+    }
+  });
+});
+
 describe('isDockerHub and candidateNames', () => {
   it('lists the Docker Hub spellings of a short name', () => {
     const image = parsed('nginx:1.27');

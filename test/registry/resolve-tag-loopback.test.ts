@@ -4,7 +4,7 @@ import { after, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import { isIP } from 'node:net';
-import { createTagResolver, RegistryRequestError, type RegistrySettings } from '../../src/registry/index.ts';
+import { createDigestChecker, createResolver, createTagResolver, RegistryRequestError, type RegistrySettings } from '../../src/registry/index.ts';
 import type { FakeRegistry } from '../helpers/fake-registry.ts';
 import { fakeRegistriesClosedAfterEach, mirroredSettings } from '../helpers/loopback-registry.ts';
 
@@ -111,6 +111,17 @@ describe('createTagResolver against a loopback registry', () => {
     assert.equal((await resolve(app('v6'))).ok, true);
     assert.equal(manifestRequests(registry).length - before, 1, 'a later tag goes straight in with the token');
     assert.equal(tokenRequests(registry).length, 1);
+  });
+
+  it('a digest checker on the same client reuses the token the tag resolver fetched', async () => {
+    const registry = await fakeRegistry({ auth: 'bearer-anonymous' });
+    registry.setTag('team/app', 'v1', DIGEST_A);
+    const settings = settingsFor(registry);
+    const client = createResolver(settings);
+    assert.equal((await createTagResolver(settings, client)(app('v1'))).ok, true);
+    const check = await createDigestChecker(settings, client)({ registry: 'registry.example.com', repository: 'team/app', digest: DIGEST_A });
+    assert.deepEqual(check, { ok: true });
+    assert.equal(tokenRequests(registry).length, 1, 'one token for the tag and the digest of one repository');
   });
 
   it('sends the Google token to Google hosts, asking for it once per resolver', async () => {
