@@ -196,7 +196,7 @@ describe('the scheduled check of what is deployed', () => {
       const workloads = SERVICES.flatMap(
         (s) => readWorkloads(`projects/${PROJECT}/locations/us-central1/services/${s.name}`, service(s.name, s.image)).workloads,
       );
-      return { workloads: [...workloads], errors: [] };
+      return { workloads: [...workloads], skipped: [], errors: [] };
     };
     const env = { GITHUB_EVENT_NAME: 'schedule', GITHUB_SHA: SHA, GITHUB_WORKSPACE: dir, RUNNER_TEMP: dir, ...google.env() };
     const { actionIO, record } = io({ project_id: PROJECT, deployed_regions: 'us-central1\neurope-west1\n', github_token: 'x' });
@@ -223,7 +223,11 @@ describe('the scheduled check of what is deployed', () => {
 
   it('a region that cannot be listed fails closed', async (t) => {
     const dir = tempDir(t, 'action-schedule-');
-    const loader: DeployedLoader = async () => ({ workloads: [], errors: [{ file: null, line: null, message: 'us-east9: Cloud Run Admin API answered 403' }] });
+    const loader: DeployedLoader = async () => ({
+      workloads: [],
+      skipped: [],
+      errors: [{ file: null, line: null, message: 'us-east9: Cloud Run Admin API answered 403' }],
+    });
     const env = { GITHUB_EVENT_NAME: 'schedule', GITHUB_SHA: SHA, GITHUB_WORKSPACE: dir, RUNNER_TEMP: dir, ...google.env() };
     const { actionIO, record } = io({ project_id: PROJECT, deployed_regions: 'us-east9', github_token: 'x' });
     await runAction(actionIO, env, dir, redactorFor(env), loader);

@@ -1,26 +1,23 @@
 // The impact of a policy change, wired: one set of workloads (manifests, plans, what is deployed)
 // evaluated under the policy in force (the base) and the proposed one, with the evidence gathered
 // once for both, so that each tag is resolved and each attestation list fetched once per run.
-import type { Workload } from '../manifests/workload.ts';
 import { decide } from '../policy/decide.ts';
 import { diffPolicies } from '../policy/policy-diff.ts';
 import type { Policy } from '../policy/policy.ts';
 import { buildImpact, type ImpactReport } from '../report/impact.ts';
 import { buildReport, summarizePolicy, type Report, type ReportError } from '../report/report.ts';
 import { checkedManifests, problemsOf } from './check.ts';
+import type { Manifests } from './load-workloads.ts';
 import { gatherEvidence } from './gather-evidence.ts';
 import { loadDeployed } from './load-deployed.ts';
 import { loadPolicy, type LoadedPolicy } from './load-policy.ts';
 import type { AttestationSource, CheckSettings, LiveServices, NamedFileReading, PolicySource } from './settings.ts';
 
-/** What is deployed in a project's regions, as workloads (src/run/load-deployed.ts). */
-export type DeployedLoader = (project: string, regions: readonly string[], live: LiveServices) => Promise<{ workloads: Workload[]; errors: ReportError[] }>;
+/** What is deployed in a project's regions, as workloads, with the resources it could not read (src/run/load-deployed.ts). */
+export type DeployedLoader = (project: string, regions: readonly string[], live: LiveServices) => Promise<Manifests>;
 
 /** The loader the front ends use: the Cloud Run Admin API lists, through the run's live services. */
-export const defaultDeployedLoader: DeployedLoader = async (project, regions, live) => {
-  const deployed = await loadDeployed(project, regions, live);
-  return { workloads: [...deployed.workloads], errors: [...deployed.errors] };
-};
+export const defaultDeployedLoader: DeployedLoader = loadDeployed;
 
 export interface DeployedScope {
   readonly project: string;
@@ -55,18 +52,19 @@ export async function runImpactReports(
     loadPolicy(settings.policy, reading, live),
   ]);
   const workloads = [...manifests.workloads, ...deployed.workloads];
+  const skipped = [...manifests.skipped, ...deployed.skipped];
   const nothing = workloads.length === 0 && !settings.allowEmpty ? [NOTHING_TO_EVALUATE] : [];
   const found = [...manifests.errors, ...deployed.errors, ...nothing];
   const options = { failOnWeaken: settings.failOnWeaken };
   if (!base.ok || !proposed.ok) {
     const unusable = (loaded: LoadedPolicy, role: string): Report => {
-      if (loaded.ok) return buildReport(summarizePolicy(loaded.policy), [], manifests.skipped, found);
+      if (loaded.ok) return buildReport(summarizePolicy(loaded.policy), [], skipped, found);
       const unevaluated = {
         file: null,
         line: null,
         message: `the ${role} policy (${loaded.summary.source}) cannot be used: none of the ${workloads.length} workload(s) found was evaluated`,
       };
-      return buildReport(loaded.summary, [], manifests.skipped, [...loaded.errors.map((e) => named(e, role)), unevaluated, ...found]);
+      return buildReport(loaded.summary, [], skipped, [...loaded.errors.map((e) => named(e, role)), unevaluated, ...found]);
     };
     return { impact: buildImpact(unusable(base, 'base'), unusable(proposed, 'new'), [], options), after: null };
   }
@@ -76,7 +74,7 @@ export async function runImpactReports(
   const evaluationOptions = { requireEnforcement: settings.requireEnforcement };
   const reportOf = (policy: Policy): Report => {
     const results = decide(workloads, policy, gathered.evidence, evaluationOptions);
-    return buildReport(summarizePolicy(policy), results, manifests.skipped, [...found, ...gathered.errors, ...problemsOf(results)]);
+    return buildReport(summarizePolicy(policy), results, skipped, [...found, ...gathered.errors, ...problemsOf(results)]);
   };
   const after = reportOf(proposed.policy);
   return { impact: buildImpact(reportOf(base.policy), after, diffPolicies(base.policy, proposed.policy), options), after };
@@ -103,22 +101,19 @@ export async function runDeployedCheck(settings: DeployedCheckSettings, live: Li
       line: null,
       message: `the policy cannot be used: none of the ${deployed.workloads.length} deployed workload(s) was evaluated`,
     };
-    return buildReport(loaded.summary, [], [], [...loaded.errors, unevaluated, ...deployed.errors]);
+    return buildReport(loaded.summary, [], deployed.skipped, [...loaded.errors, unevaluated, ...deployed.errors]);
   }
   const gathered = await gatherEvidence(deployed.workloads, [loaded.policy], settings.attestations, settings.reading, live);
   const results = decide(deployed.workloads, loaded.policy, gathered.evidence, { requireEnforcement: settings.requireEnforcement });
-  return buildReport(summarizePolicy(loaded.policy), results, [], [...deployed.errors, ...gathered.errors, ...problemsOf(results)]);
+  return buildReport(summarizePolicy(loaded.policy), results, deployed.skipped, [...deployed.errors, ...gathered.errors, ...problemsOf(results)]);
 }
 
-async function deployedWorkloads(
-  scope: DeployedScope | null,
-  live: LiveServices | null,
-  load: DeployedLoader,
-): Promise<{ workloads: readonly Workload[]; errors: readonly ReportError[] }> {
-  if (scope === null) return { workloads: [], errors: [] };
+async function deployedWorkloads(scope: DeployedScope | null, live: LiveServices | null, load: DeployedLoader): Promise<Manifests> {
+  if (scope === null) return { workloads: [], skipped: [], errors: [] };
   if (!live)
     return {
       workloads: [],
+      skipped: [],
       errors: [{ file: null, line: null, message: `what is deployed in ${scope.project} cannot be listed: live mode is not available in this run` }],
     };
   return load(scope.project, scope.regions, live);

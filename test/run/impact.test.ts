@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { runImpact, type DeployedLoader, type ImpactSettings } from '../../src/run/impact.ts';
+import { runDeployedCheck, runImpact, runImpactReports, type DeployedLoader, type ImpactSettings } from '../../src/run/impact.ts';
 import { impactExitCode } from '../../src/report/impact.ts';
 import { readWorkloads } from '../../src/manifests/read-workloads.ts';
 import type { LiveServices } from '../../src/run/settings.ts';
@@ -150,7 +150,7 @@ describe('runImpact', () => {
     const deployedService = readWorkloads('projects/my-prod/locations/us-central1/services/live-ci', service('live-ci', SERVICES[0]!.image)).workloads;
     const loader: DeployedLoader = async (project, regions) => {
       calls.push(`${project} ${regions.join(',')}`);
-      return { workloads: [...deployedService], errors: [{ file: null, line: null, message: 'europe-west1: listing jobs failed' }] };
+      return { workloads: [...deployedService], skipped: [], errors: [{ file: null, line: null, message: 'europe-west1: listing jobs failed' }] };
     };
     const live = { apis: {} as LiveServices['apis'], resolveTag: null };
     const report = await runImpact(settings(dir, { paths: [], deployed: { project: PROJECT, regions: ['us-central1', 'europe-west1'] } }), live, loader);
@@ -161,6 +161,29 @@ describe('runImpact', () => {
       report.errors.map((e) => e.message),
       ['europe-west1: listing jobs failed'],
     );
+  });
+
+  it('a deployed resource the loader could not read is listed as skipped, in the check and in the impact', async (t) => {
+    const dir = tempDir(t, 'impact-run-');
+    writeWorkspace(dir);
+    const unreadable = { file: 'projects/my-prod/locations/us-central1/services/odd', line: 1, kind: 'Service', why: 'not a Cloud Run v2 Service' };
+    const deployedService = readWorkloads('projects/my-prod/locations/us-central1/services/live-ci', service('live-ci', SERVICES[0]!.image)).workloads;
+    const loader: DeployedLoader = async () => ({ workloads: [...deployedService], skipped: [unreadable], errors: [] });
+    const live = { apis: {} as LiveServices['apis'], resolveTag: null };
+    const reports = await runImpactReports(settings(dir, { paths: [], deployed: { project: PROJECT, regions: ['us-central1'] } }), live, loader);
+    assert.deepEqual(reports.after?.skipped, [unreadable]);
+    const check = await runDeployedCheck(
+      {
+        policy: { from: 'file', path: 'base.yaml', project: PROJECT },
+        attestations: { from: 'files', attestorsFile: 'attestors.json', attestationsFile: 'attestations.json' },
+        deployed: { project: PROJECT, regions: ['us-central1'] },
+        requireEnforcement: true,
+        reading: { workingFolder: dir, maxFileBytes: 1 << 20 },
+      },
+      live,
+      loader,
+    );
+    assert.deepEqual(check.skipped, [unreadable]);
   });
 
   it('what is deployed without live mode is an error, never an empty pass', async (t) => {
